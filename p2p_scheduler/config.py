@@ -1,0 +1,149 @@
+"""Settings from ``P2P_*`` environment variables (SPEC §8).
+
+One settings object for the whole process; a missing or malformed value must stop
+start-up with a single line naming the variable, so ``format_settings_error`` turns
+pydantic's report into exactly that.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Role = Literal["admin", "portal", "reviewer"]
+ROLES: tuple[Role, ...] = ("admin", "portal", "reviewer")
+
+DEMO_API_KEYS = "admin:demo-admin-key,portal:demo-portal-key,reviewer:demo-reviewer-key"
+DEMO_SECRET_KEY = "demo-secret-key-not-for-production-use"
+
+
+class ApiKey(BaseModel, frozen=True):
+    """One configured key. ``key_id`` names the key in logs and audits; the secret never does."""
+
+    role: Role
+    secret: SecretStr
+    key_id: str
+
+
+def parse_api_keys(raw: str) -> tuple[ApiKey, ...]:
+    """Parse ``role:key,role:key``; each key must be at least 8 characters and unique."""
+    keys: list[ApiKey] = []
+    seen: set[str] = set()
+    for position, item in enumerate(part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        role, sep, secret = item.partition(":")
+        role = role.strip()
+        secret = secret.strip()
+        if not sep or not secret:
+            raise ValueError(f"entry {position + 1} is not 'role:key'")
+        if role not in ROLES:
+            raise ValueError(f"entry {position + 1} has role {role!r}; use one of {', '.join(ROLES)}")
+        if len(secret) < 8:
+            raise ValueError(f"entry {position + 1} ({role}) has a key shorter than 8 characters")
+        if secret in seen:
+            raise ValueError(f"entry {position + 1} ({role}) repeats a key used earlier")
+        seen.add(secret)
+        keys.append(ApiKey(role=role, secret=SecretStr(secret), key_id=f"{role}-{position + 1}"))
+    if not keys:
+        raise ValueError("no keys given; expected 'role:key,role:key' with roles admin, portal, reviewer")
+    return tuple(keys)
+
+
+_DB_URL = re.compile(r"^(sqlite|postgresql)(\+\w+)?://")
+
+
+class Settings(BaseSettings):
+    """Every knob of the service. Defaults are SPEC §8/§9's."""
+
+    model_config = SettingsConfigDict(env_prefix="P2P_", extra="ignore", frozen=True)
+
+    database_url: str = "sqlite:///./p2p_scheduler.db"
+    api_keys: Annotated[tuple[ApiKey, ...], NoDecode]
+    secret_key: SecretStr
+    base_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8000")
+    smtp_url: str | None = None
+    organizer_email: str = "p2p-scheduler@localhost"
+    max_horizon_days: int = Field(30, ge=1, le=365)
+    hold_minutes: int = Field(5, ge=1, le=60)
+    min_notice_minutes: int = Field(120, ge=0, le=10080)
+    buffer_minutes: int = Field(0, ge=0, le=240)
+    webhook_urls: Annotated[tuple[AnyHttpUrl, ...], NoDecode] = ()
+    webhook_secret: SecretStr | None = None
+    policy_file: Path | None = None
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not _DB_URL.match(value):
+            raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _parse_keys(cls, value: object) -> object:
+        return parse_api_keys(value) if isinstance(value, str) else value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_secret(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters")
+        return value
+
+    @field_validator("webhook_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("policy_file")
+    @classmethod
+    def _policy_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    @property
+    def public_base_url(self) -> str:
+        """``P2P_BASE_URL`` without a trailing slash, for building absolute links."""
+        return str(self.base_url).rstrip("/")
+
+
+class ConfigurationError(Exception):
+    """Start-up cannot go on; the message is one line naming the setting."""
+
+
+def format_settings_error(error: ValidationError) -> str:
+    """One line per failing setting: ``P2P_NAME: what is wrong``."""
+    lines = []
+    for item in error.errors():
+        name = "P2P_" + str(item["loc"][0]).upper() if item["loc"] else "P2P_*"
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "missing":
+            message = "is required but not set"
+        lines.append(f"{name}: {message}")
+    return "; ".join(lines)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, raising ``ConfigurationError`` with one clear line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise ConfigurationError("configuration error: " + format_settings_error(error)) from None

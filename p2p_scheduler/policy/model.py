@@ -1,0 +1,305 @@
+"""The policy file's schema and the rule resolution (SPEC §2 "Shape of the policy").
+
+A policy is data: rows keyed by line of business × level of review × member state × health
+plan, each setting some parameters. ``Policy.rule_for`` merges the matching rows (less
+specific first, then file order) into one complete ``LevelRule`` — the only thing the
+eligibility function reads, so no rule lives in an ``if`` chain.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from p2p_scheduler.domain import US_STATES, CaseStatus, LevelOfReview, LineOfBusiness
+from p2p_scheduler.policy.days import Unit
+from p2p_scheduler.zones import require_zone
+
+WILDCARD = "*"
+
+
+class Anchor(StrEnum):
+    """Case fields a window may start from."""
+
+    RECEIVED_AT = "received_at"
+    HOLD_DUE_AT = "hold_due_at"
+    DETERMINATION_AT = "determination_at"
+    APPEAL_FILED_AT = "appeal_filed_at"
+    DATE_OF_SERVICE = "date_of_service"
+
+
+class Requirement(StrEnum):
+    """Case facts a level needs to be offered."""
+
+    APPEAL_FILED = "appeal_filed"
+    POST_DECISION_DELEGATED = "post_decision_delegated"
+    APPEALS_DELEGATED = "appeals_delegated"
+
+
+class Block(StrEnum):
+    """Case facts that rule a level out (SPEC §2 "what blocks it")."""
+
+    APPEAL_FILED = "appeal_filed"
+    SERVICE_RENDERED = "service_rendered"
+    RETROSPECTIVE = "retrospective"
+    P2P_COMPLETED = "p2p_completed"
+    ADDITIONAL_INFO_RECEIVED = "additional_info_received"
+
+
+class OriginalReviewer(StrEnum):
+    NONE = "none"
+    EXCLUDE = "exclude"
+    PREFER = "prefer"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Window(_Strict):
+    anchor: Anchor
+    amount: int = Field(ge=0, le=3650)
+    unit: Unit
+
+
+class Delay(_Strict):
+    """A limit counted from the moment of the request (e.g. "within one business day")."""
+
+    amount: int = Field(ge=0, le=365)
+    unit: Unit
+
+
+LicenseRule = Literal["member_state", "any_us"] | tuple[str, ...]
+
+
+class ReviewerRulePatch(_Strict):
+    tiers: tuple[Annotated[int, Field(ge=1)], ...] | None = None
+    license: LicenseRule | None = None
+    original_reviewer: OriginalReviewer | None = None
+
+    @field_validator("license", mode="before")
+    @classmethod
+    def _states(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            bad = [state for state in value if state not in US_STATES]
+            if bad:
+                raise ValueError(f"not USPS state codes: {', '.join(map(str, bad))}")
+            return tuple(value)
+        return value
+
+
+class ReviewerRule(_Strict):
+    """Who may hold the P2P: allowed skill tiers (None = any), licence, original reviewer."""
+
+    tiers: tuple[int, ...] | None
+    license: LicenseRule
+    original_reviewer: OriginalReviewer
+
+
+def _key_values(value: Any, allowed: set[str] | None, name: str) -> tuple[str, ...] | None:
+    """Normalise a key field: "*" → None (any), a value or list → tuple of values."""
+    if value == WILDCARD:
+        return None
+    values = (value,) if isinstance(value, str) else tuple(value)
+    if not values or not all(isinstance(v, str) and v for v in values):
+        raise ValueError(f"{name} must be '*', a value or a list of values")
+    if allowed is not None:
+        bad = [v for v in values if v not in allowed]
+        if bad:
+            raise ValueError(f"{name} has unknown value(s) {', '.join(bad)}; use {', '.join(sorted(allowed))}")
+    return values
+
+
+class RuleKey(_Strict):
+    line_of_business: tuple[str, ...] | None
+    level_of_review: tuple[str, ...] | None
+    member_state: tuple[str, ...] | None
+    health_plan: tuple[str, ...] | None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise ValueError("key must be a mapping of line_of_business, level_of_review, member_state, health_plan")
+        allowed = {
+            "line_of_business": {m.value for m in LineOfBusiness},
+            "level_of_review": {m.value for m in LevelOfReview},
+            "member_state": set(US_STATES),
+            "health_plan": None,
+        }
+        unknown = set(data) - set(allowed)
+        if unknown:
+            raise ValueError(f"unknown key field(s): {', '.join(sorted(unknown))}")
+        return {name: _key_values(data.get(name, WILDCARD), ok, name) for name, ok in allowed.items()}
+
+    @property
+    def specificity(self) -> int:
+        return sum(v is not None for v in (self.line_of_business, self.level_of_review, self.member_state, self.health_plan))
+
+    def matches(self, *, line_of_business: str, level: str, member_state: str, health_plan: str) -> bool:
+        pairs = (
+            (self.line_of_business, line_of_business),
+            (self.level_of_review, level),
+            (self.member_state, member_state),
+            (self.health_plan, health_plan),
+        )
+        return all(allowed is None or value in allowed for allowed, value in pairs)
+
+
+class RuleRow(_Strict):
+    """One row of the policy: a key and the parameters it sets (all optional)."""
+
+    id: str = Field(min_length=1)
+    key: RuleKey
+    source: str = Field(min_length=3, description="seed file name or regulation this row encodes")
+    available: bool | None = None
+    requires: tuple[Requirement, ...] | None = None
+    blocked_by: tuple[Block, ...] | None = None
+    explicit_deadline: Anchor | None = None
+    window: Window | None = None
+    status_windows: dict[CaseStatus, Window] | None = None
+    urgent_window: Window | None = None
+    not_after: tuple[Anchor, ...] | None = None
+    respond_within: Delay | None = None
+    decision_can_change: bool | None = None
+    reviewer: ReviewerRulePatch | None = None
+    message: str | None = None
+
+
+class LevelRule(_Strict):
+    """The complete, merged parameters for one case at one level of review."""
+
+    level: LevelOfReview
+    row_ids: tuple[str, ...]
+    available: bool
+    requires: tuple[Requirement, ...] = ()
+    blocked_by: tuple[Block, ...] = ()
+    explicit_deadline: Anchor | None = None
+    window: Window
+    status_windows: dict[CaseStatus, Window] = Field(default_factory=dict)
+    urgent_window: Window | None = None
+    not_after: tuple[Anchor, ...] = ()
+    respond_within: Delay | None = None
+    decision_can_change: bool
+    reviewer: ReviewerRule
+    message: str
+
+
+#: Message keys every policy must word; ``blocked_<block>`` and ``status_<status>`` may be
+#: added for specific blocks and closed statuses, falling back to ``blocked`` / ``status_closed``.
+REQUIRED_MESSAGES = (
+    "not_found",
+    "status_closed",
+    "blocked",
+    "missing_date",
+    "window_closed",
+    "no_level",
+    "request_blocked",
+    "request_ok",
+)
+
+
+_PATCH_FIELDS = tuple(
+    name for name in RuleRow.model_fields if name not in {"id", "key", "source", "reviewer"}
+)
+
+
+class Policy(_Strict):
+    """A whole policy file, validated."""
+
+    policy_version: str
+    time_zone: str
+    minutes_per_case: int = Field(ge=5, le=120)
+    max_cases_per_request: int = Field(ge=1, le=50)
+    provider_roles: tuple[str, ...] = Field(min_length=1)
+    status_levels: dict[CaseStatus, tuple[LevelOfReview, ...]]
+    level_labels: dict[LevelOfReview, str]
+    messages: dict[str, str]
+    rules: tuple[RuleRow, ...] = Field(min_length=1)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return require_zone(value)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Policy:
+        missing = [s.value for s in CaseStatus if s not in self.status_levels]
+        if missing:
+            raise ValueError(f"status_levels: no entry for {', '.join(missing)}")
+        missing = [lv.value for lv in LevelOfReview if lv not in self.level_labels]
+        if missing:
+            raise ValueError(f"level_labels: no label for {', '.join(missing)}")
+        missing = [key for key in REQUIRED_MESSAGES if key not in self.messages]
+        if missing:
+            raise ValueError(f"messages: missing {', '.join(missing)}")
+        ids = [row.id for row in self.rules]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"rules: id(s) used twice: {', '.join(dupes)}")
+        # Every combination a case can reach must resolve to complete parameters.
+        for lob in LineOfBusiness:
+            for level in LevelOfReview:
+                for state in sorted(US_STATES):
+                    self.rule_for(line_of_business=lob, level=level, member_state=state, health_plan=WILDCARD)
+        return self
+
+    def rule_for(
+        self, *, line_of_business: str, level: LevelOfReview, member_state: str, health_plan: str
+    ) -> LevelRule:
+        """Merge the rows matching this key into one ``LevelRule``.
+
+        Rows apply from least to most specific (file order breaks ties), each overriding
+        the parameters it sets; ``reviewer`` merges field by field.
+        """
+        matching = [
+            (row.key.specificity, index, row)
+            for index, row in enumerate(self.rules)
+            if row.key.matches(
+                line_of_business=str(line_of_business),
+                level=str(level),
+                member_state=member_state,
+                health_plan=health_plan,
+            )
+        ]
+        matching.sort(key=lambda item: (item[0], item[1]))
+        merged: dict[str, Any] = {"level": level, "row_ids": tuple(row.id for _, _, row in matching)}
+        reviewer: dict[str, Any] = {}
+        for _, _, row in matching:
+            for name in _PATCH_FIELDS:
+                value = getattr(row, name)
+                if value is not None:
+                    merged[name] = value
+            if row.reviewer is not None:
+                reviewer.update(row.reviewer.model_dump(exclude_none=True))
+        if reviewer:
+            merged["reviewer"] = reviewer
+        for needed in ("available", "window", "decision_can_change", "reviewer", "message"):
+            if needed not in merged:
+                raise ValueError(
+                    f"rules: no row sets '{needed}' for {line_of_business} × {level} × "
+                    f"{member_state} × {health_plan}"
+                )
+        merged["reviewer"] = {"tiers": None, **merged["reviewer"]}
+        return LevelRule.model_validate(merged)
+
+    def label(self, level: LevelOfReview) -> str:
+        return self.level_labels[level]
+
+    def message(self, key: str, fallback: str, **values: object) -> str:
+        """The provider-facing wording for ``key`` (or ``fallback``), filled with ``values``."""
+        return self.fill(self.messages.get(key, self.messages[fallback]), **values)
+
+    @staticmethod
+    def fill(template: str, **values: object) -> str:
+        """Fill ``{placeholders}`` and collapse the YAML's line breaks into single spaces."""
+        return " ".join(template.format_map(_Blank(values)).split())
+
+
+class _Blank(dict[str, object]):
+    """Format mapping that leaves unknown placeholders visible rather than failing."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
