@@ -49,7 +49,9 @@ def parse_api_keys(raw: str) -> tuple[ApiKey, ...]:
         if not sep or not secret:
             raise ValueError(f"entry {position + 1} is not 'role:key'")
         if role not in ROLES:
-            raise ValueError(f"entry {position + 1} has role {role!r}; use one of {', '.join(ROLES)}")
+            raise ValueError(
+                f"entry {position + 1} has role {role!r}; use one of {', '.join(ROLES)}"
+            )
         if len(secret) < 8:
             raise ValueError(f"entry {position + 1} ({role}) has a key shorter than 8 characters")
         if secret in seen:
@@ -57,7 +59,9 @@ def parse_api_keys(raw: str) -> tuple[ApiKey, ...]:
         seen.add(secret)
         keys.append(ApiKey(role=role, secret=SecretStr(secret), key_id=f"{role}-{position + 1}"))
     if not keys:
-        raise ValueError("no keys given; expected 'role:key,role:key' with roles admin, portal, reviewer")
+        raise ValueError(
+            "no keys given; expected 'role:key,role:key' with roles admin, portal, reviewer"
+        )
     return tuple(keys)
 
 

@@ -94,7 +94,9 @@ def _window(case: CaseSnapshot, window: Window, zone: str) -> datetime | _Refusa
     return window_end(anchor, window.amount, window.unit, zone)
 
 
-def _valid_until(case: CaseSnapshot, rule: LevelRule, zone: str, now: datetime) -> datetime | _Refusal:
+def _valid_until(
+    case: CaseSnapshot, rule: LevelRule, zone: str, now: datetime
+) -> datetime | _Refusal:
     urgent = case.urgency is Urgency.URGENT and rule.urgent_window is not None
     explicit = _anchor_value(case, rule.explicit_deadline) if rule.explicit_deadline else None
     limits: list[datetime | _Refusal] = []
@@ -150,7 +152,9 @@ def _try_level(
             return _Refusal(f"requires_{requirement.value}", policy.message("no_level", "no_level"))
     for block in rule.blocked_by:
         if _holds(case, block, zone, now):
-            return _Refusal(f"blocked_{block.value}", policy.message(f"blocked_{block.value}", "blocked"))
+            return _Refusal(
+                f"blocked_{block.value}", policy.message(f"blocked_{block.value}", "blocked")
+            )
     until = _valid_until(case, rule, zone, now)
     if isinstance(until, _Refusal):
         field = until.message.replace("_", " ")
@@ -158,7 +162,9 @@ def _try_level(
     if until <= now:
         return _Refusal(
             "window_closed",
-            policy.message("window_closed", "window_closed", valid_until=format_instant(until, zone)),
+            policy.message(
+                "window_closed", "window_closed", valid_until=format_instant(until, zone)
+            ),
         )
     return until
 
@@ -247,13 +253,18 @@ def evaluate_request(results: list[CaseEligibility], *, policy: Policy) -> Reque
         assert valid_until is not None
         messages = (
             policy.message(
-                "request_ok", "request_ok", valid_until=format_instant(valid_until, policy.time_zone)
+                "request_ok",
+                "request_ok",
+                valid_until=format_instant(valid_until, policy.time_zone),
             ),
         )
     else:
         messages = tuple(
             policy.message(
-                "request_blocked", "request_blocked", case_number=r.case_number, reason=r.messages[0]
+                "request_blocked",
+                "request_blocked",
+                case_number=r.case_number,
+                reason=r.messages[0],
             )
             for r in results
             if not r.eligible

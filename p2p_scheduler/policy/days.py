@@ -60,9 +60,7 @@ def to_utc(instant: datetime) -> datetime:
     """The same instant as a plain ``datetime`` in UTC (no pendulum subclass leaks out)."""
     if instant.tzinfo is None:
         raise ValueError("naive datetimes are ambiguous; give an offset")
-    return datetime.fromtimestamp(instant.timestamp(), UTC).replace(
-        microsecond=instant.microsecond
-    )
+    return datetime.fromtimestamp(instant.timestamp(), UTC).replace(microsecond=instant.microsecond)
 
 
 def local_date(instant: datetime, zone: str) -> date:

@@ -27,7 +27,11 @@ def _where(raw: Any, loc: tuple[Any, ...]) -> str:
     """Turn ``('rules', 3, 'window', 'unit')`` into ``rules[3] (id 'x') field window.unit``."""
     if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
         row_id = None
-        if isinstance(raw, dict) and isinstance(raw.get("rules"), list) and loc[1] < len(raw["rules"]):
+        if (
+            isinstance(raw, dict)
+            and isinstance(raw.get("rules"), list)
+            and loc[1] < len(raw["rules"])
+        ):
             row = raw["rules"][loc[1]]
             row_id = row.get("id") if isinstance(row, dict) else None
         field = ".".join(str(part) for part in loc[2:]) or "(row)"
@@ -50,7 +54,9 @@ def parse_policy(text: str, origin: str) -> Policy:
         first = error.errors()[0]
         message = first["msg"].removeprefix("Value error, ")
         more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
-        raise PolicyError(f"policy {origin}: {_where(raw, tuple(first['loc']))}: {message}{more}") from None
+        raise PolicyError(
+            f"policy {origin}: {_where(raw, tuple(first['loc']))}: {message}{more}"
+        ) from None
 
 
 def load_policy(path: Path | None = None) -> Policy:

@@ -108,7 +108,9 @@ def _key_values(value: Any, allowed: set[str] | None, name: str) -> tuple[str, .
     if allowed is not None:
         bad = [v for v in values if v not in allowed]
         if bad:
-            raise ValueError(f"{name} has unknown value(s) {', '.join(bad)}; use {', '.join(sorted(allowed))}")
+            raise ValueError(
+                f"{name} has unknown value(s) {', '.join(bad)}; use {', '.join(sorted(allowed))}"
+            )
     return values
 
 
@@ -122,7 +124,9 @@ class RuleKey(_Strict):
     @classmethod
     def _normalise(cls, data: Any) -> Any:
         if not isinstance(data, dict):
-            raise ValueError("key must be a mapping of line_of_business, level_of_review, member_state, health_plan")
+            raise ValueError(
+                "key must be a mapping of line_of_business, level_of_review, member_state, health_plan"
+            )
         allowed = {
             "line_of_business": {m.value for m in LineOfBusiness},
             "level_of_review": {m.value for m in LevelOfReview},
@@ -132,13 +136,25 @@ class RuleKey(_Strict):
         unknown = set(data) - set(allowed)
         if unknown:
             raise ValueError(f"unknown key field(s): {', '.join(sorted(unknown))}")
-        return {name: _key_values(data.get(name, WILDCARD), ok, name) for name, ok in allowed.items()}
+        return {
+            name: _key_values(data.get(name, WILDCARD), ok, name) for name, ok in allowed.items()
+        }
 
     @property
     def specificity(self) -> int:
-        return sum(v is not None for v in (self.line_of_business, self.level_of_review, self.member_state, self.health_plan))
+        return sum(
+            v is not None
+            for v in (
+                self.line_of_business,
+                self.level_of_review,
+                self.member_state,
+                self.health_plan,
+            )
+        )
 
-    def matches(self, *, line_of_business: str, level: str, member_state: str, health_plan: str) -> bool:
+    def matches(
+        self, *, line_of_business: str, level: str, member_state: str, health_plan: str
+    ) -> bool:
         pairs = (
             (self.line_of_business, line_of_business),
             (self.level_of_review, level),
@@ -243,7 +259,9 @@ class Policy(_Strict):
         for lob in LineOfBusiness:
             for level in LevelOfReview:
                 for state in sorted(US_STATES):
-                    self.rule_for(line_of_business=lob, level=level, member_state=state, health_plan=WILDCARD)
+                    self.rule_for(
+                        line_of_business=lob, level=level, member_state=state, health_plan=WILDCARD
+                    )
         return self
 
     def rule_for(
@@ -265,7 +283,10 @@ class Policy(_Strict):
             )
         ]
         matching.sort(key=lambda item: (item[0], item[1]))
-        merged: dict[str, Any] = {"level": level, "row_ids": tuple(row.id for _, _, row in matching)}
+        merged: dict[str, Any] = {
+            "level": level,
+            "row_ids": tuple(row.id for _, _, row in matching),
+        }
         reviewer: dict[str, Any] = {}
         for _, _, row in matching:
             for name in _PATCH_FIELDS:

@@ -1,0 +1,1 @@
+"""Persistence: engine, tables, Alembic migrations and the mapping to domain values."""

@@ -1,0 +1,170 @@
+"""Mapping between table rows and the domain's plain values.
+
+Use cases call these inside their own transaction; nothing here commits.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, select
+
+from p2p_scheduler.db.tables import (
+    CaseRow,
+    ReviewerHoursRow,
+    ReviewerLicenseRow,
+    ReviewerRow,
+    ReviewerSkillRow,
+    utcnow,
+)
+from p2p_scheduler.domain import (
+    CaseSnapshot,
+    CaseStatus,
+    LineOfBusiness,
+    Member,
+    ReviewerProfile,
+    Urgency,
+    Weekday,
+    WorkingHours,
+)
+
+_CASE_FIELDS = (
+    "case_type",
+    "skill",
+    "received_at",
+    "hold_due_at",
+    "additional_info_received_at",
+    "determination_at",
+    "determined_by",
+    "date_of_service",
+    "appeal_filed_at",
+    "post_decision_delegated",
+    "appeals_delegated",
+    "retrospective",
+)
+
+
+def _case_from_row(row: CaseRow) -> CaseSnapshot:
+    return CaseSnapshot(
+        case_number=row.case_number,
+        member=Member(
+            name=row.member_name,
+            dob=row.member_dob,
+            state=row.member_state,
+            member_id=row.member_id,
+            health_plan=row.health_plan,
+        ),
+        line_of_business=LineOfBusiness(row.line_of_business),
+        status=CaseStatus(row.status),
+        urgency=Urgency(row.urgency),
+        **{name: getattr(row, name) for name in _CASE_FIELDS},
+    )
+
+
+def get_case(session: Session, case_number: str) -> CaseSnapshot | None:
+    row = session.get(CaseRow, case_number)
+    return None if row is None else _case_from_row(row)
+
+
+def get_cases(session: Session, case_numbers: list[str]) -> dict[str, CaseSnapshot]:
+    rows = session.exec(select(CaseRow).where(CaseRow.case_number.in_(case_numbers)))  # type: ignore[attr-defined]
+    return {row.case_number: _case_from_row(row) for row in rows}
+
+
+def save_case(session: Session, case: CaseSnapshot) -> bool:
+    """Insert or replace a case snapshot; True when it was new."""
+    row = session.get(CaseRow, case.case_number, with_for_update=True)
+    created = row is None
+    if row is None:
+        row = CaseRow(case_number=case.case_number)  # type: ignore[call-arg]
+    row.member_name = case.member.name
+    row.member_dob = case.member.dob
+    row.member_state = case.member.state
+    row.member_id = case.member.member_id
+    row.health_plan = case.member.health_plan
+    row.line_of_business = case.line_of_business.value
+    row.status = case.status.value
+    row.urgency = case.urgency.value
+    for name in _CASE_FIELDS:
+        setattr(row, name, getattr(case, name))
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    return created
+
+
+def get_reviewer(session: Session, reviewer_id: str) -> ReviewerProfile | None:
+    row = session.get(ReviewerRow, reviewer_id)
+    if row is None:
+        return None
+    skills = session.exec(
+        select(ReviewerSkillRow).where(ReviewerSkillRow.reviewer_id == reviewer_id)
+    )
+    states = session.exec(
+        select(ReviewerLicenseRow).where(ReviewerLicenseRow.reviewer_id == reviewer_id)
+    )
+    hours = session.exec(
+        select(ReviewerHoursRow)
+        .where(ReviewerHoursRow.reviewer_id == reviewer_id)
+        .order_by(ReviewerHoursRow.id)  # type: ignore[arg-type]
+    )
+    return ReviewerProfile(
+        reviewer_id=row.reviewer_id,
+        name=row.name,
+        credentials=row.credentials,
+        email=row.email,
+        time_zone=row.time_zone,
+        skills={s.skill: s.priority for s in sorted(skills, key=lambda s: (s.priority, s.skill))},
+        licensed_states=frozenset(s.state for s in states),
+        working_hours=tuple(
+            WorkingHours(Weekday(h.weekday), h.start_time, h.end_time) for h in hours
+        ),
+        max_consults_per_day=row.max_consults_per_day,
+        active=row.active,
+    )
+
+
+def save_reviewer(session: Session, profile: ReviewerProfile) -> bool:
+    """Insert or replace a reviewer with their skills, licences and hours; True when new."""
+    row = session.get(ReviewerRow, profile.reviewer_id, with_for_update=True)
+    created = row is None
+    if row is None:
+        row = ReviewerRow(reviewer_id=profile.reviewer_id)  # type: ignore[call-arg]
+    row.name = profile.name
+    row.credentials = profile.credentials
+    row.email = profile.email
+    row.time_zone = profile.time_zone
+    row.max_consults_per_day = profile.max_consults_per_day
+    row.active = profile.active
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    for table in (ReviewerSkillRow, ReviewerLicenseRow, ReviewerHoursRow):
+        session.exec(delete(table).where(table.reviewer_id == profile.reviewer_id))  # type: ignore[call-overload]
+    session.add_all(
+        [
+            ReviewerSkillRow(reviewer_id=profile.reviewer_id, skill=k, priority=v)
+            for k, v in profile.skills.items()
+        ]
+        + [
+            ReviewerLicenseRow(reviewer_id=profile.reviewer_id, state=s)
+            for s in sorted(profile.licensed_states)
+        ]
+        + [
+            ReviewerHoursRow(
+                reviewer_id=profile.reviewer_id,
+                weekday=h.weekday.value,
+                start_time=h.start,
+                end_time=h.end,
+            )
+            for h in profile.working_hours
+        ]
+    )
+    session.flush()
+    return created
+
+
+def count_rows(session: Session) -> int:
+    """Cases plus reviewers: zero means an empty database (the demo loads only then)."""
+    cases = session.exec(select(func.count()).select_from(CaseRow)).one()
+    reviewers = session.exec(select(func.count()).select_from(ReviewerRow)).one()
+    return int(cases) + int(reviewers)

@@ -1,0 +1,40 @@
+"""The eligibility look-up use case: stored snapshots + policy + now → the answer.
+
+The date of birth is the knowledge factor of the seeds' look-up; a wrong one gets exactly
+the answer an unknown case number gets, so the endpoint cannot be used to probe cases.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Engine
+
+from p2p_scheduler.db import repo
+from p2p_scheduler.db.engine import transaction
+from p2p_scheduler.eligibility import RequestEligibility, evaluate_case, evaluate_request
+from p2p_scheduler.errors import InvalidInput
+from p2p_scheduler.policy import Policy
+
+
+def check_eligibility(
+    *, engine: Engine, policy: Policy, now: datetime, cases: list[tuple[str, date]]
+) -> RequestEligibility:
+    """Eligibility of a request for ``cases`` (case number, member DOB) at ``now``."""
+    if len(cases) > policy.max_cases_per_request:
+        raise InvalidInput(
+            f"A P2P request can cover at most {policy.max_cases_per_request} cases; "
+            f"{len(cases)} were given.",
+            field="cases",
+        )
+    numbers = [number for number, _ in cases]
+    repeated = sorted({n for n in numbers if numbers.count(n) > 1})
+    if repeated:
+        raise InvalidInput(f"Case {', '.join(repeated)} is listed more than once.", field="cases")
+    with transaction(engine) as session:
+        stored = repo.get_cases(session, numbers)
+    results = [
+        evaluate_case(number, dob, stored.get(number), policy=policy, now=now)
+        for number, dob in cases
+    ]
+    return evaluate_request(results, policy=policy)

@@ -1,0 +1,51 @@
+"""Use cases for the records the UM system pushes: case snapshots and reviewer profiles.
+
+Each call owns one transaction. Date-only deadlines are turned into the end of that day in
+the policy's zone here, once, so everything stored is a UTC instant.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from p2p_scheduler.db import repo
+from p2p_scheduler.db.engine import transaction
+from p2p_scheduler.domain import CaseSnapshot, ReviewerProfile
+from p2p_scheduler.errors import NotFound
+
+
+def put_case(*, engine: Engine, case: CaseSnapshot) -> tuple[CaseSnapshot, bool]:
+    """Upsert a case snapshot; returns what is stored and whether it was new."""
+    with transaction(engine) as session:
+        created = repo.save_case(session, case)
+        stored = repo.get_case(session, case.case_number)
+    assert stored is not None
+    return stored, created
+
+
+def get_case(*, engine: Engine, case_number: str) -> CaseSnapshot:
+    with transaction(engine) as session:
+        case = repo.get_case(session, case_number)
+    if case is None:
+        raise NotFound(
+            f"No case {case_number!r} exists. Push it with PUT /v1/cases/{case_number} first."
+        )
+    return case
+
+
+def put_reviewer(*, engine: Engine, profile: ReviewerProfile) -> tuple[ReviewerProfile, bool]:
+    with transaction(engine) as session:
+        created = repo.save_reviewer(session, profile)
+        stored = repo.get_reviewer(session, profile.reviewer_id)
+    assert stored is not None
+    return stored, created
+
+
+def get_reviewer(*, engine: Engine, reviewer_id: str) -> ReviewerProfile:
+    with transaction(engine) as session:
+        profile = repo.get_reviewer(session, reviewer_id)
+    if profile is None:
+        raise NotFound(
+            f"No reviewer {reviewer_id!r} exists. Create it with PUT /v1/reviewers/{reviewer_id}."
+        )
+    return profile
