@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import (
     AnyHttpUrl,
@@ -65,15 +65,29 @@ def parse_api_keys(raw: str) -> tuple[ApiKey, ...]:
     return tuple(keys)
 
 
-_DB_URL = re.compile(r"^(sqlite|postgresql)(\+\w+)?://")
+_DB_URL = re.compile(r"^(sqlite|postgresql|postgres)(\+\w+)?://")
 
 
-class Settings(BaseSettings):
-    """Every knob of the service. Defaults are SPEC §8/§9's."""
+class DatabaseSettings(BaseSettings):
+    """What ``migrate`` needs: only the database."""
 
     model_config = SettingsConfigDict(env_prefix="P2P_", extra="ignore", frozen=True)
 
     database_url: str = "sqlite:///./p2p_scheduler.db"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not _DB_URL.match(value):
+            raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
+        if value.startswith(("postgresql://", "postgres://")):
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+
+class Settings(DatabaseSettings):
+    """Every knob of the service. Defaults are SPEC §8/§9's."""
+
     api_keys: Annotated[tuple[ApiKey, ...], NoDecode]
     secret_key: SecretStr
     base_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8000")
@@ -87,15 +101,6 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     policy_file: Path | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"
-
-    @field_validator("database_url")
-    @classmethod
-    def _known_database(cls, value: str) -> str:
-        if not _DB_URL.match(value):
-            raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
-        if value.startswith("postgresql://") or value.startswith("postgres://"):
-            value = "postgresql+psycopg://" + value.split("://", 1)[1]
-        return value
 
     @field_validator("api_keys", mode="before")
     @classmethod
@@ -129,6 +134,9 @@ class Settings(BaseSettings):
         return str(self.base_url).rstrip("/")
 
 
+S = TypeVar("S", bound=DatabaseSettings)
+
+
 class ConfigurationError(Exception):
     """Start-up cannot go on; the message is one line naming the setting."""
 
@@ -145,9 +153,9 @@ def format_settings_error(error: ValidationError) -> str:
     return "; ".join(lines)
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(kind: type[S] = Settings, **overrides: object) -> S:  # type: ignore[assignment]
     """Read settings from the environment, raising ``ConfigurationError`` with one clear line."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return kind(**overrides)
     except ValidationError as error:
         raise ConfigurationError("configuration error: " + format_settings_error(error)) from None

@@ -49,3 +49,21 @@ def get_reviewer(*, engine: Engine, reviewer_id: str) -> ReviewerProfile:
             f"No reviewer {reviewer_id!r} exists. Create it with PUT /v1/reviewers/{reviewer_id}."
         )
     return profile
+
+
+def load_if_empty(
+    *, engine: Engine, reviewers: list[ReviewerProfile], cases: list[CaseSnapshot]
+) -> int:
+    """Store ``reviewers`` and ``cases`` in one transaction if the database holds none yet.
+
+    Returns how many records were stored (0 when the database already had data), so that
+    ``serve --demo`` never overwrites what an operator pushed.
+    """
+    with transaction(engine) as session:
+        if repo.count_rows(session):
+            return 0
+        for profile in reviewers:
+            repo.save_reviewer(session, profile)
+        for case in cases:
+            repo.save_case(session, case)
+    return len(reviewers) + len(cases)

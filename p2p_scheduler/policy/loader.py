@@ -37,7 +37,9 @@ def _where(raw: Any, loc: tuple[Any, ...]) -> str:
         field = ".".join(str(part) for part in loc[2:]) or "(row)"
         named = f" (id {row_id!r})" if row_id else ""
         return f"rules[{loc[1]}]{named} field {field}"
-    return "field " + (".".join(str(part) for part in loc) or "(top level)")
+    if not loc:
+        return ""  # whole-policy checks word their own location ("rules[4] (id 'x') field id")
+    return "field " + ".".join(str(part) for part in loc)
 
 
 def parse_policy(text: str, origin: str) -> Policy:
@@ -54,9 +56,9 @@ def parse_policy(text: str, origin: str) -> Policy:
         first = error.errors()[0]
         message = first["msg"].removeprefix("Value error, ")
         more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
-        raise PolicyError(
-            f"policy {origin}: {_where(raw, tuple(first['loc']))}: {message}{more}"
-        ) from None
+        where = _where(raw, tuple(first["loc"]))
+        located = f"{where}: " if where else ""
+        raise PolicyError(f"policy {origin}: {located}{message}{more}") from None
 
 
 def load_policy(path: Path | None = None) -> Policy:

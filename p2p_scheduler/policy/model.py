@@ -251,10 +251,14 @@ class Policy(_Strict):
         missing = [key for key in REQUIRED_MESSAGES if key not in self.messages]
         if missing:
             raise ValueError(f"messages: missing {', '.join(missing)}")
-        ids = [row.id for row in self.rules]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"rules: id(s) used twice: {', '.join(dupes)}")
+        first_index: dict[str, int] = {}
+        for index, row in enumerate(self.rules):
+            if row.id in first_index:
+                raise ValueError(
+                    f"rules[{index}] (id {row.id!r}) field id: already used by "
+                    f"rules[{first_index[row.id]}]"
+                )
+            first_index[row.id] = index
         # Every combination a case can reach must resolve to complete parameters.
         for lob in LineOfBusiness:
             for level in LevelOfReview:

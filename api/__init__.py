@@ -1,0 +1,1 @@
+"""HTTP layer only: FastAPI app factory, routes, schemas, auth and problem+json."""

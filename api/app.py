@@ -1,0 +1,72 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from api import problems
+from api.routes import cases, eligibility, health, reviewers
+from p2p_scheduler import __version__
+from p2p_scheduler.clock import Clock, system_clock
+from p2p_scheduler.config import Settings, load_settings
+from p2p_scheduler.db.engine import make_engine
+from p2p_scheduler.policy import Policy, load_policy
+
+DESCRIPTION = f"""
+Schedules peer-to-peer (P2P) clinical consultations between requesting providers and
+health-plan reviewer physicians in prior authorization.
+
+**Auth**: `Authorization: Bearer <key>` with keys from `P2P_API_KEYS` (roles `admin`,
+`portal`, `reviewer`; an admin key may call everything).
+
+**Errors** are `application/problem+json` (RFC 9457) with a `detail` saying what to do and,
+for validation, `errors: [{{field, message}}]`. Problem `type` URIs, all under
+`{problems.PROBLEM_BASE}`:
+
+| type | status | when |
+|---|---|---|
+""" + "\n".join(
+    f"| `{problems.PROBLEM_BASE}{kind}` | {status} | {title} |"
+    for kind, (status, title) in problems.KINDS.items()
+)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    policy: Policy | None = None,
+    clock: Clock = system_clock,
+) -> FastAPI:
+    """Build the app. Raises ``PolicyError`` for a bad policy file, before serving anything."""
+    engine = engine or make_engine(settings.database_url)
+    policy = policy or load_policy(settings.policy_file)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="P2P Scheduler",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.policy = policy
+    app.state.clock = clock
+    problems.install(app)
+    for module in (health, cases, reviewers, eligibility):
+        app.include_router(module.router)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app configured from ``P2P_*`` variables (what ``p2p-scheduler serve`` runs)."""
+    return create_app(load_settings(Settings))

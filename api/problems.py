@@ -1,0 +1,214 @@
+"""RFC 9457 problem details: every error the API returns, in one shape.
+
+Each kind has a stable ``type`` URI under one base (documented in the OpenAPI description),
+a status and a title; ``detail`` always says what to do about it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from p2p_scheduler.errors import DomainError
+
+PROBLEM_BASE = "https://p2p-scheduler.org/problems/"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+#: kind → (status, title). Later issues add slot-taken, case-already-booked, … here.
+KINDS: dict[str, tuple[int, str]] = {
+    "validation": (422, "Invalid request"),
+    "unauthorized": (401, "Authentication required"),
+    "forbidden": (403, "Not allowed for this key"),
+    "not-found": (404, "Not found"),
+    "method-not-allowed": (405, "Method not allowed"),
+    "unsupported-media-type": (415, "Unsupported media type"),
+    "slot-taken": (409, "Slot taken"),
+    "case-already-booked": (409, "Case already booked"),
+    "invalid-transition": (409, "Invalid transition"),
+    "not-eligible": (422, "Not eligible"),
+    "not-qualified": (422, "Reviewer not qualified"),
+    "rate-limited": (429, "Too many requests"),
+    "internal": (500, "Internal error"),
+    "not-ready": (503, "Service not ready"),
+}
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="where the problem is, e.g. `cases[0].member_dob`")
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    type: str = Field(examples=[PROBLEM_BASE + "validation"])
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class ApiProblem(Exception):
+    """Raise from a route or dependency to answer with a problem document."""
+
+    def __init__(
+        self,
+        kind: str,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        errors: list[FieldError] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+        self.headers = headers or {}
+        self.errors = errors
+
+
+def problem_response(
+    kind: str,
+    detail: str,
+    *,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    errors: list[FieldError] | None = None,
+) -> JSONResponse:
+    status, title = KINDS[kind]
+    body = Problem(
+        type=PROBLEM_BASE + kind,
+        title=title,
+        status=status,
+        detail=detail,
+        instance=instance,
+        errors=errors,
+    )
+    return JSONResponse(
+        body.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for the problem statuses a route can answer."""
+    titles = {status: title for status, title in KINDS.values()}
+    return {
+        status: {
+            "model": Problem,
+            "description": titles.get(status, "Problem"),
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    """``('body', 'cases', 0, 'member_dob')`` → ``cases[0].member_dob``."""
+    parts = list(loc[1:] if loc and loc[0] in {"body", "path", "query", "header"} else loc)
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif part and not str(part).startswith(("function-", "union[", "tagged-union[")):
+            text += ("." if text else "") + str(part)
+    return text or (str(loc[0]) if loc else "body")
+
+
+def _validation_message(item: dict[str, Any]) -> str:
+    message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+    if item.get("type") == "missing":
+        return "is required"
+    if item.get("type") == "extra_forbidden":
+        return "is not a known field; check its spelling"
+    if item.get("type") == "json_invalid":
+        return "the request body is not valid JSON: " + str(
+            item.get("ctx", {}).get("error", message)
+        )
+    return message
+
+
+def validation_errors(raw: list[dict[str, Any]]) -> list[FieldError]:
+    seen: dict[tuple[str, str], FieldError] = {}
+    for item in raw:
+        error = FieldError(
+            field="body"
+            if item.get("type") == "json_invalid"
+            else _field_path(tuple(item.get("loc", ()))),
+            message=_validation_message(item),
+        )
+        seen.setdefault((error.field, error.message), error)
+    return list(seen.values())
+
+
+def install(app: FastAPI) -> None:
+    """Register handlers so that no error leaves the app in any other shape."""
+
+    @app.exception_handler(ApiProblem)
+    async def _api_problem(request: Request, exc: ApiProblem) -> JSONResponse:
+        return problem_response(
+            exc.kind, exc.detail, instance=request.url.path, headers=exc.headers, errors=exc.errors
+        )
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        kind = exc.kind if exc.kind in KINDS else "validation"
+        field = exc.extra.get("field")
+        errors = [FieldError(field=str(field), message=exc.detail)] if field else None
+        return problem_response(kind, exc.detail, instance=request.url.path, errors=errors)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = validation_errors(list(exc.errors()))
+        summary = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        return problem_response(
+            "validation",
+            f"Fix these fields and send the request again — {summary}{more}",
+            instance=request.url.path,
+            errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 404:
+            return problem_response(
+                "not-found",
+                f"There is nothing at {request.url.path}. See /docs for the API's paths.",
+                instance=request.url.path,
+            )
+        if exc.status_code == 405:
+            allowed = headers.get("allow") or headers.get("Allow") or ""
+            return problem_response(
+                "method-not-allowed",
+                f"{request.method} is not allowed on {request.url.path}"
+                + (f"; use {allowed}." if allowed else "."),
+                instance=request.url.path,
+                headers=headers,
+            )
+        kind = {401: "unauthorized", 403: "forbidden", 415: "unsupported-media-type"}.get(
+            exc.status_code, "validation" if exc.status_code < 500 else "internal"
+        )
+        status, _ = KINDS[kind]
+        response = problem_response(
+            kind, str(exc.detail), instance=request.url.path, headers=headers
+        )
+        response.status_code = exc.status_code if exc.status_code >= 400 else status
+        return response
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return problem_response(
+            "internal",
+            "Something went wrong on our side and nothing was changed. Try again; "
+            "if it keeps happening, contact support.",
+            instance=request.url.path,
+        )

@@ -1,0 +1,52 @@
+"""Case snapshots pushed by the UM core system (admin)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Path, Response
+
+from api.auth import require, require_json
+from api.deps import EngineDep, PolicyDep
+from api.problems import responses
+from api.schemas.common import IDENTIFIER
+from api.schemas.records import CaseIn, CaseOut, case_snapshot
+from p2p_scheduler import records
+from p2p_scheduler.policy.days import end_of_day
+
+router = APIRouter(prefix="/v1/cases", tags=["cases"], dependencies=[Depends(require("admin"))])
+
+CasePath = Path(pattern=IDENTIFIER, description="case number")
+
+
+@router.put(
+    "/{case_number}",
+    response_model=CaseOut,
+    summary="Create or replace a case snapshot",
+    dependencies=[Depends(require_json)],
+    responses={201: {"model": CaseOut, "description": "Created"}, **responses(401, 403, 415, 422)},
+)
+def put_case(
+    body: CaseIn,
+    response: Response,
+    engine: EngineDep,
+    policy: PolicyDep,
+    case_number: str = CasePath,
+) -> CaseOut:
+    hold_due = body.hold_due_at
+    if hold_due is not None and not hasattr(hold_due, "hour"):
+        hold_due = end_of_day(hold_due, policy.time_zone)
+    stored, created = records.put_case(
+        engine=engine, case=case_snapshot(case_number, body, hold_due)
+    )
+    response.status_code = 201 if created else 200
+    response.headers["Location"] = f"/v1/cases/{case_number}"
+    return CaseOut.of(stored)
+
+
+@router.get(
+    "/{case_number}",
+    response_model=CaseOut,
+    summary="Read a case snapshot",
+    responses=responses(401, 403, 404, 422),
+)
+def get_case(engine: EngineDep, case_number: str = CasePath) -> CaseOut:
+    return CaseOut.of(records.get_case(engine=engine, case_number=case_number))

@@ -1,0 +1,157 @@
+"""The ``p2p-scheduler`` command line: serve, migrate.
+
+Start-up problems (a missing or malformed setting, a bad policy file, an unreachable
+database) end the process with one line on stderr naming what to fix, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, NoReturn
+
+import typer
+from sqlalchemy.exc import SQLAlchemyError
+
+from p2p_scheduler import __version__, records
+from p2p_scheduler.config import (
+    DEMO_API_KEYS,
+    DEMO_SECRET_KEY,
+    ConfigurationError,
+    DatabaseSettings,
+    Settings,
+    load_settings,
+)
+from p2p_scheduler.db import migrate as migrations
+from p2p_scheduler.db.engine import make_engine
+from p2p_scheduler.policy import PolicyError, load_policy
+
+APP_FACTORY = "api.app:app_from_environment"
+
+app = typer.Typer(
+    help="P2P Scheduler: schedules peer-to-peer clinical consultations for prior authorization.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"p2p-scheduler: {message}", err=True)
+    raise typer.Exit(code=2)
+
+
+def _database_error(error: SQLAlchemyError, url: str) -> str:
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    return f"database error: cannot use P2P_DATABASE_URL ({url.split('@')[-1]}): {reason}"
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+@app.command()
+def migrate(
+    revision: Annotated[str, typer.Option(help="Target revision to upgrade to.")] = "head",
+    downgrade: Annotated[
+        str | None, typer.Option(help="Downgrade to this revision instead (e.g. 'base').")
+    ] = None,
+) -> None:
+    """Apply the database migrations (P2P_DATABASE_URL) up to head, or downgrade."""
+    try:
+        settings = load_settings(DatabaseSettings)
+    except ConfigurationError as error:
+        _fail(str(error))
+    engine = make_engine(settings.database_url)
+    try:
+        if downgrade is not None:
+            migrations.downgrade(engine, downgrade)
+        else:
+            migrations.upgrade(engine, revision)
+        state = migrations.status(engine)
+    except SQLAlchemyError as error:
+        _fail(_database_error(error, settings.database_url))
+    typer.echo(f"database at revision {state.current or 'base'} (head {state.head})")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="Load the demo data set into an empty database and use demo keys if none are set.",
+        ),
+    ] = False,
+) -> None:
+    """Apply migrations, optionally load the demo data, and serve the HTTP API."""
+    import uvicorn
+
+    from p2p_scheduler import demo as demo_data
+    from p2p_scheduler.clock import system_clock
+
+    if demo:
+        os.environ.setdefault("P2P_API_KEYS", DEMO_API_KEYS)
+        os.environ.setdefault("P2P_SECRET_KEY", DEMO_SECRET_KEY)
+        os.environ.setdefault("P2P_BASE_URL", f"http://{_url_host(host)}:{port}")
+    try:
+        settings = load_settings(Settings)
+        load_policy(settings.policy_file)
+    except (ConfigurationError, PolicyError) as error:
+        _fail(str(error))
+    engine = make_engine(settings.database_url)
+    try:
+        migrations.upgrade(engine)
+        loaded = (
+            records.load_if_empty(
+                engine=engine,
+                reviewers=demo_data.demo_reviewers(),
+                cases=demo_data.demo_cases(system_clock()),
+            )
+            if demo
+            else 0
+        )
+    except SQLAlchemyError as error:
+        _fail(_database_error(error, settings.database_url))
+    base = f"http://{_url_host(host)}:{port}"
+    if demo:
+        typer.echo(
+            f"demo data: {'loaded ' + str(loaded) + ' records' if loaded else 'database not empty, left as is'}"
+        )
+        for key in settings.api_keys:
+            typer.echo(f"  {key.role:<8} key: {key.secret.get_secret_value()}")
+        case_number, dob = demo_data.WALKTHROUGH_CASE
+        typer.echo(f"  try case {case_number} with member DOB {dob.isoformat()}")
+    typer.echo(f"API docs: {base}/docs")
+    engine.dispose()
+    # By import string, so this package never imports ``api`` (ARCHITECTURE.md: nothing does);
+    # the factory reads the same validated environment again.
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        log_level=settings.log_level,
+        proxy_headers=True,
+    )
+
+
+def _url_host(host: str) -> str:
+    if host in {"0.0.0.0", "::"}:
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover - interactive
+        sys.exit(130)

@@ -1,0 +1,109 @@
+"""Shared fixtures: real databases (SQLite file, PostgreSQL), the app, an httpx client.
+
+PostgreSQL tests read ``P2P_TEST_POSTGRES_URL``. Without it they skip, and the run's summary
+says so in capitals; with it set but unreachable they fail — CI sets it, so CI never
+silently skips PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from sqlalchemy import Engine, create_engine, make_url, text
+from sqlmodel import SQLModel
+
+from api.app import create_app
+from p2p_scheduler.clock import fixed_clock
+from p2p_scheduler.config import Settings, load_settings
+from p2p_scheduler.db import migrate
+from p2p_scheduler.db.engine import make_engine
+from tests.support import NOW, POSTGRES_ENV, TEST_API_KEYS
+
+_skipped_postgres: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test session (dropped afterwards)."""
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        _skipped_postgres.append("x")
+        pytest.skip(f"{POSTGRES_ENV} is not set: PostgreSQL tests are SKIPPED")
+    url = make_url(base)
+    name = f"p2p_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:  # unreachable server must fail the run, not skip it
+        pytest.fail(f"{POSTGRES_ENV} is set but PostgreSQL is unreachable: {error}", pytrace=False)
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _skipped_postgres:
+        terminalreporter.write_line(
+            f"WARNING: POSTGRESQL TESTS WERE SKIPPED — set {POSTGRES_ENV} "
+            "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to run them.",
+            yellow=True,
+            bold=True,
+        )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """An empty database of each kind (unmigrated)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'p2p.db'}"
+    return request.getfixturevalue("postgres_server_url")
+
+
+def _clear(engine: Engine) -> None:
+    with engine.begin() as connection:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """A migrated database with empty tables, on SQLite and on PostgreSQL."""
+    engine = make_engine(database_url)
+    migrate.upgrade(engine)
+    _clear(engine)
+    yield engine
+    _clear(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return load_settings(
+        Settings,
+        database_url=database_url,
+        api_keys=TEST_API_KEYS,
+        secret_key="test-secret-key-0123456789",
+        base_url="http://testserver",
+    )
+
+
+@pytest.fixture
+async def client(settings: Settings, engine: Engine) -> AsyncIterator[httpx.AsyncClient]:
+    """httpx against the real app (real database, fixed clock)."""
+    app = create_app(settings, engine=engine, clock=fixed_clock(NOW))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
