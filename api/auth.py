@@ -40,29 +40,62 @@ def require(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
     async def dependency(
         request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
     ) -> Principal:
-        challenge = {"WWW-Authenticate": 'Bearer realm="p2p-scheduler"'}
-        if credentials is None or credentials.scheme.lower() != "bearer":
-            raise ApiProblem(
-                "unauthorized",
-                "Send your API key in the header 'Authorization: Bearer <key>'.",
-                headers=challenge,
-            )
-        principal = _authenticate(request.app.state.settings, credentials.credentials)
-        if principal is None:
-            raise ApiProblem(
-                "unauthorized",
-                "This API key is not recognised. Check the key, or ask your administrator for one.",
-                headers=challenge,
-            )
-        if principal.role not in allowed:
-            needed = " or ".join(sorted(allowed))
-            raise ApiProblem(
-                "forbidden",
-                f"A {principal.role} key cannot do this; it needs a {needed} key.",
-            )
-        return principal
+        return authorize(request, credentials, allowed)
 
+    dependency.roles = frozenset(allowed)  # type: ignore[attr-defined]
     return dependency
+
+
+def authorize(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None,
+    allowed: set[str] | frozenset[str],
+) -> Principal:
+    """The caller's principal, or a 401/403 problem."""
+    challenge = {"WWW-Authenticate": 'Bearer realm="p2p-scheduler"'}
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise ApiProblem(
+            "unauthorized",
+            "Send your API key in the header 'Authorization: Bearer <key>'.",
+            headers=challenge,
+        )
+    principal = _authenticate(request.app.state.settings, credentials.credentials)
+    if principal is None:
+        raise ApiProblem(
+            "unauthorized",
+            "This API key is not recognised. Check the key, or ask your administrator for one.",
+            headers=challenge,
+        )
+    if principal.role not in allowed:
+        needed = " or ".join(sorted(allowed))
+        raise ApiProblem(
+            "forbidden", f"A {principal.role} key cannot do this; it needs a {needed} key."
+        )
+    return principal
+
+
+def roles_of_route(request: Request) -> frozenset[str] | None:
+    """The roles the matched route admits, found on its ``require`` dependency (None: public)."""
+    route = request.scope.get("route")
+    pending = list(getattr(getattr(route, "dependant", None), "dependencies", []))
+    while pending:
+        dependant = pending.pop()
+        roles = getattr(dependant.call, "roles", None)
+        if roles is not None:
+            return roles
+        pending.extend(dependant.dependencies)
+    return None
+
+
+async def check_before_body(request: Request) -> None:
+    """Authenticate a request whose body failed to parse, so anonymous callers get 401, not 422.
+
+    FastAPI decodes the body before it runs dependencies; this re-runs the route's auth
+    check from the validation-error handler.
+    """
+    roles = roles_of_route(request)
+    if roles is not None:
+        authorize(request, await bearer(request), roles)
 
 
 async def require_json(request: Request) -> None:

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from p2p_scheduler.errors import DomainError
 
@@ -138,14 +139,30 @@ def _validation_message(item: dict[str, Any]) -> str:
 def validation_errors(raw: list[dict[str, Any]]) -> list[FieldError]:
     seen: dict[tuple[str, str], FieldError] = {}
     for item in raw:
-        error = FieldError(
-            field="body"
-            if item.get("type") == "json_invalid"
-            else _field_path(tuple(item.get("loc", ()))),
-            message=_validation_message(item),
-        )
+        loc = tuple(item.get("loc", ()))
+        cause = item.get("ctx", {}).get("error")
+        if isinstance(getattr(cause, "field", None), str):  # a cross-field rule naming its field
+            loc = (*loc, cause.field)
+        field = "body" if item.get("type") == "json_invalid" else _field_path(loc)
+        error = FieldError(field=field, message=_validation_message(item))
         seen.setdefault((error.field, error.message), error)
     return list(seen.values())
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method served at this path, across all routes (RFC 9110 §15.5.6 ``Allow``).
+
+    Read from the OpenAPI paths (built once and cached by FastAPI) rather than the router,
+    whose included routers hide their routes.
+    """
+    methods: set[str] = set()
+    for template, operations in request.app.openapi()["paths"].items():
+        pattern, _, _ = compile_path(template)
+        if pattern.match(request.url.path):
+            methods |= {method.upper() for method in operations}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 def install(app: FastAPI) -> None:
@@ -166,6 +183,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        from api.auth import check_before_body
+
+        try:
+            await check_before_body(request)
+        except ApiProblem as problem:
+            return await _api_problem(request, problem)
         errors = validation_errors(list(exc.errors()))
         summary = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
@@ -186,7 +209,9 @@ def install(app: FastAPI) -> None:
                 instance=request.url.path,
             )
         if exc.status_code == 405:
-            allowed = headers.get("allow") or headers.get("Allow") or ""
+            allowed = ", ".join(_allowed_methods(request))
+            headers["Allow"] = allowed
+            headers.pop("allow", None)
             return problem_response(
                 "method-not-allowed",
                 f"{request.method} is not allowed on {request.url.path}"

@@ -46,7 +46,7 @@ def _database_error(error: SQLAlchemyError, url: str) -> str:
     return f"database error: cannot use P2P_DATABASE_URL ({url.split('@')[-1]}): {reason}"
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def main_callback(
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
 ) -> None:

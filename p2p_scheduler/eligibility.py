@@ -15,7 +15,7 @@ from datetime import date, datetime
 import pendulum
 
 from p2p_scheduler.domain import CaseSnapshot, CaseStatus, LevelOfReview, Urgency
-from p2p_scheduler.policy.days import end_of_day, local_date, window_end
+from p2p_scheduler.policy.days import end_of_day, local_date, to_utc, window_end
 from p2p_scheduler.policy.model import (
     Anchor,
     Block,
@@ -81,7 +81,7 @@ def _anchor_value(case: CaseSnapshot, anchor: Anchor) -> datetime | date | None:
 def _as_deadline(value: datetime | date, zone: str) -> datetime:
     """An instant stays itself; a date-only value means the end of that day in ``zone``."""
     if isinstance(value, datetime):
-        return value
+        return to_utc(value)
     return end_of_day(value, zone)
 
 

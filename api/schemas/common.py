@@ -51,6 +51,14 @@ def _hhmm(value: str) -> str:
 ClockTime = Annotated[str, AfterValidator(_hhmm), Field(examples=["09:00"])]
 
 
+class FieldRuleError(ValueError):
+    """A rule across fields that still belongs to one of them, so the 422 can name it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class Strict(BaseModel):
     """Request bodies: unknown fields are refused so typos do not pass silently."""
 

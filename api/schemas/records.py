@@ -12,6 +12,7 @@ from api.schemas.common import (
     CaseNumber,
     ClockTime,
     Email,
+    FieldRuleError,
     ReviewerId,
     SkillCode,
     Strict,
@@ -83,12 +84,14 @@ class CaseIn(CaseFields, Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.status in DECIDED and self.determination_at is None:
-            raise ValueError(f"determination_at is required when status is {self.status.value}")
+            raise FieldRuleError(
+                "determination_at", f"is required when status is {self.status.value}"
+            )
         if (
             self.status in {CaseStatus.IN_REVIEW, CaseStatus.PENDING_INFO}
             and self.received_at is None
         ):
-            raise ValueError(f"received_at is required when status is {self.status.value}")
+            raise FieldRuleError("received_at", f"is required when status is {self.status.value}")
         return self
 
 
@@ -159,7 +162,7 @@ class WorkingHoursIn(Strict):
     @model_validator(mode="after")
     def _end_after_start(self) -> Self:
         if self.end <= self.start:
-            raise ValueError(f"end {self.end} must be after start {self.start}")
+            raise FieldRuleError("end", f"end {self.end} must be after start {self.start}")
         return self
 
 
@@ -184,7 +187,7 @@ class ReviewerIn(ReviewerFields, Strict):
     @model_validator(mode="after")
     def _no_overlaps(self) -> Self:
         if len(set(self.licensed_states)) != len(self.licensed_states):
-            raise ValueError("licensed_states lists a state more than once")
+            raise FieldRuleError("licensed_states", "lists a state more than once")
         by_day: dict[Weekday, list[WorkingHoursIn]] = {}
         for block in self.working_hours:
             by_day.setdefault(block.weekday, []).append(block)
@@ -192,9 +195,10 @@ class ReviewerIn(ReviewerFields, Strict):
             blocks.sort(key=lambda b: b.start)
             for first, second in pairwise(blocks):
                 if second.start < first.end:
-                    raise ValueError(
-                        f"working_hours on {day.value} overlap: {first.start}–{first.end} and "
-                        f"{second.start}–{second.end}"
+                    raise FieldRuleError(
+                        "working_hours",
+                        f"hours on {day.value} overlap: {first.start}–{first.end} and "
+                        f"{second.start}–{second.end}",
                     )
         return self
 

@@ -229,7 +229,9 @@ INVALID_CASES = [
         id="naive-appeal-filed-at",
     ),
     pytest.param(case_body(colour="red"), {"colour"}, id="unknown-field"),
-    pytest.param(case_body(member={"nickname": "Q"}), {"member.nickname"}, id="unknown-member-field"),
+    pytest.param(
+        case_body(member={"nickname": "Q"}), {"member.nickname"}, id="unknown-member-field"
+    ),
     pytest.param(case_body(line_of_business="tricare"), {"line_of_business"}, id="bad-lob"),
     pytest.param(case_body(status="closed"), {"status"}, id="bad-status"),
     pytest.param(case_body(urgency="asap"), {"urgency"}, id="bad-urgency"),
@@ -335,9 +337,7 @@ async def test_a_malformed_case_number_in_the_path_is_422(
         "validation",
         fields={"case_number"},
     )
-    assert_problem(
-        await client.get(path, headers=ADMIN), 422, "validation", fields={"case_number"}
-    )
+    assert_problem(await client.get(path, headers=ADMIN), 422, "validation", fields={"case_number"})
 
 
 @pytest.mark.parametrize(

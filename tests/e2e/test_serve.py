@@ -288,8 +288,10 @@ def test_serve_answers_over_http_and_stops_on_sigterm(server: Server) -> None:
         assert http.post("/v1/eligibility", json={"cases": []}).status_code == 401
 
     returncode = _stop(server.process)
-    assert returncode is not None
-    assert returncode == 0, server.output()
+    # uvicorn shuts down gracefully, then re-raises the signal it caught, so the process ends
+    # "killed by SIGTERM" (-15) after a clean shutdown; 0 is fine too
+    assert returncode in (0, -signal.SIGTERM), server.output()
+    assert "Application shutdown complete" in server.output()
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{base}/health", timeout=2)
 

@@ -190,6 +190,19 @@ def test_not_eligible_once_additional_information_is_received(status, make_case,
     assert result.policy_rows == ("pre-decision",)
 
 
+def test_additional_information_received_this_very_instant_already_blocks(
+    make_case, evaluate
+) -> None:
+    case = make_case(
+        status="pending_info", received_at=RECEIVED_FRI, additional_info_received_at=NOW
+    )
+
+    result = evaluate(case, now=NOW)
+
+    assert result.eligible is False
+    assert result.reason == "blocked_additional_info_received"
+
+
 def test_pre_decision_blocked_once_a_p2p_is_completed(make_case, evaluate) -> None:
     case = make_case(status="in_review", received_at=RECEIVED_FRI, p2p_completed=True)
 
