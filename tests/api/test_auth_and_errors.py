@@ -231,6 +231,20 @@ async def test_405_allow_lists_every_method_of_the_resource(
     assert {"GET", "PUT"} <= allowed <= {"GET", "HEAD", "PUT"}
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="the 405 handler adds HEAD to Allow for GET paths, but HEAD itself is answered 405",
+)
+@pytest.mark.parametrize("path", ["/health", "/v1/cases/A100"])
+async def test_every_method_named_in_allow_is_served(client: httpx.AsyncClient, path: str) -> None:
+    await push_case(client, "A100")
+    response = await client.delete(path, headers=ADMIN)
+    assert_problem(response, 405, "method-not-allowed")
+    for method in (m.strip() for m in response.headers["allow"].split(",")):
+        served = await client.request(method, path, headers=ADMIN, json=case_body())
+        assert served.status_code != 405, method
+
+
 # ---- 415 -------------------------------------------------------------------------------------
 
 NOT_JSON = [

@@ -141,6 +141,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
         yield running
     finally:
         _stop(process)
+        print(f"--- server log ({log}) ---\n{running.output()}")  # shown when a test fails
 
 
 def _reviewer_body() -> dict[str, object]:
