@@ -68,8 +68,10 @@ def authorize(
         )
     if principal.role not in allowed:
         needed = " or ".join(sorted(allowed))
+        article = "an" if needed[0] in "aeiou" else "a"
         raise ApiProblem(
-            "forbidden", f"A {principal.role} key cannot do this; it needs a {needed} key."
+            "forbidden",
+            f"{principal.role.capitalize()} keys cannot do this; it needs {article} {needed} key.",
         )
     return principal
 

@@ -160,8 +160,6 @@ def _allowed_methods(request: Request) -> list[str]:
         pattern, _, _ = compile_path(template)
         if pattern.match(request.url.path):
             methods |= {method.upper() for method in operations}
-    if "GET" in methods:
-        methods.add("HEAD")
     return sorted(methods)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -345,3 +346,11 @@ async def test_a_replacement_breaking_a_cross_field_rule_leaves_the_case_unchang
     before = await push_case(client, "A100")
     assert_problem(await put(client, "A100", body), 422, "validation", fields={field})
     assert (await get(client, "A100")).json() == before
+
+
+async def test_concurrent_first_puts_of_one_case_all_succeed(client: httpx.AsyncClient) -> None:
+    for attempt in range(3):
+        number = f"RACE-{attempt}"
+        responses = await asyncio.gather(*(put(client, number, case_body()) for _ in range(8)))
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses == [200] * 7 + [201], statuses

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -289,3 +290,41 @@ async def test_a_malformed_reviewer_id_in_the_path_is_422(
 ) -> None:
     response = await client.put(f"/v1/reviewers/{reviewer_id}", json=reviewer_body(), headers=ADMIN)
     assert_problem(response, 422, "validation", fields={"reviewer_id"})
+
+
+async def test_an_invalid_skill_code_is_422_naming_the_skill(client: httpx.AsyncClient) -> None:
+    response = await put(client, "rev-001", reviewer_body(skills={"MSK Spine": 1}))
+    problem = assert_problem(response, 422, "validation")
+    assert [e["field"].startswith("skills.MSK Spine") for e in problem["errors"]] == [True]
+
+
+async def test_concurrent_replacements_of_a_reviewer_leave_one_whole_profile(
+    client: httpx.AsyncClient,
+) -> None:
+    await put(client, "rev-001", reviewer_body())
+    bodies = [
+        reviewer_body(
+            skills={f"skill_{i}": 1},
+            licensed_states=[state],
+            working_hours=[hours("mon", f"{9 + i:02d}:00", f"{10 + i:02d}:00")],
+        )
+        for i, state in enumerate(["CA", "NY", "TX", "FL"])
+    ]
+    responses = await asyncio.gather(*(put(client, "rev-001", body) for body in bodies))
+    assert [r.status_code for r in responses] == [200] * 4
+    got = (await get(client, "rev-001")).json()
+    winner = bodies[[b["licensed_states"] for b in bodies].index(got["licensed_states"])]
+    assert got["skills"] == winner["skills"]
+    assert got["working_hours"] == winner["working_hours"]
+
+
+async def test_concurrent_first_puts_of_one_reviewer_all_succeed(
+    client: httpx.AsyncClient,
+) -> None:
+    for attempt in range(3):
+        reviewer_id = f"rev-race-{attempt}"
+        responses = await asyncio.gather(
+            *(put(client, reviewer_id, reviewer_body()) for _ in range(8))
+        )
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses == [200] * 7 + [201], statuses
