@@ -217,15 +217,17 @@ def install(app: FastAPI) -> None:
                 instance=request.url.path,
                 headers=headers,
             )
+        if exc.status_code == 400:  # the body could not even be decoded (e.g. not UTF-8)
+            return problem_response(
+                "validation",
+                "The request body could not be read; send UTF-8 encoded JSON.",
+                instance=request.url.path,
+                errors=[FieldError(field="body", message="is not UTF-8 encoded JSON")],
+            )
         kind = {401: "unauthorized", 403: "forbidden", 415: "unsupported-media-type"}.get(
             exc.status_code, "validation" if exc.status_code < 500 else "internal"
         )
-        status, _ = KINDS[kind]
-        response = problem_response(
-            kind, str(exc.detail), instance=request.url.path, headers=headers
-        )
-        response.status_code = exc.status_code if exc.status_code >= 400 else status
-        return response
+        return problem_response(kind, str(exc.detail), instance=request.url.path, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from p2p_scheduler.domain import US_STATES
 from p2p_scheduler.zones import require_zone
@@ -19,15 +20,49 @@ ReviewerId = Annotated[
     str, StringConstraints(pattern=IDENTIFIER), Field(description="reviewer id, e.g. rev-001")
 ]
 SkillCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def _printable(value: str) -> str:
+    """Control characters (NUL above all, which PostgreSQL cannot store) are refused."""
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        raise ValueError("must not contain control characters (tabs, line breaks, NUL …)")
+    return value
+
+
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(_printable),
+]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=64), AfterValidator(_printable)
+]
 Email = Annotated[
     str,
     StringConstraints(
         strip_whitespace=True,
         max_length=254,
-        pattern=r"^[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$",
+        pattern=r"^[^@\s\x00-\x1f\x7f<>(),;:\"\[\]]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$",
     ),
 ]
+
+
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
+
+
+def _plausible_date(value: date) -> date:
+    """Dates far outside any case's life are typos, and near year 1 or 9999 they overflow."""
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
+    return value
+
+
+Instant = Annotated[
+    AwareDatetime,
+    AfterValidator(_plausible_date),
+    Field(description="ISO 8601 with a UTC offset", examples=["2026-11-20T15:00:00Z"]),
+]
+CalendarDate = Annotated[date, AfterValidator(_plausible_date), Field(examples=["2026-12-15"])]
 
 
 def _state(value: str) -> str:

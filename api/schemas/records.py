@@ -6,14 +6,17 @@ from datetime import UTC, date, datetime
 from itertools import pairwise
 from typing import Annotated, Self
 
-from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from api.schemas.common import (
+    CalendarDate,
     CaseNumber,
     ClockTime,
     Email,
     FieldRuleError,
+    Instant,
     ReviewerId,
+    ShortText,
     SkillCode,
     Strict,
     Text,
@@ -40,7 +43,7 @@ class MemberIn(Strict):
         description="member's date of birth (YYYY-MM-DD); the look-up's knowledge factor"
     )
     state: UsState
-    member_id: Annotated[str, Field(min_length=1, max_length=64)]
+    member_id: Annotated[ShortText, Field(min_length=1)]
     health_plan: Text
 
     @field_validator("dob")
@@ -62,17 +65,17 @@ class CaseFields(BaseModel):
     )
     status: CaseStatus
     urgency: Urgency = Urgency.STANDARD
-    received_at: AwareDatetime | None = None
-    hold_due_at: AwareDatetime | date | None = Field(
+    received_at: Instant | None = None
+    hold_due_at: Instant | CalendarDate | None = Field(
         None, description="a date alone means the end of that day in the policy's time zone"
     )
-    additional_info_received_at: AwareDatetime | None = None
-    determination_at: AwareDatetime | None = None
+    additional_info_received_at: Instant | None = None
+    determination_at: Instant | None = None
     determined_by: ReviewerId | None = Field(
         None, description="reviewer id of the determining physician"
     )
-    date_of_service: date | None = None
-    appeal_filed_at: AwareDatetime | None = None
+    date_of_service: CalendarDate | None = None
+    appeal_filed_at: Instant | None = None
     post_decision_delegated: bool = True
     appeals_delegated: bool = True
     retrospective: bool = False
@@ -97,7 +100,7 @@ class CaseIn(CaseFields, Strict):
 
 class CaseOut(CaseFields):
     case_number: CaseNumber
-    hold_due_at: AwareDatetime | None = None  # type: ignore[assignment]
+    hold_due_at: Instant | None = None  # type: ignore[assignment]
 
     @classmethod
     def of(cls, case: CaseSnapshot) -> CaseOut:
@@ -168,7 +171,7 @@ class WorkingHoursIn(Strict):
 
 class ReviewerFields(BaseModel):
     name: Text
-    credentials: Annotated[str, Field(max_length=64)] = ""
+    credentials: ShortText = ""
     email: Email
     time_zone: TimeZoneName
     skills: dict[SkillCode, Annotated[int, Field(ge=1, le=9)]] = Field(
