@@ -3,36 +3,20 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 
 from p2p_scheduler.demo import WALKTHROUGH_CASE, WALKTHROUGH_CONSULTATIVE_CASE
-from tests.e2e.test_serve import SCRIPT, Server, _stop, _wait_until_healthy, cli_env, free_port
+from tests.e2e.server import cli_env, start_server, stop
 
 pytestmark = pytest.mark.e2e
 
 
-def _start_demo(workdir: Path, port: int) -> Server:
-    log = workdir / "demo.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [str(SCRIPT), "serve", "--demo", "--port", str(port)],
-            env=cli_env(),
-            cwd=workdir,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(process, f"http://127.0.0.1:{port}", workdir, log)
-    _wait_until_healthy(server)
-    return server
-
-
 def test_demo_serves_the_walkthrough_and_keeps_data_on_restart(tmp_path: Path) -> None:
-    port = free_port()
-    server = _start_demo(tmp_path, port)
+    server = start_server(tmp_path, cli_env(), "--demo")
+    port = server.base_url.rsplit(":", 1)[1]
     try:
         out = server.output()
         assert "loaded 65 records" in out
@@ -71,11 +55,11 @@ def test_demo_serves_the_walkthrough_and_keeps_data_on_restart(tmp_path: Path) -
         )
         assert reviewer.status_code == 200
     finally:
-        _stop(server.process)
+        stop(server.process)
 
     # a second start finds data and leaves it alone
-    server = _start_demo(tmp_path, free_port())
+    server = start_server(tmp_path, cli_env(), "--demo")
     try:
         assert "database not empty, left as is" in server.output()
     finally:
-        _stop(server.process)
+        stop(server.process)

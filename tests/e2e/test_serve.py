@@ -5,14 +5,8 @@ The demo (``serve --demo``) has its own test elsewhere.
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from datetime import time as clock_time
 from pathlib import Path
@@ -24,124 +18,34 @@ from sqlalchemy import inspect
 
 from p2p_scheduler.db import migrate
 from p2p_scheduler.db.engine import make_engine
+from tests.e2e.server import Server, cli_env, free_port, run_cli, start_server, stop
+from tests.support import auth
 
 pytestmark = pytest.mark.e2e
 
-SCRIPT = Path(sys.executable).parent / "p2p-scheduler"
 NEW_YORK = ZoneInfo("America/New_York")
 ADMIN_KEY = "e2e-admin-key-0001"
 PORTAL_KEY = "e2e-portal-key-0001"
 API_KEYS = f"admin:{ADMIN_KEY},portal:{PORTAL_KEY}"
 SECRET_KEY = "e2e-secret-key-0123456789"
-STARTUP_SECONDS = 30
 DEFAULT_POLICY = (
     Path(__file__).resolve().parents[2] / "p2p_scheduler" / "policy" / "default_policy.yaml"
 )
 
 
-def cli_env(**settings: str | None) -> dict[str, str]:
-    """The test process's environment without any ``P2P_*`` variable, plus ``settings``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("P2P_")}
-    env.update({k: v for k, v in settings.items() if v is not None})
-    return env
-
-
-def run_cli(
-    *args: str, env: dict[str, str], cwd: Path, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    assert SCRIPT.exists(), f"console script not installed next to the interpreter: {SCRIPT}"
-    return subprocess.run(
-        [str(SCRIPT), *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def auth(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    base_url: str
-    workdir: Path
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
-def _wait_until_healthy(server: Server) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    last_error: Exception | None = None
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            pytest.fail(
-                f"server exited with {server.process.returncode} before answering /health:\n"
-                f"{server.output()}",
-                pytrace=False,
-            )
-        try:
-            response = httpx.get(f"{server.base_url}/health", timeout=2)
-            if response.status_code == 200:
-                return
-        except httpx.TransportError as error:
-            last_error = error
-        time.sleep(0.2)
-    pytest.fail(
-        f"/health did not answer within {STARTUP_SECONDS} s ({last_error!r}):\n{server.output()}",
-        pytrace=False,
-    )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> int:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-            pytest.fail("server did not exit within 20 s of SIGTERM")
-    return process.returncode
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    port = free_port()
-    log = tmp_path / "server.log"
     env = cli_env(
         P2P_DATABASE_URL=f"sqlite:///{tmp_path / 'e2e.db'}",
         P2P_API_KEYS=API_KEYS,
         P2P_SECRET_KEY=SECRET_KEY,
-        P2P_BASE_URL=f"http://127.0.0.1:{port}",
     )
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [str(SCRIPT), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=tmp_path,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    running = Server(process, f"http://127.0.0.1:{port}", tmp_path, log)
+    running = start_server(tmp_path, env)
     try:
-        _wait_until_healthy(running)
         yield running
     finally:
-        _stop(process)
-        print(f"--- server log ({log}) ---\n{running.output()}")  # shown when a test fails
+        stop(running.process)
+        print(f"--- server log ({running.log}) ---\n{running.output()}")  # shown when a test fails
 
 
 def _reviewer_body() -> dict[str, object]:
@@ -288,7 +192,7 @@ def test_serve_answers_over_http_and_stops_on_sigterm(server: Server) -> None:
         # no key at all
         assert http.post("/v1/eligibility", json={"cases": []}).status_code == 401
 
-    returncode = _stop(server.process)
+    returncode = stop(server.process)
     # uvicorn shuts down gracefully, then re-raises the signal it caught, so the process ends
     # "killed by SIGTERM" (-15) after a clean shutdown; 0 is fine too
     assert returncode in (0, -signal.SIGTERM), server.output()
