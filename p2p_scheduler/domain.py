@@ -139,7 +139,8 @@ class CaseSnapshot:
     status: CaseStatus
     urgency: Urgency = Urgency.STANDARD
     received_at: datetime | None = None
-    hold_due_at: datetime | None = None
+    #: a date alone means the end of that day in the policy's zone (stored as that instant)
+    hold_due_at: datetime | date | None = None
     additional_info_received_at: datetime | None = None
     determination_at: datetime | None = None
     determined_by: str | None = None

@@ -1,13 +1,14 @@
 """Use cases for the records the UM system pushes: case snapshots and reviewer profiles.
 
-Each call owns one transaction. Date-only deadlines are turned into the end of that day in
-the policy's zone here, once, so everything stored is a UTC instant.
+Each call owns one transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -16,33 +17,44 @@ from p2p_scheduler.db import repo
 from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.domain import CaseSnapshot, ReviewerProfile
 from p2p_scheduler.errors import NotFound
+from p2p_scheduler.policy.days import end_of_day
 
 T = TypeVar("T")
 
 
-def _retry_on_conflict(work: Callable[[], T]) -> T:
-    """Run an upsert again when a concurrent one inserted the same key first.
+def _upsert(
+    engine: Engine, save: Callable[[Any], bool], read: Callable[[Any], T | None]
+) -> tuple[T, bool]:
+    """Save and read back in one transaction; returns what is stored and whether it was new.
 
     Two first PUTs of one id both see no row and both insert; the loser's primary-key
-    violation means the row now exists, so its second attempt updates it.
+    violation means the row now exists, so it runs once more and updates it.
     """
-    try:
-        return work()
-    except IntegrityError:
-        return work()
-
-
-def put_case(*, engine: Engine, case: CaseSnapshot) -> tuple[CaseSnapshot, bool]:
-    """Upsert a case snapshot; returns what is stored and whether it was new."""
-
-    def work() -> tuple[CaseSnapshot, bool]:
-        with transaction(engine) as session:
-            created = repo.save_case(session, case)
-            stored = repo.get_case(session, case.case_number)
+    for attempt in (1, 2):
+        try:
+            with transaction(engine) as session:
+                created = save(session)
+                stored = read(session)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            continue
         assert stored is not None
         return stored, created
+    raise AssertionError("unreachable")  # pragma: no cover
 
-    return _retry_on_conflict(work)
+
+def put_case(*, engine: Engine, case: CaseSnapshot, policy_zone: str) -> tuple[CaseSnapshot, bool]:
+    """Upsert a case snapshot; a date-only ``hold_due_at`` becomes the end of that day in
+    ``policy_zone`` here, once, so that everything stored is a UTC instant."""
+    hold_due = case.hold_due_at
+    if hold_due is not None and not isinstance(hold_due, datetime):
+        case = replace(case, hold_due_at=end_of_day(hold_due, policy_zone))
+    return _upsert(
+        engine,
+        lambda session: repo.save_case(session, case),
+        lambda session: repo.get_case(session, case.case_number),
+    )
 
 
 def get_case(*, engine: Engine, case_number: str) -> CaseSnapshot:
@@ -57,15 +69,11 @@ def get_case(*, engine: Engine, case_number: str) -> CaseSnapshot:
 
 def put_reviewer(*, engine: Engine, profile: ReviewerProfile) -> tuple[ReviewerProfile, bool]:
     """Upsert a reviewer with skills, licences and hours; returns what is stored and if new."""
-
-    def work() -> tuple[ReviewerProfile, bool]:
-        with transaction(engine) as session:
-            created = repo.save_reviewer(session, profile)
-            stored = repo.get_reviewer(session, profile.reviewer_id)
-        assert stored is not None
-        return stored, created
-
-    return _retry_on_conflict(work)
+    return _upsert(
+        engine,
+        lambda session: repo.save_reviewer(session, profile),
+        lambda session: repo.get_reviewer(session, profile.reviewer_id),
+    )
 
 
 def get_reviewer(*, engine: Engine, reviewer_id: str) -> ReviewerProfile:

@@ -10,7 +10,6 @@ from api.problems import responses
 from api.schemas.common import IDENTIFIER
 from api.schemas.records import CaseIn, CaseOut, case_snapshot
 from p2p_scheduler import records
-from p2p_scheduler.policy.days import end_of_day
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"], dependencies=[Depends(require("admin"))])
 
@@ -31,11 +30,8 @@ def put_case(
     policy: PolicyDep,
     case_number: str = CasePath,
 ) -> CaseOut:
-    hold_due = body.hold_due_at
-    if hold_due is not None and not hasattr(hold_due, "hour"):
-        hold_due = end_of_day(hold_due, policy.time_zone)
     stored, created = records.put_case(
-        engine=engine, case=case_snapshot(case_number, body, hold_due)
+        engine=engine, case=case_snapshot(case_number, body), policy_zone=policy.time_zone
     )
     response.status_code = 201 if created else 200
     response.headers["Location"] = f"/v1/cases/{case_number}"

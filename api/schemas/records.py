@@ -132,7 +132,7 @@ class CaseOut(CaseFields):
         )
 
 
-def case_snapshot(case_number: str, body: CaseIn, hold_due_at: datetime | None) -> CaseSnapshot:
+def case_snapshot(case_number: str, body: CaseIn) -> CaseSnapshot:
     m = body.member
     return CaseSnapshot(
         case_number=case_number,
@@ -145,7 +145,7 @@ def case_snapshot(case_number: str, body: CaseIn, hold_due_at: datetime | None) 
         status=body.status,
         urgency=body.urgency,
         received_at=body.received_at,
-        hold_due_at=hold_due_at,
+        hold_due_at=body.hold_due_at,
         additional_info_received_at=body.additional_info_received_at,
         determination_at=body.determination_at,
         determined_by=body.determined_by,

@@ -29,6 +29,10 @@ INSTANT_FIELDS = (
 )
 
 
+#: the default policy's zone, where a date-only hold_due_at ends
+POLICY_ZONE = "America/New_York"
+
+
 def make_case(case_number: str = "A123456789", **changes: object) -> CaseSnapshot:
     case = CaseSnapshot(
         case_number=case_number,

@@ -20,7 +20,7 @@ from p2p_scheduler.db.tables import (
     ReviewerSkillRow,
 )
 from p2p_scheduler.db.types import UTCDateTime
-from tests.db.factories import make_case, make_reviewer
+from tests.db.factories import POLICY_ZONE, make_case, make_reviewer
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 
@@ -215,14 +215,19 @@ def test_storing_a_naive_datetime_is_refused(engine: Engine) -> None:
 
 def test_put_case_with_a_naive_datetime_stores_nothing(engine: Engine) -> None:
     original = make_case()
-    records.put_case(engine=engine, case=original)
+    records.put_case(engine=engine, policy_zone=POLICY_ZONE, case=original)
     with pytest.raises(StatementError) as raised:
         records.put_case(
             engine=engine,
+            policy_zone=POLICY_ZONE,
             case=replace(original, received_at=datetime(2026, 11, 1, 9, 0)),
         )
     assert isinstance(raised.value.orig, ValueError)
     assert records.get_case(engine=engine, case_number=original.case_number) == original
     with pytest.raises(StatementError):
-        records.put_case(engine=engine, case=make_case("NEW-1", hold_due_at=datetime(2026, 12, 1)))
+        records.put_case(
+            engine=engine,
+            policy_zone=POLICY_ZONE,
+            case=make_case("NEW-1", hold_due_at=datetime(2026, 12, 1)),
+        )
     assert count(engine, CaseRow) == 1

@@ -14,7 +14,7 @@ from p2p_scheduler.db.engine import make_engine
 from p2p_scheduler.db.tables import ReviewerHoursRow, ReviewerLicenseRow, ReviewerSkillRow
 from p2p_scheduler.domain import CaseStatus, LineOfBusiness, Urgency, Weekday, WorkingHours
 from p2p_scheduler.errors import NotFound
-from tests.db.factories import INSTANT_FIELDS, make_case, make_reviewer
+from tests.db.factories import INSTANT_FIELDS, POLICY_ZONE, make_case, make_reviewer
 
 
 def assert_utc(value: datetime | None) -> None:
@@ -29,7 +29,7 @@ def assert_utc(value: datetime | None) -> None:
 
 def test_case_round_trip_keeps_instants_and_dates(engine: Engine) -> None:
     case = make_case()
-    stored, created = records.put_case(engine=engine, case=case)
+    stored, created = records.put_case(engine=engine, policy_zone=POLICY_ZONE, case=case)
     assert created is True
     fetched = records.get_case(engine=engine, case_number=case.case_number)
     for result in (stored, fetched):
@@ -55,7 +55,7 @@ def test_case_round_trip_keeps_instants_and_dates(engine: Engine) -> None:
 
 def test_instants_are_stored_as_utc(engine: Engine) -> None:
     """What is in the database is the UTC wall time, whatever offset came in."""
-    records.put_case(engine=engine, case=make_case())
+    records.put_case(engine=engine, policy_zone=POLICY_ZONE, case=make_case())
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
             sql = "SELECT received_at AT TIME ZONE 'UTC' FROM cases"
@@ -70,7 +70,7 @@ def test_instants_are_stored_as_utc(engine: Engine) -> None:
 def test_postgresql_session_time_zone_does_not_leak(database_url: str, engine: Engine) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("only PostgreSQL has a session TimeZone")
-    records.put_case(engine=engine, case=make_case())
+    records.put_case(engine=engine, policy_zone=POLICY_ZONE, case=make_case())
     other = make_engine(database_url, connect_args={"options": "-c TimeZone=Asia/Kolkata"})
     try:
         with other.connect() as connection:
@@ -82,6 +82,7 @@ def test_postgresql_session_time_zone_does_not_leak(database_url: str, engine: E
         # and writing through that session stores the same instant
         records.put_case(
             engine=other,
+            policy_zone=POLICY_ZONE,
             case=make_case("B1", received_at=datetime(2026, 3, 8, 6, 59, 59, tzinfo=UTC)),
         )
         back = records.get_case(engine=engine, case_number="B1").received_at
@@ -102,14 +103,14 @@ def test_case_nulls_round_trip(engine: Engine) -> None:
         date_of_service=None,
         appeal_filed_at=None,
     )
-    stored, _ = records.put_case(engine=engine, case=case)
+    stored, _ = records.put_case(engine=engine, policy_zone=POLICY_ZONE, case=case)
     assert stored == case
     assert stored.hold_due_at is None and stored.date_of_service is None
 
 
 def test_put_case_replaces_the_snapshot(engine: Engine) -> None:
     first = make_case()
-    _, created = records.put_case(engine=engine, case=first)
+    _, created = records.put_case(engine=engine, policy_zone=POLICY_ZONE, case=first)
     assert created is True
     second = make_case(
         status=CaseStatus.APPROVED,
@@ -119,7 +120,7 @@ def test_put_case_replaces_the_snapshot(engine: Engine) -> None:
         member=replace(first.member, state="TX", dob=date(1970, 1, 1)),
         line_of_business=LineOfBusiness.MEDICARE,
     )
-    stored, created = records.put_case(engine=engine, case=second)
+    stored, created = records.put_case(engine=engine, policy_zone=POLICY_ZONE, case=second)
     assert created is False
     assert stored == second
     assert records.get_case(engine=engine, case_number=first.case_number) == second
@@ -127,7 +128,7 @@ def test_put_case_replaces_the_snapshot(engine: Engine) -> None:
 
 
 def test_unknown_case_is_not_found(engine: Engine) -> None:
-    records.put_case(engine=engine, case=make_case())
+    records.put_case(engine=engine, policy_zone=POLICY_ZONE, case=make_case())
     with pytest.raises(NotFound) as raised:
         records.get_case(engine=engine, case_number="NOPE-1")
     assert "NOPE-1" in raised.value.detail
