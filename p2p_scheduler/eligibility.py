@@ -99,14 +99,13 @@ def _valid_until(
 ) -> datetime | _Refusal:
     urgent = case.urgency is Urgency.URGENT and rule.urgent_window is not None
     explicit = _anchor_value(case, rule.explicit_deadline) if rule.explicit_deadline else None
+    # An explicit deadline replaces the default window; the urgent deadline always applies.
     limits: list[datetime | _Refusal] = []
+    if urgent:
+        limits.append(_window(case, rule.urgent_window, zone))  # type: ignore[arg-type]
     if explicit is not None:
         limits.append(_as_deadline(explicit, zone))
-        if urgent:
-            limits.append(_window(case, rule.urgent_window, zone))  # type: ignore[arg-type]
-    elif urgent:
-        limits.append(_window(case, rule.urgent_window, zone))  # type: ignore[arg-type]
-    else:
+    elif not urgent:
         limits.append(_window(case, rule.status_windows.get(case.status, rule.window), zone))
     for cap in rule.not_after:
         value = _anchor_value(case, cap)
