@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Text, text
 from sqlmodel import Field, SQLModel
 
 from p2p_scheduler.db.types import UTCDateTime
@@ -132,3 +132,181 @@ class ReviewerHoursRow(SQLModel, table=True):
     weekday: str = Field(max_length=3)
     start_time: str = Field(max_length=5)
     end_time: str = Field(max_length=5)
+
+
+class TimeOffRow(SQLModel, table=True):
+    __tablename__ = "reviewer_time_off"
+    __table_args__ = (
+        CheckConstraint("end_at > start_at", name="end_after_start"),
+        Index("ix_reviewer_time_off_reviewer_id", "reviewer_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    reviewer_id: str = Field(
+        sa_column=Column(
+            String(64), ForeignKey("reviewers.reviewer_id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    start_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    end_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    reason: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class BookingRow(SQLModel, table=True):
+    """One appointment for one or more cases. Times are UTC; ``time_zone`` is the requester's."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending_assignment','scheduled','completed','cancelled','no_show')",
+            name="status",
+        ),
+        CheckConstraint("sequence >= 0", name="sequence"),
+        Index("ix_bookings_reviewer_id_start_at", "reviewer_id", "start_at"),
+        Index("ix_bookings_provider_email", "provider_email"),
+        Index("ix_bookings_created_at", "created_at"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    status: str = Field(max_length=24)
+    reviewer_id: str | None = Field(
+        default=None,
+        sa_column=Column(String(64), ForeignKey("reviewers.reviewer_id"), nullable=True),
+    )
+    start_at: datetime | None = _instant()  # type: ignore[assignment]
+    end_at: datetime | None = _instant()  # type: ignore[assignment]
+    duration_minutes: int
+    time_zone: str = Field(max_length=64)
+    sequence: int = 0
+    valid_until: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    provider_name: str = Field(max_length=200)
+    provider_role: str = Field(max_length=40)
+    contact_name: str = Field(default="", max_length=200)
+    contact_location: str = Field(default="", max_length=200)
+    phone: str = Field(max_length=32)
+    phone_ext: str = Field(default="", max_length=10)
+    alt_phone: str = Field(default="", max_length=32)
+    alt_phone_ext: str = Field(default="", max_length=10)
+    provider_email: str = Field(max_length=254)
+    instructions: str = Field(default="", max_length=500)
+    cancel_reason_code: str | None = Field(default=None, max_length=40)
+    cancel_reason_text: str | None = Field(default=None, max_length=500)
+    outcome: str | None = Field(default=None, max_length=40)
+    outcome_notes: str | None = Field(default=None, max_length=1000)
+    no_show_party: str | None = Field(default=None, max_length=16)
+    created_by: str = Field(default="", max_length=40)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class BookingCaseRow(SQLModel, table=True):
+    """A case inside a booking. ``active`` rows are unique per case: one live booking per case."""
+
+    __tablename__ = "booking_cases"
+    __table_args__ = (
+        Index(
+            "uq_booking_cases_active_case",
+            "case_number",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+    )
+
+    booking_id: str = Field(
+        sa_column=Column(
+            String(36), ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    case_number: str = Field(
+        sa_column=Column(String(64), ForeignKey("cases.case_number"), primary_key=True)
+    )
+    position: int = 0
+    level_of_review: str = Field(max_length=24)
+    valid_until: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    active: bool = True
+
+
+class HoldRow(SQLModel, table=True):
+    __tablename__ = "holds"
+    __table_args__ = (Index("ix_holds_expires_at", "expires_at"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    reviewer_id: str = Field(
+        sa_column=Column(
+            String(64), ForeignKey("reviewers.reviewer_id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    start_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    end_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    case_numbers: str = Field(max_length=800, description="comma-separated, in request order")
+    time_zone: str = Field(max_length=64)
+    created_by: str = Field(default="", max_length=40)
+
+
+class SlotCellRow(SQLModel, table=True):
+    """One occupied 15-minute cell of one reviewer, by a booking or a live hold.
+
+    The primary key (reviewer, cell) is what makes double booking impossible on every
+    database: two transactions claiming an overlapping time collide on a cell.
+    """
+
+    __tablename__ = "slot_cells"
+    __table_args__ = (
+        CheckConstraint("(booking_id IS NULL) <> (hold_id IS NULL)", name="one_owner"),
+        Index("ix_slot_cells_booking_id", "booking_id"),
+        Index("ix_slot_cells_hold_id", "hold_id"),
+    )
+
+    reviewer_id: str = Field(
+        sa_column=Column(
+            String(64), ForeignKey("reviewers.reviewer_id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    cell_at: datetime = Field(sa_type=UTCDateTime, primary_key=True)
+    booking_id: str | None = Field(
+        default=None,
+        sa_column=Column(String(36), ForeignKey("bookings.id", ondelete="CASCADE"), nullable=True),
+    )
+    hold_id: str | None = Field(
+        default=None,
+        sa_column=Column(String(36), ForeignKey("holds.id", ondelete="CASCADE"), nullable=True),
+    )
+    expires_at: datetime | None = _instant()  # type: ignore[assignment]
+
+
+class BookingEventRow(SQLModel, table=True):
+    """The booking's history: every state change with what it was changed to."""
+
+    __tablename__ = "booking_events"
+    __table_args__ = (Index("ix_booking_events_booking_id", "booking_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    booking_id: str = Field(
+        sa_column=Column(String(36), ForeignKey("bookings.id", ondelete="CASCADE"), nullable=False)
+    )
+    sequence: int
+    event: str = Field(max_length=24)
+    status: str = Field(max_length=24)
+    reviewer_id: str | None = Field(default=None, max_length=64)
+    start_at: datetime | None = _instant()  # type: ignore[assignment]
+    end_at: datetime | None = _instant()  # type: ignore[assignment]
+    actor: str = Field(default="", max_length=40)
+    detail: str = Field(default="", max_length=1000)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class IdempotencyRow(SQLModel, table=True):
+    """``Idempotency-Key`` records: the first response to replay, per API key."""
+
+    __tablename__ = "idempotency_keys"
+
+    key_id: str = Field(primary_key=True, max_length=40)
+    key: str = Field(primary_key=True, max_length=200)
+    request_hash: str = Field(max_length=64)
+    state: str = Field(max_length=12)
+    status_code: int | None = None
+    response_body: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -37,6 +37,13 @@ def test_app_tables_are_the_expected_ones() -> None:
         "reviewer_skills",
         "reviewer_licenses",
         "reviewer_working_hours",
+        "reviewer_time_off",
+        "bookings",
+        "booking_cases",
+        "booking_events",
+        "holds",
+        "slot_cells",
+        "idempotency_keys",
     } == APP_TABLES
 
 
@@ -83,9 +90,19 @@ def test_check_constraints_and_foreign_keys_are_in_the_schema(engine: Engine) ->
         found = {c["name"] for c in inspector.get_check_constraints(table.name)}
         assert found == expected, table.name
         all_checks |= found
-        for fk in inspector.get_foreign_keys(table.name):
-            assert fk["referred_table"] == "reviewers"
-            assert (fk["options"].get("ondelete") or "").upper() == "CASCADE", table.name
+        expected_fks = {
+            (tuple(fk.column_keys), fk.referred_table.name, (fk.ondelete or "").upper())
+            for fk in table.foreign_key_constraints
+        }
+        found_fks = {
+            (
+                tuple(fk["constrained_columns"]),
+                fk["referred_table"],
+                (fk["options"].get("ondelete") or "").upper(),
+            )
+            for fk in inspector.get_foreign_keys(table.name)
+        }
+        assert found_fks == expected_fks, table.name
         expected_indexes = {i.name for i in table.indexes}
         assert {i["name"] for i in inspector.get_indexes(table.name)} == expected_indexes
     assert {
