@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from api import problems
-from api.routes import cases, eligibility, health, reviewers
+from api.routes import availability, bookings, cases, eligibility, health, reviewers
 from p2p_scheduler import __version__
 from p2p_scheduler.clock import Clock, system_clock
 from p2p_scheduler.config import Settings, load_settings
@@ -62,7 +62,7 @@ def create_app(
     app.state.policy = policy
     app.state.clock = clock
     problems.install(app)
-    for module in (health, cases, reviewers, eligibility):
+    for module in (health, cases, reviewers, eligibility, availability, bookings):
         app.include_router(module.router)
     return app
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
+from p2p_scheduler.booking import Limits
 from p2p_scheduler.config import Settings
 from p2p_scheduler.policy import Policy
 
@@ -28,7 +29,18 @@ def get_now(request: Request) -> datetime:
     return request.app.state.clock()
 
 
+def get_limits(request: Request) -> Limits:
+    settings: Settings = request.app.state.settings
+    return Limits(
+        min_notice_minutes=settings.min_notice_minutes,
+        max_horizon_days=settings.max_horizon_days,
+        hold_minutes=settings.hold_minutes,
+        buffer_minutes=settings.buffer_minutes,
+    )
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 PolicyDep = Annotated[Policy, Depends(get_policy)]
 NowDep = Annotated[datetime, Depends(get_now)]
+LimitsDep = Annotated[Limits, Depends(get_limits)]

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
@@ -33,6 +33,8 @@ KINDS: dict[str, tuple[int, str]] = {
     "invalid-transition": (409, "Invalid transition"),
     "not-eligible": (422, "Not eligible"),
     "not-qualified": (422, "Reviewer not qualified"),
+    "idempotency-key-reused": (422, "Idempotency key reused with a different request"),
+    "request-in-progress": (409, "Request still in progress"),
     "rate-limited": (429, "Too many requests"),
     "internal": (500, "Internal error"),
     "not-ready": (503, "Service not ready"),
@@ -45,6 +47,8 @@ class FieldError(BaseModel):
 
 
 class Problem(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
     """An RFC 9457 problem document."""
 
     type: str = Field(examples=[PROBLEM_BASE + "validation"])
@@ -80,7 +84,9 @@ def problem_response(
     instance: str | None = None,
     headers: dict[str, str] | None = None,
     errors: list[FieldError] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
+    """A problem document; ``extensions`` adds members such as ``booking_id`` (RFC 9457 §3.2)."""
     status, title = KINDS[kind]
     body = Problem(
         type=PROBLEM_BASE + kind,
@@ -91,7 +97,7 @@ def problem_response(
         errors=errors,
     )
     return JSONResponse(
-        body.model_dump(exclude_none=True),
+        {**(extensions or {}), **body.model_dump(exclude_none=True)},
         status_code=status,
         media_type=PROBLEM_MEDIA_TYPE,
         headers=headers,
@@ -177,7 +183,10 @@ def install(app: FastAPI) -> None:
         kind = exc.kind if exc.kind in KINDS else "validation"
         field = exc.extra.get("field")
         errors = [FieldError(field=str(field), message=exc.detail)] if field else None
-        return problem_response(kind, exc.detail, instance=request.url.path, errors=errors)
+        extensions = {k: v for k, v in exc.extra.items() if k != "field"}
+        return problem_response(
+            kind, exc.detail, instance=request.url.path, errors=errors, extensions=extensions
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

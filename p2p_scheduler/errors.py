@@ -22,3 +22,39 @@ class InvalidInput(DomainError):
     """Input that passed the schema but breaks a domain rule (e.g. more cases than the policy allows)."""
 
     kind = "validation"
+
+
+class NotEligible(DomainError):
+    """A case of the request cannot have a P2P now (names the case and why)."""
+
+    kind = "not-eligible"
+
+
+class NotQualified(DomainError):
+    kind = "not-qualified"
+
+
+class SlotTaken(DomainError):
+    """The time is taken, held or overlaps another booking of that reviewer."""
+
+    kind = "slot-taken"
+
+
+class CaseAlreadyBooked(DomainError):
+    kind = "case-already-booked"
+
+
+class InvalidTransition(DomainError):
+    kind = "invalid-transition"
+
+
+class IdempotencyKeyReused(DomainError):
+    """The same ``Idempotency-Key`` came with a different request body."""
+
+    kind = "idempotency-key-reused"
+
+
+class RequestInProgress(DomainError):
+    """The first request with this ``Idempotency-Key`` is still being processed."""
+
+    kind = "request-in-progress"

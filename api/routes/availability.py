@@ -1,0 +1,37 @@
+"""Open P2P times, a week at a time in the requester's zone (portal)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from api.auth import require, require_json
+from api.deps import EngineDep, LimitsDep, NowDep, PolicyDep
+from api.problems import responses
+from api.schemas.scheduling import AvailabilityIn, AvailabilityOut
+from p2p_scheduler import availability_search
+
+router = APIRouter(prefix="/v1", tags=["availability"])
+
+
+@router.post(
+    "/availability",
+    response_model=AvailabilityOut,
+    summary="Reviewers' open times for the cases, by skill tier, reviewer and day",
+    dependencies=[Depends(require("portal")), Depends(require_json)],
+    responses=responses(401, 403, 415, 422),
+)
+def find_availability(
+    body: AvailabilityIn, engine: EngineDep, policy: PolicyDep, limits: LimitsDep, now: NowDep
+) -> AvailabilityOut:
+    found = availability_search.search(
+        engine=engine,
+        policy=policy,
+        limits=limits,
+        now=now,
+        cases=tuple((c.case_number, c.member_dob) for c in body.cases),
+        time_zone=body.time_zone,
+        days=frozenset(body.preferences.days),
+        hours=frozenset(body.preferences.hours),
+        week_start=body.week_start,
+    )
+    return AvailabilityOut.of(found)

@@ -1,0 +1,325 @@
+"""Availability, holds and bookings (SPEC §7 shapes; fields may be added, none renamed)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+from api.schemas.common import Email, FieldRuleError, ReviewerId, Strict, Text, TimeZoneName
+from api.schemas.eligibility import CaseLookup
+from p2p_scheduler import availability
+from p2p_scheduler.availability_search import Availability
+from p2p_scheduler.booking import BookingView, Contact, HoldView, SlotRequest
+from p2p_scheduler.domain import Weekday
+
+DEFAULT_DAYS = [Weekday.MON, Weekday.TUE, Weekday.WED, Weekday.THU, Weekday.FRI]
+DEFAULT_HOURS = list(range(7, 19))
+
+_PHONE = re.compile(r"^\+?[0-9 ().-]+$")
+
+
+def _phone(value: str) -> str:
+    """E.164-ish: digits with the usual punctuation, 10 to 15 digits in all."""
+    digits = sum(ch.isdigit() for ch in value)
+    if not _PHONE.match(value) or not 10 <= digits <= 15:
+        raise ValueError(
+            "must be a phone number with 10 to 15 digits, e.g. (555) 555-5555 or +15555555555"
+        )
+    return value
+
+
+Phone = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=32),
+    AfterValidator(_phone),
+    Field(examples=["(555) 555-5555", "+15555555555"]),
+]
+
+
+def _extension(value: str) -> str:
+    if not value.isdigit() and value:
+        raise ValueError("must be digits only (up to 8), e.g. 12345")
+    return value
+
+
+Extension = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=8), AfterValidator(_extension)
+]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+
+
+class Preferences(Strict):
+    days: list[Weekday] = Field(default_factory=lambda: list(DEFAULT_DAYS), max_length=7)
+    hours: list[Annotated[int, Field(ge=0, le=23)]] = Field(
+        default_factory=lambda: list(DEFAULT_HOURS),
+        max_length=24,
+        description="starting hours of the preferred hourly bins, in the requester's zone",
+    )
+
+
+class AvailabilityIn(Strict):
+    cases: list[CaseLookup] = Field(min_length=1, max_length=50)
+    time_zone: TimeZoneName
+    preferences: Preferences = Field(default_factory=Preferences)
+    week_start: date | None = Field(None, description="a Monday in the requester's zone")
+
+
+class SlotOut(BaseModel):
+    start: datetime
+    end: datetime
+    label: str = Field(examples=["6:30 pm EDT"])
+
+
+class DayOut(BaseModel):
+    date: date
+    slots: list[SlotOut]
+
+
+class ReviewerSlotsOut(BaseModel):
+    reviewer_id: str
+    name: str
+    credentials: str
+    days: list[DayOut]
+
+
+class TierOut(BaseModel):
+    tier: int
+    label: str = Field(examples=["1st Priority by Skill"])
+    reviewers: list[ReviewerSlotsOut]
+
+
+class AvailabilityOut(BaseModel):
+    time_zone: str
+    week_start: date
+    week_end: date
+    duration_minutes: int
+    valid_until: datetime
+    previous_week_start: date
+    next_week_start: date
+    tiers: list[TierOut]
+
+    @classmethod
+    def of(cls, found: Availability) -> AvailabilityOut:
+        return cls(
+            time_zone=found.time_zone,
+            week_start=found.week_start,
+            week_end=found.week_end,
+            duration_minutes=found.duration_minutes,
+            valid_until=found.valid_until,
+            previous_week_start=found.previous_week_start,
+            next_week_start=found.next_week_start,
+            tiers=[_tier(group) for group in found.tiers],
+        )
+
+
+def _tier(group: availability.TierGroup) -> TierOut:
+    return TierOut(
+        tier=group.tier,
+        label=group.label,
+        reviewers=[
+            ReviewerSlotsOut(
+                reviewer_id=r.reviewer_id,
+                name=r.name,
+                credentials=r.credentials,
+                days=[
+                    DayOut(
+                        date=d.date,
+                        slots=[SlotOut(start=s.start, end=s.end, label=s.label) for s in d.slots],
+                    )
+                    for d in r.days
+                ],
+            )
+            for r in group.reviewers
+        ],
+    )
+
+
+class SlotIn(Strict):
+    cases: list[CaseLookup] = Field(min_length=1, max_length=50)
+    reviewer_id: ReviewerId
+    start: AwareDatetime = Field(description="on the 15-minute grid, with an offset")
+    time_zone: TimeZoneName
+
+    def slot(self) -> SlotRequest:
+        return SlotRequest(
+            cases=tuple((c.case_number, c.member_dob) for c in self.cases),
+            reviewer_id=self.reviewer_id,
+            start=self.start,
+            time_zone=self.time_zone,
+        )
+
+
+class HoldIn(SlotIn):
+    """``POST /v1/holds`` body: a booking request without contact details."""
+
+
+class HoldOut(BaseModel):
+    hold_id: str
+    expires_at: datetime
+    reviewer_id: str
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def of(cls, view: HoldView) -> HoldOut:
+        return cls(
+            hold_id=view.hold_id,
+            expires_at=view.expires_at,
+            reviewer_id=view.reviewer_id,
+            start=_in_zone(view.start, view.time_zone),
+            end=_in_zone(view.end, view.time_zone),
+        )
+
+
+class ContactIn(Strict):
+    provider_name: Text = Field(description="name of the provider requesting the P2P")
+    provider_role: str = Field(
+        description="who holds the call: ordering_provider, nurse_practitioner, physician_assistant"
+    )
+    contact_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    contact_location: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    phone: Phone
+    phone_ext: Extension = ""
+    alt_phone: Phone | None = None
+    alt_phone_ext: Extension = ""
+    email: Email
+    instructions: Note = ""
+
+    @field_validator("contact_name", "contact_location", "instructions")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if any((ord(ch) < 32 and ch not in "\n\t") or ord(ch) == 127 for ch in value):
+            raise ValueError("must not contain control characters")
+        return value
+
+    def contact(self) -> Contact:
+        return Contact(
+            provider_name=self.provider_name,
+            provider_role=self.provider_role,
+            phone=self.phone,
+            email=self.email,
+            contact_name=self.contact_name,
+            contact_location=self.contact_location,
+            phone_ext=self.phone_ext,
+            alt_phone=self.alt_phone or "",
+            alt_phone_ext=self.alt_phone_ext,
+            instructions=self.instructions,
+        )
+
+
+class BookingIn(SlotIn):
+    hold_id: str | None = Field(None, max_length=36)
+    contact: ContactIn
+
+    @field_validator("hold_id")
+    @classmethod
+    def _uuid(cls, value: str | None) -> str | None:
+        if value is not None and len(value) != 36:
+            raise FieldRuleError("hold_id", "is not a hold id from POST /v1/holds")
+        return value
+
+
+class ReviewerRef(BaseModel):
+    reviewer_id: str
+    name: str
+    credentials: str
+
+
+class BookedCaseOut(BaseModel):
+    case_number: str
+    level_of_review: str
+    valid_until: datetime
+
+
+class ContactOut(BaseModel):
+    provider_name: str
+    provider_role: str
+    contact_name: str
+    contact_location: str
+    phone: str
+    phone_ext: str
+    alt_phone: str
+    alt_phone_ext: str
+    email: str
+    instructions: str
+
+
+class Links(BaseModel):
+    invite_ics: str | None = Field(
+        None, description="signed link to the current invite (calendar feature)"
+    )
+    manage: str | None = Field(None, description="signed manage link (calendar feature)")
+
+
+class BookingOut(BaseModel):
+    id: str
+    status: str
+    start: datetime | None = Field(description="in the requester's zone")
+    end: datetime | None
+    time_zone: str
+    sequence: int
+    duration_minutes: int
+    valid_until: datetime
+    reviewer: ReviewerRef | None
+    cases: list[BookedCaseOut]
+    contact: ContactOut
+    links: Links
+    created_at: datetime
+
+    @classmethod
+    def of(cls, view: BookingView) -> BookingOut:
+        c = view.contact
+        return cls(
+            id=view.id,
+            status=view.status,
+            start=_in_zone(view.start, view.time_zone) if view.start else None,
+            end=_in_zone(view.end, view.time_zone) if view.end else None,
+            time_zone=view.time_zone,
+            sequence=view.sequence,
+            duration_minutes=view.duration_minutes,
+            valid_until=view.valid_until,
+            reviewer=ReviewerRef(
+                reviewer_id=view.reviewer.reviewer_id,
+                name=view.reviewer.name,
+                credentials=view.reviewer.credentials,
+            )
+            if view.reviewer
+            else None,
+            cases=[
+                BookedCaseOut(
+                    case_number=b.case_number,
+                    level_of_review=b.level_of_review,
+                    valid_until=b.valid_until,
+                )
+                for b in view.cases
+            ],
+            contact=ContactOut(
+                provider_name=c.provider_name,
+                provider_role=c.provider_role,
+                contact_name=c.contact_name,
+                contact_location=c.contact_location,
+                phone=c.phone,
+                phone_ext=c.phone_ext,
+                alt_phone=c.alt_phone,
+                alt_phone_ext=c.alt_phone_ext,
+                email=c.email,
+                instructions=c.instructions,
+            ),
+            links=Links(),
+            created_at=view.created_at,
+        )
+
+
+def _in_zone(instant: datetime, zone: str) -> datetime:
+    return instant.astimezone(ZoneInfo(zone))
