@@ -295,7 +295,7 @@ def _cells(start: datetime, end: datetime) -> list[datetime]:
     return cells
 
 
-def _claim(
+def claim_cells(
     session: Session,
     *,
     reviewer_id: str,
@@ -367,7 +367,7 @@ def hold(
         start, end = check_slot(
             session, policy=policy, limits=limits, now=now, request=request, slot=slot
         )
-        _refuse_booked_cases(session, [c.case_number for c in request.cases])
+        refuse_booked_cases(session, [c.case_number for c in request.cases])
         hold_id = str(uuid.uuid4())
         expires_at = now + timedelta(minutes=limits.hold_minutes)
         session.add(
@@ -383,7 +383,7 @@ def hold(
             )
         )
         session.flush()
-        _claim(
+        claim_cells(
             session,
             reviewer_id=slot.reviewer_id,
             start=start,
@@ -428,7 +428,7 @@ def _consume_hold(
     session.flush()
 
 
-def _refuse_booked_cases(
+def refuse_booked_cases(
     session: Session, case_numbers: list[str], ignore: str | None = None
 ) -> None:
     row = session.exec(
@@ -473,7 +473,7 @@ def book(
             start, end = check_slot(
                 session, policy=policy, limits=limits, now=now, request=request, slot=slot
             )
-            _refuse_booked_cases(session, [c.case_number for c in request.cases])
+            refuse_booked_cases(session, [c.case_number for c in request.cases])
             if hold_id is not None:
                 _consume_hold(session, hold_id=hold_id, slot=slot, start=start, now=now)
             assert request.valid_until is not None
@@ -522,7 +522,7 @@ def book(
                     "A case of this request was booked by someone else a moment ago. "
                     "Look it up in My P2P requests."
                 ) from None
-            _claim(
+            claim_cells(
                 session,
                 reviewer_id=slot.reviewer_id,
                 start=start,
@@ -554,10 +554,10 @@ def get_booking(*, engine: Engine, booking_id: str) -> BookingView:
         row = session.get(BookingRow, booking_id)
         if row is None:
             raise NotFound(f"No booking {booking_id!r} exists.")
-        return _view(session, row)
+        return view_of(session, row)
 
 
-def _view(session: Session, row: BookingRow) -> BookingView:
+def view_of(session: Session, row: BookingRow) -> BookingView:
     cases = session.exec(
         select(BookingCaseRow)
         .where(BookingCaseRow.booking_id == row.id)

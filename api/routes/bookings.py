@@ -4,14 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from pydantic import AwareDatetime
 
 from api.auth import Principal, require, require_json
 from api.deps import EngineDep, LimitsDep, NowDep, PolicyDep
 from api.problems import responses
-from api.schemas.scheduling import BookingIn, BookingOut, HoldIn, HoldOut
-from p2p_scheduler import booking, idempotency
+from api.schemas.common import IDENTIFIER
+from api.schemas.scheduling import (
+    BookingIn,
+    BookingOut,
+    BookingPage,
+    CancelIn,
+    CompleteIn,
+    HoldIn,
+    HoldOut,
+    NoShowIn,
+    RescheduleIn,
+)
+from p2p_scheduler import booking, idempotency, lifecycle
 
 router = APIRouter(prefix="/v1", tags=["bookings"])
 
@@ -117,3 +129,141 @@ async def create_booking(
 )
 def get_booking(engine: EngineDep, booking_id: str = Path(pattern=UUID_PATTERN)) -> BookingOut:
     return BookingOut.of(booking.get_booking(engine=engine, booking_id=booking_id))
+
+
+@router.get(
+    "/bookings",
+    response_model=BookingPage,
+    summary="My P2P requests: newest first, with cursor pagination",
+    dependencies=[Depends(require("portal", "reviewer"))],
+    responses=responses(401, 403, 422),
+)
+def list_bookings(
+    engine: EngineDep,
+    case_number: Annotated[str | None, Query(pattern=IDENTIFIER)] = None,
+    status: Annotated[
+        str | None, Query(pattern="^(pending_assignment|scheduled|completed|cancelled|no_show)$")
+    ] = None,
+    reviewer_id: Annotated[str | None, Query(pattern=IDENTIFIER)] = None,
+    provider_email: Annotated[str | None, Query(max_length=254)] = None,
+    start_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    start_to: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> BookingPage:
+    views, next_cursor = lifecycle.search(
+        engine=engine,
+        filters=lifecycle.BookingFilter(
+            case_number=case_number,
+            status=status,
+            reviewer_id=reviewer_id,
+            provider_email=provider_email,
+            start_from=start_from,
+            start_to=start_to,
+        ),
+        limit=limit,
+        cursor=cursor,
+    )
+    return BookingPage(items=[BookingOut.of(v) for v in views], next_cursor=next_cursor)
+
+
+BookingPath = Annotated[str, Path(pattern=UUID_PATTERN)]
+
+
+@router.post(
+    "/bookings/{booking_id}/reschedule",
+    response_model=BookingOut,
+    summary="Move a booking to a new start and/or reviewer (same id, sequence + 1)",
+    dependencies=[Depends(require_json)],
+    responses=responses(401, 403, 404, 409, 415, 422),
+)
+def reschedule_booking(
+    booking_id: BookingPath,
+    body: RescheduleIn,
+    principal: PortalKey,
+    engine: EngineDep,
+    policy: PolicyDep,
+    limits: LimitsDep,
+    now: NowDep,
+) -> BookingOut:
+    view = lifecycle.reschedule(
+        engine=engine,
+        policy=policy,
+        limits=limits,
+        now=now,
+        booking_id=booking_id,
+        start=body.start,
+        reviewer_id=body.reviewer_id,
+        actor=principal.key_id,
+    )
+    return BookingOut.of(view)
+
+
+@router.post(
+    "/bookings/{booking_id}/cancel",
+    response_model=BookingOut,
+    summary="Cancel a booking (reason required); its time is released",
+    dependencies=[Depends(require_json)],
+    responses=responses(401, 403, 404, 409, 415, 422),
+)
+def cancel_booking(
+    booking_id: BookingPath, body: CancelIn, principal: PortalKey, engine: EngineDep, now: NowDep
+) -> BookingOut:
+    view = lifecycle.cancel(
+        engine=engine,
+        now=now,
+        booking_id=booking_id,
+        reason_code=body.reason_code,
+        reason_text=body.reason_text,
+        actor=principal.key_id,
+    )
+    return BookingOut.of(view)
+
+
+ReviewerKey = Annotated[Principal, Depends(require("reviewer"))]
+
+
+@router.post(
+    "/bookings/{booking_id}/complete",
+    response_model=BookingOut,
+    summary="Record the consultation's outcome (reviewer or admin)",
+    dependencies=[Depends(require_json)],
+    responses=responses(401, 403, 404, 409, 415, 422),
+)
+def complete_booking(
+    booking_id: BookingPath,
+    body: CompleteIn,
+    principal: ReviewerKey,
+    engine: EngineDep,
+    now: NowDep,
+) -> BookingOut:
+    view = lifecycle.complete(
+        engine=engine,
+        now=now,
+        booking_id=booking_id,
+        outcome=body.outcome,
+        notes=body.notes,
+        actor=principal.key_id,
+    )
+    return BookingOut.of(view)
+
+
+@router.post(
+    "/bookings/{booking_id}/no-show",
+    response_model=BookingOut,
+    summary="Record that the provider or the reviewer did not answer (reviewer or admin)",
+    dependencies=[Depends(require_json)],
+    responses=responses(401, 403, 404, 409, 415, 422),
+)
+def no_show_booking(
+    booking_id: BookingPath, body: NoShowIn, principal: ReviewerKey, engine: EngineDep, now: NowDep
+) -> BookingOut:
+    view = lifecycle.no_show(
+        engine=engine,
+        now=now,
+        booking_id=booking_id,
+        party=body.party,
+        notes=body.notes,
+        actor=principal.key_id,
+    )
+    return BookingOut.of(view)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Path, Response
 
 from api.auth import require, require_json
-from api.deps import EngineDep
+from api.deps import EngineDep, NowDep
 from api.problems import responses
 from api.schemas.common import IDENTIFIER
 from api.schemas.records import ReviewerIn, ReviewerOut
-from p2p_scheduler import records
+from api.schemas.scheduling import AffectedOut, TimeOffIn, TimeOffOut
+from p2p_scheduler import lifecycle, records
 
 router = APIRouter(
     prefix="/v1/reviewers", tags=["reviewers"], dependencies=[Depends(require("admin"))]
@@ -45,3 +46,27 @@ def put_reviewer(
 )
 def get_reviewer(engine: EngineDep, reviewer_id: str = ReviewerPath) -> ReviewerOut:
     return ReviewerOut.of(records.get_reviewer(engine=engine, reviewer_id=reviewer_id))
+
+
+@router.post(
+    "/{reviewer_id}/time-off",
+    response_model=TimeOffOut,
+    status_code=201,
+    summary="Block a period; bookings inside it are reported (for now as needs_attention)",
+    dependencies=[Depends(require_json)],
+    responses=responses(401, 403, 404, 415, 422),
+)
+def add_time_off(
+    body: TimeOffIn, engine: EngineDep, now: NowDep, reviewer_id: str = ReviewerPath
+) -> TimeOffOut:
+    affected = lifecycle.add_time_off(
+        engine=engine,
+        now=now,
+        reviewer_id=reviewer_id,
+        start=body.start,
+        end=body.end,
+        reason=body.reason,
+    )
+    return TimeOffOut(
+        affected=[AffectedOut(booking_id=a.booking_id, action=a.action) for a in affected]
+    )

@@ -323,3 +323,46 @@ class BookingOut(BaseModel):
 
 def _in_zone(instant: datetime, zone: str) -> datetime:
     return instant.astimezone(ZoneInfo(zone))
+
+
+class BookingPage(BaseModel):
+    items: list[BookingOut]
+    next_cursor: str | None
+
+
+class RescheduleIn(Strict):
+    start: AwareDatetime = Field(description="on the 15-minute grid, with an offset")
+    reviewer_id: ReviewerId | None = None
+
+
+class CancelIn(Strict):
+    reason_code: str = Field(
+        description="provider_unavailable, reviewer_unavailable, case_resolved, scheduled_in_error, "
+        "duplicate or other"
+    )
+    reason_text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+
+
+class CompleteIn(Strict):
+    outcome: str = Field(description="upheld, overturned, modified or information_only")
+    notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+
+
+class NoShowIn(Strict):
+    party: str = Field(description="who did not answer: provider or reviewer")
+    notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+
+
+class TimeOffIn(Strict):
+    start: AwareDatetime
+    end: AwareDatetime
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+
+
+class AffectedOut(BaseModel):
+    booking_id: str
+    action: str = Field(description="reassigned, moved or needs_attention")
+
+
+class TimeOffOut(BaseModel):
+    affected: list[AffectedOut]

@@ -1,0 +1,327 @@
+"""After booking: My P2P requests, reschedule, cancel, complete, no-show, reviewer time off.
+
+Every state change is checked against ``TRANSITIONS`` (data, not scattered ``if``s) while the
+booking row is locked, writes a history event, and releases or re-claims the reviewer's
+cells in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, delete, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from p2p_scheduler.booking import (
+    BookingView,
+    Limits,
+    SlotRequest,
+    check_request,
+    check_slot,
+    claim_cells,
+    get_booking,
+    refuse_booked_cases,
+    view_of,
+)
+from p2p_scheduler.db.engine import transaction
+from p2p_scheduler.db.tables import (
+    BookingCaseRow,
+    BookingEventRow,
+    BookingRow,
+    CaseRow,
+    ReviewerRow,
+    SlotCellRow,
+    TimeOffRow,
+)
+from p2p_scheduler.errors import InvalidInput, InvalidTransition, NotFound, SlotTaken
+from p2p_scheduler.policy import Policy
+
+#: action → (statuses it may start from, status it leads to)
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "reschedule": (frozenset({"scheduled"}), "scheduled"),
+    "cancel": (frozenset({"scheduled", "pending_assignment"}), "cancelled"),
+    "complete": (frozenset({"scheduled"}), "completed"),
+    "no_show": (frozenset({"scheduled"}), "no_show"),
+}
+#: actions that change what calendars show, so the invite's SEQUENCE rises (SPEC §9)
+SEQUENCED = frozenset({"reschedule", "cancel"})
+
+CANCEL_REASONS = (
+    "provider_unavailable",
+    "reviewer_unavailable",
+    "case_resolved",
+    "scheduled_in_error",
+    "duplicate",
+    "other",
+)
+OUTCOMES = ("upheld", "overturned", "modified", "information_only")
+NO_SHOW_PARTIES = ("provider", "reviewer")
+MAX_PAGE = 100
+
+
+def _locked(session: Session, booking_id: str, action: str) -> BookingRow:
+    row = session.get(BookingRow, booking_id, with_for_update=True)
+    if row is None:
+        raise NotFound(f"No booking {booking_id!r} exists.")
+    allowed, _ = TRANSITIONS[action]
+    if row.status not in allowed:
+        raise InvalidTransition(
+            f"A {row.status.replace('_', ' ')} booking cannot be {_past(action)}; "
+            f"only a {' or '.join(sorted(s.replace('_', ' ') for s in allowed))} one can.",
+            booking_status=row.status,
+        )
+    return row
+
+
+def _past(action: str) -> str:
+    return {"reschedule": "rescheduled", "cancel": "cancelled", "complete": "completed"}.get(
+        action, "marked as a no-show"
+    )
+
+
+def _transition(
+    session: Session, row: BookingRow, action: str, *, now: datetime, actor: str, detail: str = ""
+) -> None:
+    _, target = TRANSITIONS[action]
+    row.status = target
+    if action in SEQUENCED:
+        row.sequence += 1
+    row.updated_at = now
+    session.add(row)
+    if target != "scheduled":
+        session.exec(  # type: ignore[call-overload]
+            update(BookingCaseRow).where(BookingCaseRow.booking_id == row.id).values(active=False)  # type: ignore[arg-type]
+        )
+    session.add(
+        BookingEventRow(
+            booking_id=row.id,
+            sequence=row.sequence,
+            event={"no_show": "no_show"}.get(action, _past(action)),
+            status=target,
+            reviewer_id=row.reviewer_id,
+            start_at=row.start_at,
+            end_at=row.end_at,
+            actor=actor,
+            detail=detail,
+            at=now,
+        )
+    )
+    session.flush()
+
+
+def _release(session: Session, booking_id: str) -> None:
+    session.exec(delete(SlotCellRow).where(SlotCellRow.booking_id == booking_id))  # type: ignore[call-overload, arg-type]
+
+
+def reschedule(
+    *,
+    engine: Engine,
+    policy: Policy,
+    limits: Limits,
+    now: datetime,
+    booking_id: str,
+    start: datetime,
+    reviewer_id: str | None,
+    actor: str,
+) -> BookingView:
+    """New start and/or reviewer; same id, sequence + 1, old time released, eligibility re-checked."""
+    try:
+        with transaction(engine) as session:
+            row = _locked(session, booking_id, "reschedule")
+            numbers = [
+                c.case_number
+                for c in session.exec(
+                    select(BookingCaseRow)
+                    .where(BookingCaseRow.booking_id == booking_id)
+                    .order_by(BookingCaseRow.position)  # type: ignore[arg-type]
+                )
+            ]
+            dobs = {
+                c.case_number: c.member_dob
+                for c in session.exec(select(CaseRow).where(CaseRow.case_number.in_(numbers)))  # type: ignore[attr-defined]
+            }
+            slot = SlotRequest(
+                cases=tuple((n, dobs[n]) for n in numbers),
+                reviewer_id=reviewer_id or row.reviewer_id or "",
+                start=start,
+                time_zone=row.time_zone,
+            )
+            request = check_request(session, policy=policy, now=now, cases=slot.cases)
+            _release(session, booking_id)
+            new_start, new_end = check_slot(
+                session,
+                policy=policy,
+                limits=limits,
+                now=now,
+                request=request,
+                slot=slot,
+                ignore_booking=booking_id,
+            )
+            refuse_booked_cases(session, numbers, ignore=booking_id)
+            claim_cells(
+                session,
+                reviewer_id=slot.reviewer_id,
+                start=new_start,
+                end=new_end,
+                limits=limits,
+                now=now,
+                booking_id=booking_id,
+            )
+            previous = (
+                f"from {row.start_at.isoformat() if row.start_at else '-'} with {row.reviewer_id}"
+            )
+            row.reviewer_id, row.start_at, row.end_at = slot.reviewer_id, new_start, new_end
+            assert request.valid_until is not None
+            row.valid_until = request.valid_until
+            _transition(session, row, "reschedule", now=now, actor=actor, detail=previous)
+    except IntegrityError:
+        raise SlotTaken("Someone else booked this time a moment ago. Pick another time.") from None
+    return get_booking(engine=engine, booking_id=booking_id)
+
+
+def cancel(
+    *,
+    engine: Engine,
+    now: datetime,
+    booking_id: str,
+    reason_code: str,
+    reason_text: str,
+    actor: str,
+) -> BookingView:
+    if reason_code not in CANCEL_REASONS:
+        raise InvalidInput(
+            f"reason_code must be one of {', '.join(CANCEL_REASONS)}.", field="reason_code"
+        )
+    if reason_code == "other" and not reason_text.strip():
+        raise InvalidInput(
+            "Say why in reason_text when the reason_code is 'other'.", field="reason_text"
+        )
+    with transaction(engine) as session:
+        row = _locked(session, booking_id, "cancel")
+        row.cancel_reason_code, row.cancel_reason_text = reason_code, reason_text or None
+        _release(session, booking_id)
+        _transition(session, row, "cancel", now=now, actor=actor, detail=reason_code)
+    return get_booking(engine=engine, booking_id=booking_id)
+
+
+def complete(
+    *, engine: Engine, now: datetime, booking_id: str, outcome: str, notes: str, actor: str
+) -> BookingView:
+    if outcome not in OUTCOMES:
+        raise InvalidInput(f"outcome must be one of {', '.join(OUTCOMES)}.", field="outcome")
+    with transaction(engine) as session:
+        row = _locked(session, booking_id, "complete")
+        row.outcome, row.outcome_notes = outcome, notes or None
+        _transition(session, row, "complete", now=now, actor=actor, detail=outcome)
+    return get_booking(engine=engine, booking_id=booking_id)
+
+
+def no_show(
+    *, engine: Engine, now: datetime, booking_id: str, party: str, notes: str, actor: str
+) -> BookingView:
+    if party not in NO_SHOW_PARTIES:
+        raise InvalidInput("party must be 'provider' or 'reviewer'.", field="party")
+    with transaction(engine) as session:
+        row = _locked(session, booking_id, "no_show")
+        row.no_show_party, row.outcome_notes = party, notes or None
+        _release(session, booking_id)
+        _transition(session, row, "no_show", now=now, actor=actor, detail=party)
+    return get_booking(engine=engine, booking_id=booking_id)
+
+
+@dataclass(frozen=True, slots=True)
+class BookingFilter:
+    case_number: str | None = None
+    status: str | None = None
+    reviewer_id: str | None = None
+    provider_email: str | None = None
+    start_from: datetime | None = None
+    start_to: datetime | None = None
+
+
+def _cursor(row: BookingRow) -> str:
+    raw = f"{row.created_at.isoformat()}|{row.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, booking_id = raw.split("|", 1)
+        return datetime.fromisoformat(stamp), booking_id
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("This cursor is not one this API returned.", field="cursor") from None
+
+
+def search(
+    *, engine: Engine, filters: BookingFilter, limit: int, cursor: str | None
+) -> tuple[list[BookingView], str | None]:
+    """My P2P requests: newest first, ``limit`` at a time, with an opaque cursor for the next page."""
+    limit = max(1, min(limit, MAX_PAGE))
+    query = select(BookingRow)
+    if filters.case_number:
+        query = query.where(
+            BookingRow.id.in_(  # type: ignore[attr-defined]
+                select(BookingCaseRow.booking_id).where(
+                    BookingCaseRow.case_number == filters.case_number
+                )
+            )
+        )
+    if filters.status:
+        query = query.where(BookingRow.status == filters.status)
+    if filters.reviewer_id:
+        query = query.where(BookingRow.reviewer_id == filters.reviewer_id)
+    if filters.provider_email:
+        query = query.where(BookingRow.provider_email == filters.provider_email)
+    if filters.start_from:
+        query = query.where(BookingRow.start_at >= filters.start_from)  # type: ignore[operator]
+    if filters.start_to:
+        query = query.where(BookingRow.start_at < filters.start_to)  # type: ignore[operator]
+    if cursor:
+        created_at, booking_id = _decode_cursor(cursor)
+        query = query.where(
+            or_(
+                BookingRow.created_at < created_at,  # type: ignore[arg-type]
+                (BookingRow.created_at == created_at) & (BookingRow.id < booking_id),  # type: ignore[arg-type, operator]
+            )
+        )
+    query = query.order_by(BookingRow.created_at.desc(), BookingRow.id.desc()).limit(limit + 1)  # type: ignore[attr-defined]
+    with transaction(engine) as session:
+        rows = list(session.exec(query))
+        views = [view_of(session, row) for row in rows[:limit]]
+    return views, (_cursor(rows[limit - 1]) if len(rows) > limit else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Affected:
+    booking_id: str
+    action: str
+
+
+def add_time_off(
+    *, engine: Engine, now: datetime, reviewer_id: str, start: datetime, end: datetime, reason: str
+) -> list[Affected]:
+    """Block a period. Bookings inside it are flagged ``needs_attention`` (reassignment comes
+    with the optimizer); the reviewer's new bookings there are refused from now on."""
+    if end <= start:
+        raise InvalidInput("end must be after start.", field="end")
+    with transaction(engine) as session:
+        if session.get(ReviewerRow, reviewer_id) is None:
+            raise NotFound(f"No reviewer {reviewer_id!r} exists.")
+        session.add(
+            TimeOffRow(
+                reviewer_id=reviewer_id, start_at=start, end_at=end, reason=reason, created_at=now
+            )
+        )
+        overlapping = session.exec(
+            select(BookingRow.id).where(
+                BookingRow.reviewer_id == reviewer_id,
+                BookingRow.status == "scheduled",
+                BookingRow.start_at < end,  # type: ignore[operator]
+                BookingRow.end_at > start,  # type: ignore[operator]
+            )
+        ).all()
+    return [Affected(booking_id, "needs_attention") for booking_id in overlapping]
