@@ -36,6 +36,7 @@ def get_limits(request: Request) -> Limits:
         max_horizon_days=settings.max_horizon_days,
         hold_minutes=settings.hold_minutes,
         buffer_minutes=settings.buffer_minutes,
+        no_show_rebooks=settings.no_show_rebooks,
     )
 
 

@@ -54,6 +54,8 @@ class Limits:
     max_horizon_days: int = 30
     hold_minutes: int = 5
     buffer_minutes: int = 0
+    #: bookings a case may still get after the provider failed to answer (SPEC §9)
+    no_show_rebooks: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +136,7 @@ def check_request(
     numbers = [number for number, _ in cases]
     if len(set(numbers)) != len(numbers):
         raise InvalidInput("A case is listed more than once.", field="cases")
-    stored = repo.get_cases(session, numbers)
+    stored = repo.get_cases_with_history(session, numbers)
     results = [
         evaluate_case(number, dob, stored.get(number), policy=policy, now=now)
         for number, dob in cases
@@ -368,6 +370,7 @@ def hold(
             session, policy=policy, limits=limits, now=now, request=request, slot=slot
         )
         refuse_booked_cases(session, [c.case_number for c in request.cases])
+        refuse_after_no_shows(session, [c.case_number for c in request.cases], limits)
         hold_id = str(uuid.uuid4())
         expires_at = now + timedelta(minutes=limits.hold_minutes)
         session.add(
@@ -428,6 +431,17 @@ def _consume_hold(
     session.flush()
 
 
+def refuse_after_no_shows(session: Session, case_numbers: list[str], limits: Limits) -> None:
+    """After a provider no-show a case may be booked ``limits.no_show_rebooks`` more times."""
+    for case_number, count in repo.provider_no_shows(session, case_numbers).items():
+        if count > limits.no_show_rebooks:
+            raise NotEligible(
+                f"Case {case_number} has had {count} P2Ps where the provider could not be reached; "
+                "it cannot be booked again online. Please call us to schedule.",
+                blocking_cases=[case_number],
+            )
+
+
 def refuse_booked_cases(
     session: Session, case_numbers: list[str], ignore: str | None = None
 ) -> None:
@@ -474,6 +488,7 @@ def book(
                 session, policy=policy, limits=limits, now=now, request=request, slot=slot
             )
             refuse_booked_cases(session, [c.case_number for c in request.cases])
+            refuse_after_no_shows(session, [c.case_number for c in request.cases], limits)
             if hold_id is not None:
                 _consume_hold(session, hold_id=hold_id, slot=slot, start=start, now=now)
             assert request.valid_until is not None

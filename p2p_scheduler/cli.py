@@ -14,6 +14,7 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from p2p_scheduler import __version__, records
+from p2p_scheduler.bench import bench_app
 from p2p_scheduler.config import (
     DEMO_API_KEYS,
     DEMO_SECRET_KEY,
@@ -34,6 +35,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(bench_app, name="bench")
 
 
 def _fail(message: str) -> NoReturn:

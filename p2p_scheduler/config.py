@@ -97,6 +97,7 @@ class Settings(DatabaseSettings):
     hold_minutes: int = Field(5, ge=1, le=60)
     min_notice_minutes: int = Field(120, ge=0, le=10080)
     buffer_minutes: int = Field(0, ge=0, le=240)
+    no_show_rebooks: int = Field(1, ge=0, le=10)
     webhook_urls: Annotated[tuple[AnyHttpUrl, ...], NoDecode] = ()
     webhook_secret: SecretStr | None = None
     policy_file: Path | None = None

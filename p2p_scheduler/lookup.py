@@ -32,7 +32,7 @@ def check_eligibility(
     if repeated:
         raise InvalidInput(f"Case {', '.join(repeated)} is listed more than once.", field="cases")
     with transaction(engine) as session:
-        stored = repo.get_cases(session, numbers)
+        stored = repo.get_cases_with_history(session, numbers)
     results = [
         evaluate_case(number, dob, stored.get(number), policy=policy, now=now)
         for number, dob in cases

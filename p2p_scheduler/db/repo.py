@@ -5,10 +5,14 @@ Use cases call these inside their own transaction; nothing here commits.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from p2p_scheduler.db.tables import (
+    BookingCaseRow,
+    BookingRow,
     CaseRow,
     ReviewerHoursRow,
     ReviewerLicenseRow,
@@ -168,3 +172,36 @@ def count_rows(session: Session) -> int:
     cases = session.exec(select(func.count()).select_from(CaseRow)).one()
     reviewers = session.exec(select(func.count()).select_from(ReviewerRow)).one()
     return int(cases) + int(reviewers)
+
+
+def get_cases_with_history(session: Session, case_numbers: list[str]) -> dict[str, CaseSnapshot]:
+    """Cases with ``p2p_completed`` derived from stored bookings (SPEC §2: one P2P per case
+    per determination): a completed booking made after the case's current determination
+    (or, before any determination, any completed booking) counts."""
+    cases = get_cases(session, case_numbers)
+    rows = session.exec(
+        select(BookingCaseRow.case_number, func.max(BookingRow.created_at))
+        .join(BookingRow, BookingRow.id == BookingCaseRow.booking_id)  # type: ignore[arg-type]
+        .where(BookingCaseRow.case_number.in_(list(cases)), BookingRow.status == "completed")  # type: ignore[attr-defined]
+        .group_by(BookingCaseRow.case_number)
+    )
+    for case_number, completed_at in rows:
+        case = cases[case_number]
+        if case.determination_at is None or completed_at >= case.determination_at:
+            cases[case_number] = replace(case, p2p_completed=True)
+    return cases
+
+
+def provider_no_shows(session: Session, case_numbers: list[str]) -> dict[str, int]:
+    """How many bookings of each case ended with the provider not answering."""
+    rows = session.exec(
+        select(BookingCaseRow.case_number, func.count())
+        .join(BookingRow, BookingRow.id == BookingCaseRow.booking_id)  # type: ignore[arg-type]
+        .where(
+            BookingCaseRow.case_number.in_(case_numbers),  # type: ignore[attr-defined]
+            BookingRow.status == "no_show",
+            BookingRow.no_show_party == "provider",
+        )
+        .group_by(BookingCaseRow.case_number)
+    )
+    return {case_number: int(count) for case_number, count in rows}

@@ -15,7 +15,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from p2p_scheduler.domain import ReviewerProfile, Weekday, WorkingHours
 from p2p_scheduler.availability import (
     DaySlots,
     Interval,
@@ -30,6 +29,7 @@ from p2p_scheduler.availability import (
     slot_label,
     week_bounds,
 )
+from p2p_scheduler.domain import ReviewerProfile, Weekday, WorkingHours
 
 NEW_YORK = "America/New_York"
 LOS_ANGELES = "America/Los_Angeles"
@@ -311,13 +311,12 @@ def test_block_ending_at_an_ambiguous_wall_time_ends_at_its_second_occurrence() 
 def test_requester_preferences_across_their_own_dst_change() -> None:
     # Requester in New York wants the 1 am bin on the fall-back Sunday: both 1 am hours match.
     slots = free_slots(
-        sunday_hours("00:00", "06:00"), query(FALL_WEEK, days=frozenset({Weekday.SUN}), hours=frozenset({1}))
+        sunday_hours("00:00", "06:00"),
+        query(FALL_WEEK, days=frozenset({Weekday.SUN}), hours=frozenset({1})),
     )
     assert len(slots) == 8
     # On the spring-forward Sunday there is no 2 am bin at all.
-    none = free_slots(
-        sunday_hours("00:00", "06:00"), query(SPRING_WEEK, hours=frozenset({2}))
-    )
+    none = free_slots(sunday_hours("00:00", "06:00"), query(SPRING_WEEK, hours=frozenset({2})))
     assert none == []
 
 
@@ -336,7 +335,13 @@ def test_touching_blocks_of_a_day_form_one_stretch() -> None:
         WorkingHours(Weekday.MON, "10:00", "11:00"),
     )
     slots = free_slots(calendar(profile(NEW_YORK, hours)), query(duration=60))
-    assert labels(slots) == ["9:00 am EDT", "9:15 am EDT", "9:30 am EDT", "9:45 am EDT", "10:00 am EDT"]
+    assert labels(slots) == [
+        "9:00 am EDT",
+        "9:15 am EDT",
+        "9:30 am EDT",
+        "9:45 am EDT",
+        "10:00 am EDT",
+    ]
 
 
 # ---- busy time and limits ------------------------------------------------------------------------
@@ -630,7 +635,7 @@ def scenarios(draw):
     requester_zone = draw(st.sampled_from(ZONES))
     week = draw(st.sampled_from(WEEKS))
     blocks = []
-    for _ in range(draw(st.integers(0, 10))):
+    for _ in range(draw(st.integers(1, 10))):
         start = draw(st.integers(0, 95))
         end = draw(st.integers(start + 1, min(96, start + 48)))
         blocks.append(
@@ -650,8 +655,9 @@ def scenarios(draw):
         week + timedelta(days=offset): draw(st.integers(0, 5))
         for offset in draw(st.sets(st.integers(-1, 7), max_size=3))
     }
+    # Limits drawn independently (an empty window included), often wider than the week.
     not_before = week_utc + timedelta(minutes=draw(st.integers(-2 * 24 * 60, 4 * 24 * 60)))
-    not_after = not_before + timedelta(minutes=draw(st.integers(0, 9 * 24 * 60)))
+    not_after = week_utc + timedelta(minutes=draw(st.integers(24 * 60, 9 * 24 * 60)))
     days = draw(st.one_of(st.just(ALL_DAYS), st.sets(st.sampled_from(list(Weekday)), min_size=1)))
     hours = draw(st.one_of(st.just(ALL_HOURS), st.sets(st.integers(0, 23), min_size=1)))
     reviewer = ReviewerProfile(
@@ -711,7 +717,9 @@ def expected_slots(cal: ReviewerCalendar, q: SlotQuery) -> list[datetime]:
     """Brute force: every UTC quarter hour of the week, each rule checked one by one."""
     requester = ZoneInfo(q.requester_zone)
     reviewer = ZoneInfo(cal.profile.time_zone)
-    week_lo = pendulum.datetime(q.week_start.year, q.week_start.month, q.week_start.day, tz=q.requester_zone)
+    week_lo = pendulum.datetime(
+        q.week_start.year, q.week_start.month, q.week_start.day, tz=q.requester_zone
+    )
     week_end = q.week_start + timedelta(days=7)
     week_hi = pendulum.datetime(week_end.year, week_end.month, week_end.day, tz=q.requester_zone)
     duration = timedelta(minutes=q.duration_minutes)

@@ -235,9 +235,7 @@ def test_appeal_from_the_policy_excludes_the_determining_reviewer(make_case, eva
 
 def test_new_york_reconsideration_prefers_the_determining_reviewer(make_case, evaluate) -> None:
     recon = evaluate(
-        make_case(
-            state="NY", status="denied", determination_at=DETERMINED, determined_by="dr-lee"
-        ),
+        make_case(state="NY", status="denied", determination_at=DETERMINED, determined_by="dr-lee"),
         now=NOW,
     )
     assert recon.eligible is True
