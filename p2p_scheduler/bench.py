@@ -66,7 +66,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time as clock_time, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 from typing import IO, Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
@@ -74,7 +75,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import typer
 from pydantic import ValidationError
-from sqlalchemy import Engine, and_, create_engine, func, make_url, select, text
+from sqlalchemy import Engine, and_, create_engine, func, insert, make_url, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import aliased
 
@@ -83,7 +84,7 @@ from p2p_scheduler.booking import Limits
 from p2p_scheduler.clock import system_clock
 from p2p_scheduler.config import DatabaseSettings
 from p2p_scheduler.db import migrate
-from p2p_scheduler.db.engine import make_engine, transaction
+from p2p_scheduler.db.engine import make_engine
 from p2p_scheduler.db.tables import BookingCaseRow, BookingRow, CaseRow, SlotCellRow
 from p2p_scheduler.demo import CASE_TYPES
 from p2p_scheduler.domain import (
@@ -152,7 +153,7 @@ HOURS_PATTERNS: tuple[tuple[WorkingHours, ...], ...] = (
 
 
 class BenchError(Exception):
-    """A benchmark could not run; the message says why (one line, no traceback)."""
+    """A benchmark could not run; the message says why (printed without a traceback)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +176,7 @@ def _synthetic_case(number: str, skill: str, state: str, now: datetime) -> CaseS
             name="Synthetic Member",
             dob=SYNTHETIC_DOB,
             state=state,
-            member_id=f"SYN-{number}",
+            member_id=f"M-{number}",
             health_plan="Synthetic Health Plan",
         ),
         line_of_business=LineOfBusiness.COMMERCIAL,
@@ -203,8 +204,8 @@ def _reviewer(
 
 
 def availability_reviewers(rng: random.Random, count: int, qualified: int) -> list[ReviewerProfile]:
-    """``count`` reviewers of whom exactly every ``count // qualified``-th, ``qualified`` in all,
-    may hold the benchmark case.
+    """``count`` reviewers; every ``count // qualified``-th one (``qualified`` in all) may hold
+    the benchmark case: active, the benchmark skill at tier 1, 2 or 3, a Pennsylvania licence.
 
     Others hold one to three random skills; those among them who hold the benchmark skill get
     no Pennsylvania licence, so the search finds them by skill and must then rule them out by
@@ -287,6 +288,36 @@ def plan_bookings(
     return planned
 
 
+def _case_row(case: CaseSnapshot) -> dict[str, object]:
+    """The ``cases`` row of a synthetic snapshot (instants are already UTC-aware)."""
+    return {
+        "case_number": case.case_number,
+        "member_name": case.member.name,
+        "member_dob": case.member.dob,
+        "member_state": case.member.state,
+        "member_id": case.member.member_id,
+        "health_plan": case.member.health_plan,
+        "line_of_business": case.line_of_business.value,
+        "case_type": case.case_type,
+        "skill": case.skill,
+        "status": case.status.value,
+        "received_at": case.received_at,
+        "hold_due_at": case.hold_due_at,
+    }
+
+
+def _insert(engine: Engine, batches: Sequence[tuple[type, list[dict[str, object]]]]) -> None:
+    """Core multi-row inserts in one transaction, parents before children.
+
+    Core rather than ORM objects: tens of thousands of rows go in in about a second instead
+    of a quarter of a minute, and column defaults still fill what is left out.
+    """
+    with engine.begin() as connection:
+        for table, rows in batches:
+            if rows:
+                connection.execute(insert(table), rows)
+
+
 def insert_bookings(
     engine: Engine,
     planned: Sequence[PlannedBooking],
@@ -299,99 +330,62 @@ def insert_bookings(
     Each booking gets its own cases (one per 15 minutes; a case sits in one active booking
     only) and its 15-minute cells (buffer 0, the default).
     """
-    valid_until = now + timedelta(days=25)
-    cases: list[CaseRow] = []
-    bookings: list[BookingRow] = []
-    links: list[BookingCaseRow] = []
-    cells: list[SlotCellRow] = []
+    cases: list[dict[str, object]] = []
+    bookings: list[dict[str, object]] = []
+    links: list[dict[str, object]] = []
+    cells: list[dict[str, object]] = []
     for plan in planned:
         profile = profiles[plan.reviewer_id]
-        skill = next(iter(profile.skills))
-        state = min(profile.licensed_states)
+        skill, state = next(iter(profile.skills)), min(profile.licensed_states)
         booking_id = str(uuid.uuid4())
+        valid_until = now + timedelta(days=25)
         bookings.append(
-            BookingRow(
-                id=booking_id,
-                status="scheduled",
-                reviewer_id=plan.reviewer_id,
-                start_at=plan.start,
-                end_at=plan.start + plan.quarters * QUARTER,
-                duration_minutes=15 * plan.quarters,
-                time_zone=REQUESTER_ZONE,
-                sequence=0,
-                valid_until=valid_until,
-                provider_name="Synthetic Provider",
-                provider_role="ordering_provider",
-                phone=PROVIDER_PHONE,
-                provider_email=PROVIDER_EMAIL,
-                created_by="bench",
-                created_at=now,
-                updated_at=now,
-            )
+            {
+                "id": booking_id,
+                "status": "scheduled",
+                "reviewer_id": plan.reviewer_id,
+                "start_at": plan.start,
+                "end_at": plan.start + plan.quarters * QUARTER,
+                "duration_minutes": 15 * plan.quarters,
+                "time_zone": REQUESTER_ZONE,
+                "valid_until": valid_until,
+                "provider_name": "Synthetic Provider",
+                "provider_role": "ordering_provider",
+                "phone": PROVIDER_PHONE,
+                "provider_email": PROVIDER_EMAIL,
+                "created_by": "bench",
+                "created_at": now,
+                "updated_at": now,
+            }
         )
         for position in range(plan.quarters):
-            number = f"SYN-B{len(cases):07d}"
-            cases.append(
-                CaseRow(
-                    case_number=number,
-                    member_name="Synthetic Member",
-                    member_dob=SYNTHETIC_DOB,
-                    member_state=state,
-                    member_id=f"SYN-{number}",
-                    health_plan="Synthetic Health Plan",
-                    line_of_business="commercial",
-                    case_type=CASE_TYPES[skill],
-                    skill=skill,
-                    status="in_review",
-                    received_at=now - timedelta(days=1),
-                    hold_due_at=valid_until,
-                )
-            )
+            case = _synthetic_case(f"SYN-B{len(cases):07d}", skill, state, now)
+            cases.append(_case_row(case))
             links.append(
-                BookingCaseRow(
-                    booking_id=booking_id,
-                    case_number=number,
-                    position=position,
-                    level_of_review="pre_decision",
-                    valid_until=valid_until,
-                )
+                {
+                    "booking_id": booking_id,
+                    "case_number": case.case_number,
+                    "position": position,
+                    "level_of_review": "pre_decision",
+                    "valid_until": valid_until,
+                }
             )
             cells.append(
-                SlotCellRow(
-                    reviewer_id=plan.reviewer_id,
-                    cell_at=plan.start + position * QUARTER,
-                    booking_id=booking_id,
-                )
+                {
+                    "reviewer_id": plan.reviewer_id,
+                    "cell_at": plan.start + position * QUARTER,
+                    "booking_id": booking_id,
+                }
             )
-    with transaction(engine) as session:
-        # Parents first: the tables are not linked by ORM relationships, so the unit of work
-        # does not order them by itself.
-        for batch in (cases, bookings, [*links, *cells]):
-            session.add_all(batch)
-            session.flush()
+    _insert(
+        engine,
+        [(CaseRow, cases), (BookingRow, bookings), (BookingCaseRow, links), (SlotCellRow, cells)],
+    )
 
 
 def insert_cases(engine: Engine, cases: Sequence[CaseSnapshot]) -> None:
-    """Bulk-insert case snapshots (the booking benchmark needs thousands of them)."""
-    rows = [
-        CaseRow(
-            case_number=case.case_number,
-            member_name=case.member.name,
-            member_dob=case.member.dob,
-            member_state=case.member.state,
-            member_id=case.member.member_id,
-            health_plan=case.member.health_plan,
-            line_of_business=case.line_of_business.value,
-            case_type=case.case_type,
-            skill=case.skill,
-            status=case.status.value,
-            received_at=case.received_at,
-            hold_due_at=case.hold_due_at,
-        )
-        for case in cases
-    ]
-    with transaction(engine) as session:
-        session.add_all(rows)
+    """Bulk-insert case snapshots: thousands, too many for one upsert each."""
+    _insert(engine, [(CaseRow, [_case_row(case) for case in cases])])
 
 
 def next_monday(now: datetime, zone: str) -> date:
@@ -552,10 +546,14 @@ def percentiles(samples_ms: Sequence[float]) -> dict[str, float]:
 
 
 def machine() -> dict[str, object]:
+    """What the figures were measured on; the load average (1, 5, 15 minutes, at the end of
+    the run, where the system has one) shows whether something else competed for the CPUs."""
+    load = [round(value, 2) for value in os.getloadavg()] if hasattr(os, "getloadavg") else None
     return {
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "platform": platform.platform(),
+        "load_average": load,
     }
 
 
@@ -635,6 +633,13 @@ def build_availability_world(
     return AvailabilityWorld(profiles, planned, booked / cells, case, week_start)
 
 
+def _qualified(profile: ReviewerProfile) -> bool:
+    """Whether the reviewer may hold the benchmark case under the default policy."""
+    return (
+        profile.active and BENCH_SKILL in profile.skills and BENCH_STATE in profile.licensed_states
+    )
+
+
 def pure_calendars(world: AvailabilityWorld, limits: Limits) -> list[availability.ReviewerCalendar]:
     """The qualified reviewers' calendars as ``availability_search.search`` assembles them."""
     by_reviewer: dict[str, list[PlannedBooking]] = {}
@@ -643,7 +648,7 @@ def pure_calendars(world: AvailabilityWorld, limits: Limits) -> list[availabilit
     buffer = timedelta(minutes=limits.buffer_minutes)
     calendars = []
     for profile in world.profiles:
-        if BENCH_SKILL not in profile.skills or BENCH_STATE not in profile.licensed_states:
+        if not _qualified(profile):
             continue
         plans = by_reviewer.get(profile.reviewer_id, [])
         zone = ZoneInfo(profile.time_zone)
@@ -683,11 +688,7 @@ def bench_availability(
 def _run_availability(database_url: str | None, repeat: int) -> dict[str, object]:
     now = system_clock()
     world = build_availability_world(now)
-    qualified = sum(
-        1
-        for p in world.profiles
-        if BENCH_SKILL in p.skills and BENCH_STATE in p.licensed_states and p.active
-    )
+    qualified = sum(1 for profile in world.profiles if _qualified(profile))
     policy = load_policy(None)
     limits = Limits()
     cases = ((world.case.case_number, world.case.member.dob),)
@@ -927,8 +928,12 @@ def _client(
     with httpx.Client(
         base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=REQUEST_TIMEOUT
     ) as http:
-        http.get("/health")  # open the keep-alive connection before the clock starts
-        start_line.wait()
+        try:
+            http.get("/health")  # open the keep-alive connection before the clock starts
+            start_line.wait()
+        except (httpx.HTTPError, threading.BrokenBarrierError):
+            start_line.abort()  # the run is off: release everyone, the main thread reports it
+            return
         deadline = time.perf_counter() + seconds
         case: CaseSnapshot | None = None
         while time.perf_counter() < deadline:
@@ -1072,7 +1077,10 @@ def _run_booking(database_url: str | None, clients: int, seconds: float) -> dict
             ]
             for thread in threads:
                 thread.start()
-            start_line.wait(timeout=STARTUP_SECONDS)
+            try:
+                start_line.wait(timeout=STARTUP_SECONDS)
+            except threading.BrokenBarrierError:
+                raise BenchError("a client could not reach the server") from None
             started = time.perf_counter()
             for thread in threads:
                 thread.join()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, delete, or_, update
 from sqlalchemy.exc import IntegrityError
@@ -251,8 +251,11 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         stamp, booking_id = raw.split("|", 1)
-        return datetime.fromisoformat(stamp), booking_id
-    except (ValueError, UnicodeDecodeError):
+        created_at = datetime.fromisoformat(stamp)
+        if created_at.tzinfo is None or not 1900 <= created_at.year <= 2200:
+            raise ValueError("not a cursor of ours")
+        return created_at.astimezone(UTC), booking_id
+    except (ValueError, UnicodeDecodeError, OverflowError):
         raise InvalidInput("This cursor is not one this API returned.", field="cursor") from None
 
 

@@ -6,12 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import AwareDatetime
 
 from api.auth import Principal, require, require_json
 from api.deps import EngineDep, LimitsDep, NowDep, PolicyDep
 from api.problems import responses
-from api.schemas.common import IDENTIFIER
+from api.schemas.common import IDENTIFIER, Instant
 from api.schemas.scheduling import (
     BookingIn,
     BookingOut,
@@ -146,8 +145,8 @@ def list_bookings(
     ] = None,
     reviewer_id: Annotated[str | None, Query(pattern=IDENTIFIER)] = None,
     provider_email: Annotated[str | None, Query(max_length=254)] = None,
-    start_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    start_to: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    start_from: Annotated[Instant | None, Query(alias="from")] = None,
+    start_to: Annotated[Instant | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> BookingPage:

@@ -9,14 +9,21 @@ from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     Field,
     StringConstraints,
     field_validator,
 )
 
-from api.schemas.common import Email, FieldRuleError, ReviewerId, Strict, Text, TimeZoneName
+from api.schemas.common import (
+    Email,
+    FieldRuleError,
+    Instant,
+    ReviewerId,
+    Strict,
+    Text,
+    TimeZoneName,
+)
 from api.schemas.eligibility import CaseLookup
 from p2p_scheduler import availability
 from p2p_scheduler.availability_search import Availability
@@ -148,7 +155,7 @@ def _tier(group: availability.TierGroup) -> TierOut:
 class SlotIn(Strict):
     cases: list[CaseLookup] = Field(min_length=1, max_length=50)
     reviewer_id: ReviewerId
-    start: AwareDatetime = Field(description="on the 15-minute grid, with an offset")
+    start: Instant = Field(description="on the 15-minute grid, with an offset")
     time_zone: TimeZoneName
 
     def slot(self) -> SlotRequest:
@@ -331,7 +338,7 @@ class BookingPage(BaseModel):
 
 
 class RescheduleIn(Strict):
-    start: AwareDatetime = Field(description="on the 15-minute grid, with an offset")
+    start: Instant = Field(description="on the 15-minute grid, with an offset")
     reviewer_id: ReviewerId | None = None
 
 
@@ -354,8 +361,8 @@ class NoShowIn(Strict):
 
 
 class TimeOffIn(Strict):
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Instant
+    end: Instant
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
 
 
