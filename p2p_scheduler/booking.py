@@ -251,7 +251,7 @@ def check_slot(
             f"P2Ps need at least {limits.min_notice_minutes} minutes' notice. Pick a later time.",
             field="start",
         )
-    if start > now + timedelta(days=limits.max_horizon_days):
+    if end > now + timedelta(days=limits.max_horizon_days):
         raise InvalidInput(
             f"P2Ps can be booked at most {limits.max_horizon_days} days ahead.", field="start"
         )
@@ -262,6 +262,11 @@ def check_slot(
             f"({request.valid_until.isoformat()}). Pick an earlier time.",
             field="start",
         )
+    # Lock the reviewer (PostgreSQL; SQLite already holds its write lock) so that concurrent
+    # bookings of one reviewer count the daily cap one after the other.
+    session.exec(
+        select(ReviewerRow).where(ReviewerRow.reviewer_id == slot.reviewer_id).with_for_update()
+    )
     window = availability.Interval(start - timedelta(days=1), end + timedelta(days=1))
     calendar = _reviewer_calendar(
         session,

@@ -17,7 +17,6 @@ from pydantic import (
 
 from api.schemas.common import (
     Email,
-    FieldRuleError,
     Instant,
     ReviewerId,
     Strict,
@@ -233,7 +232,7 @@ class BookingIn(SlotIn):
     @classmethod
     def _uuid(cls, value: str | None) -> str | None:
         if value is not None and len(value) != 36:
-            raise FieldRuleError("hold_id", "is not a hold id from POST /v1/holds")
+            raise ValueError("is not a hold id from POST /v1/holds")
         return value
 
 

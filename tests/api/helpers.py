@@ -126,3 +126,148 @@ def assert_problem(
         for error in body["errors"]:
             assert error["message"].strip(), error
     return body
+
+
+# ---- scheduling (availability, holds, bookings) ---------------------------------------------
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+ALL_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+ALL_HOURS = list(range(24))
+NEW_YORK = "America/New_York"
+#: the reconsideration window of ``case_body()`` (denied 3 days before NOW): end of 2026-12-04 EST
+RECONSIDERATION_UNTIL = "2026-12-05T04:59:59Z"
+
+
+def weekly(start: str, end: str, days: tuple[str, ...] = WEEKDAYS) -> list[dict[str, str]]:
+    """The same working hours on each of ``days``."""
+    return [hours(day, start, end) for day in days]
+
+
+async def push_reviewer(client: httpx.AsyncClient, reviewer_id: str, **overrides: Any) -> dict:
+    """PUT a reviewer: by default in New York, 09:00–17:00 Mon–Fri, msk_spine tier 1, PA only."""
+    defaults: dict[str, Any] = {
+        "name": f"Dr. {reviewer_id}",
+        "email": f"{reviewer_id}@example.org",
+        "time_zone": NEW_YORK,
+        "skills": {"msk_spine": 1},
+        "licensed_states": ["PA"],
+        "working_hours": weekly("09:00", "17:00"),
+        "max_consults_per_day": 40,
+    }
+    defaults.update(overrides)
+    response = await client.put(
+        f"/v1/reviewers/{reviewer_id}", json=reviewer_body(**defaults), headers=ADMIN
+    )
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+def availability_body(
+    *case_numbers: str,
+    time_zone: str = NEW_YORK,
+    days: tuple[str, ...] | list[str] | None = ALL_DAYS,
+    hours: list[int] | None = ALL_HOURS,
+    week_start: str | None = None,
+    dob: str = MEMBER_DOB,
+) -> dict[str, Any]:
+    """``POST /v1/availability``; by default every day and hour so only the limits filter."""
+    preferences: dict[str, Any] = {}
+    if days is not None:
+        preferences["days"] = list(days)
+    if hours is not None:
+        preferences["hours"] = list(hours)
+    body: dict[str, Any] = {
+        "cases": [lookup(number, dob) for number in case_numbers],
+        "time_zone": time_zone,
+        "preferences": preferences,
+    }
+    if week_start is not None:
+        body["week_start"] = week_start
+    return body
+
+
+async def availability_of(client: httpx.AsyncClient, *case_numbers: str, **options: Any) -> dict:
+    """``POST /v1/availability`` for ``case_numbers``; asserts 200 and returns the body."""
+    response = await client.post(
+        "/v1/availability", json=availability_body(*case_numbers, **options), headers=PORTAL
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    return response.json()
+
+
+def reviewer_days(found: dict[str, Any], reviewer_id: str) -> dict[str, list[dict[str, str]]]:
+    """An availability answer's slots of one reviewer: requester-local date → slots."""
+    for tier in found["tiers"]:
+        for reviewer in tier["reviewers"]:
+            if reviewer["reviewer_id"] == reviewer_id:
+                return {day["date"]: day["slots"] for day in reviewer["days"]}
+    return {}
+
+
+def reviewer_ids(found: dict[str, Any]) -> list[str]:
+    return [r["reviewer_id"] for tier in found["tiers"] for r in tier["reviewers"]]
+
+
+def slot_starts(found: dict[str, Any], reviewer_id: str) -> list[str]:
+    return [s["start"] for slots in reviewer_days(found, reviewer_id).values() for s in slots]
+
+
+def contact_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "provider_name": "Dr. Olive Orderly",
+        "provider_role": "ordering_provider",
+        "contact_name": "Sam Front-Desk",
+        "contact_location": "Keystone Spine Clinic, Suite 4",
+        "phone": "(555) 555-0100",
+        "phone_ext": "123",
+        "alt_phone": "+15555550199",
+        "alt_phone_ext": "",
+        "email": "olive.orderly@clinic.example.org",
+        "instructions": "Ask for Dr. Orderly; call the alternate number after 4 pm.",
+    }
+    body.update(overrides)
+    return body
+
+
+def slot_body(
+    case_numbers: str | list[str],
+    reviewer_id: str,
+    start: str,
+    *,
+    time_zone: str = NEW_YORK,
+    dob: str = MEMBER_DOB,
+) -> dict[str, Any]:
+    """``POST /v1/holds`` body (and the start of a booking body)."""
+    numbers = [case_numbers] if isinstance(case_numbers, str) else case_numbers
+    return {
+        "cases": [lookup(number, dob) for number in numbers],
+        "reviewer_id": reviewer_id,
+        "start": start,
+        "time_zone": time_zone,
+    }
+
+
+def booking_body(
+    case_numbers: str | list[str],
+    reviewer_id: str,
+    start: str,
+    *,
+    time_zone: str = NEW_YORK,
+    dob: str = MEMBER_DOB,
+    hold_id: str | None = None,
+    **contact: Any,
+) -> dict[str, Any]:
+    """``POST /v1/bookings`` body; keyword arguments override contact fields."""
+    body = slot_body(case_numbers, reviewer_id, start, time_zone=time_zone, dob=dob)
+    if hold_id is not None:
+        body["hold_id"] = hold_id
+    body["contact"] = contact_body(**contact)
+    return body
+
+
+async def book(
+    client: httpx.AsyncClient, *args: Any, headers: dict[str, str] = PORTAL, **kwargs: Any
+) -> httpx.Response:
+    """``POST /v1/bookings`` with ``booking_body(*args, **kwargs)``."""
+    return await client.post("/v1/bookings", json=booking_body(*args, **kwargs), headers=headers)
