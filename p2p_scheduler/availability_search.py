@@ -15,13 +15,14 @@ from sqlalchemy import Engine, func
 from sqlmodel import select
 
 from p2p_scheduler import availability, qualification
-from p2p_scheduler.booking import GRID_MINUTES, Limits, booked_per_day, check_request
+from p2p_scheduler.booking import Limits, check_request
 from p2p_scheduler.db import repo
 from p2p_scheduler.db.engine import transaction
-from p2p_scheduler.db.tables import ReviewerRow, ReviewerSkillRow, SlotCellRow, TimeOffRow
+from p2p_scheduler.db.tables import BookingRow, HoldRow, ReviewerRow, ReviewerSkillRow, TimeOffRow
 from p2p_scheduler.domain import Weekday
 from p2p_scheduler.errors import InvalidInput
 from p2p_scheduler.policy import Policy
+from p2p_scheduler.policy.days import local_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +70,7 @@ def search(
             .group_by(ReviewerSkillRow.reviewer_id)
             .having(func.count() == len(skills))
         ).all()
-        profiles = [p for rid in candidates if (p := repo.get_reviewer(session, rid)) is not None]
+        profiles = list(repo.get_reviewers(session, list(candidates)).values())
         qualified = [
             (profile, tier)
             for profile in profiles
@@ -86,35 +87,37 @@ def search(
             )
         ):
             busy[row.reviewer_id].append(availability.Interval(row.start_at, row.end_at))
+        # Bookings and live holds as intervals (far fewer rows than their 15-minute cells),
+        # widened by the buffer on both sides so a consultation keeps it before and after.
         buffer = timedelta(minutes=limits.buffer_minutes)
-        for cell in session.exec(
-            select(SlotCellRow).where(
-                SlotCellRow.reviewer_id.in_(ids),  # type: ignore[attr-defined]
-                SlotCellRow.cell_at >= reach.start,
-                SlotCellRow.cell_at < reach.end,
+        zones = {p.reviewer_id: p.time_zone for p, _ in qualified}
+        per_day: dict[str, dict[date, int]] = {rid: {} for rid in ids}
+        for reviewer_id, start_at, end_at in session.exec(
+            select(BookingRow.reviewer_id, BookingRow.start_at, BookingRow.end_at).where(
+                BookingRow.reviewer_id.in_(ids),  # type: ignore[union-attr]
+                BookingRow.status == "scheduled",
+                BookingRow.start_at < reach.end,  # type: ignore[operator]
+                BookingRow.end_at > reach.start - timedelta(days=1),  # type: ignore[operator]
             )
         ):
-            if cell.expires_at is not None and cell.expires_at <= now:
-                continue  # an expired hold frees its time by itself
-            # cells already hold the buffer after a booking; widen backwards so a new
-            # consultation also leaves the buffer before the next one
-            busy[cell.reviewer_id].append(
-                availability.Interval(
-                    cell.cell_at - buffer, cell.cell_at + timedelta(minutes=GRID_MINUTES)
-                )
+            busy[reviewer_id].append(availability.Interval(start_at - buffer, end_at + buffer))
+            day = local_date(start_at, zones[reviewer_id])
+            per_day[reviewer_id][day] = per_day[reviewer_id].get(day, 0) + 1
+        for reviewer_id, start_at, end_at in session.exec(
+            select(HoldRow.reviewer_id, HoldRow.start_at, HoldRow.end_at).where(
+                HoldRow.reviewer_id.in_(ids),  # type: ignore[attr-defined]
+                HoldRow.expires_at > now,
+                HoldRow.start_at < reach.end,
+                HoldRow.end_at > reach.start,
             )
+        ):
+            busy[reviewer_id].append(availability.Interval(start_at - buffer, end_at + buffer))
         calendars = [
             availability.ReviewerCalendar(
                 profile=profile,
                 tier=tier,
                 busy=tuple(busy[profile.reviewer_id]),
-                booked_per_day=booked_per_day(
-                    session,
-                    reviewer_id=profile.reviewer_id,
-                    zone=profile.time_zone,
-                    window=reach,
-                    ignore=None,
-                ),
+                booked_per_day=per_day[profile.reviewer_id],
             )
             for profile, tier in qualified
         ]

@@ -190,37 +190,36 @@ def _reviewer_calendar(
         tier=tier,
         busy=tuple(busy),
         booked_per_day=booked_per_day(
-            session,
-            reviewer_id=reviewer_id,
-            zone=profile.time_zone,
-            window=window,
-            ignore=ignore_booking,
-        ),
+            session, zones={reviewer_id: profile.time_zone}, window=window, ignore=ignore_booking
+        )[reviewer_id],
     )
 
 
 def booked_per_day(
     session: Session,
     *,
-    reviewer_id: str,
-    zone: str,
+    zones: dict[str, str],
     window: availability.Interval,
     ignore: str | None,
-) -> dict[date, int]:
-    """Scheduled consultations per reviewer-local date (the daily cap counts these)."""
+) -> dict[str, dict[date, int]]:
+    """Scheduled consultations per reviewer and reviewer-local date (the daily cap counts these).
+
+    ``zones`` maps each reviewer of interest to their time zone; one query for all of them.
+    """
     rows = session.exec(
-        select(BookingRow.id, BookingRow.start_at).where(
-            BookingRow.reviewer_id == reviewer_id,
+        select(BookingRow.id, BookingRow.reviewer_id, BookingRow.start_at).where(
+            BookingRow.reviewer_id.in_(list(zones)),  # type: ignore[union-attr]
             BookingRow.status == "scheduled",
             BookingRow.start_at >= window.start - timedelta(days=1),  # type: ignore[operator]
             BookingRow.start_at < window.end + timedelta(days=1),  # type: ignore[operator]
         )
     )
-    counts: dict[date, int] = {}
-    for booking_id, start_at in rows:
-        if booking_id != ignore and start_at is not None:
-            day = local_date(start_at, zone)
-            counts[day] = counts.get(day, 0) + 1
+    counts: dict[str, dict[date, int]] = {reviewer_id: {} for reviewer_id in zones}
+    for booking_id, reviewer_id, start_at in rows:
+        if booking_id != ignore and start_at is not None and reviewer_id is not None:
+            day = local_date(start_at, zones[reviewer_id])
+            per_day = counts[reviewer_id]
+            per_day[day] = per_day.get(day, 0) + 1
     return counts
 
 

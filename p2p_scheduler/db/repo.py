@@ -97,34 +97,55 @@ def save_case(session: Session, case: CaseSnapshot) -> bool:
 
 
 def get_reviewer(session: Session, reviewer_id: str) -> ReviewerProfile | None:
-    row = session.get(ReviewerRow, reviewer_id)
-    if row is None:
-        return None
-    skills = session.exec(
-        select(ReviewerSkillRow).where(ReviewerSkillRow.reviewer_id == reviewer_id)
-    )
-    states = session.exec(
-        select(ReviewerLicenseRow).where(ReviewerLicenseRow.reviewer_id == reviewer_id)
-    )
-    hours = session.exec(
-        select(ReviewerHoursRow)
-        .where(ReviewerHoursRow.reviewer_id == reviewer_id)
+    return get_reviewers(session, [reviewer_id]).get(reviewer_id)
+
+
+def get_reviewers(session: Session, reviewer_ids: list[str]) -> dict[str, ReviewerProfile]:
+    """Profiles for ``reviewer_ids`` in four queries, however many (availability asks for many)."""
+    if not reviewer_ids:
+        return {}
+    rows = session.exec(select(ReviewerRow).where(ReviewerRow.reviewer_id.in_(reviewer_ids)))  # type: ignore[attr-defined]
+    skills: dict[str, dict[str, int]] = {}
+    for reviewer_id, skill, priority in session.exec(
+        select(ReviewerSkillRow.reviewer_id, ReviewerSkillRow.skill, ReviewerSkillRow.priority)
+        .where(ReviewerSkillRow.reviewer_id.in_(reviewer_ids))  # type: ignore[attr-defined]
+        .order_by(ReviewerSkillRow.priority, ReviewerSkillRow.skill)  # type: ignore[arg-type]
+    ):
+        skills.setdefault(reviewer_id, {})[skill] = priority
+    states: dict[str, set[str]] = {}
+    for reviewer_id, state in session.exec(
+        select(ReviewerLicenseRow.reviewer_id, ReviewerLicenseRow.state).where(
+            ReviewerLicenseRow.reviewer_id.in_(reviewer_ids)  # type: ignore[attr-defined]
+        )
+    ):
+        states.setdefault(reviewer_id, set()).add(state)
+    hours: dict[str, list[WorkingHours]] = {}
+    for reviewer_id, weekday, start, end in session.exec(
+        select(
+            ReviewerHoursRow.reviewer_id,
+            ReviewerHoursRow.weekday,
+            ReviewerHoursRow.start_time,
+            ReviewerHoursRow.end_time,
+        )
+        .where(ReviewerHoursRow.reviewer_id.in_(reviewer_ids))  # type: ignore[attr-defined]
         .order_by(ReviewerHoursRow.id)  # type: ignore[arg-type]
-    )
-    return ReviewerProfile(
-        reviewer_id=row.reviewer_id,
-        name=row.name,
-        credentials=row.credentials,
-        email=row.email,
-        time_zone=row.time_zone,
-        skills={s.skill: s.priority for s in sorted(skills, key=lambda s: (s.priority, s.skill))},
-        licensed_states=frozenset(s.state for s in states),
-        working_hours=tuple(
-            WorkingHours(Weekday(h.weekday), h.start_time, h.end_time) for h in hours
-        ),
-        max_consults_per_day=row.max_consults_per_day,
-        active=row.active,
-    )
+    ):
+        hours.setdefault(reviewer_id, []).append(WorkingHours(Weekday(weekday), start, end))
+    return {
+        row.reviewer_id: ReviewerProfile(
+            reviewer_id=row.reviewer_id,
+            name=row.name,
+            credentials=row.credentials,
+            email=row.email,
+            time_zone=row.time_zone,
+            skills=skills.get(row.reviewer_id, {}),
+            licensed_states=frozenset(states.get(row.reviewer_id, ())),
+            working_hours=tuple(hours.get(row.reviewer_id, ())),
+            max_consults_per_day=row.max_consults_per_day,
+            active=row.active,
+        )
+        for row in rows
+    }
 
 
 def save_reviewer(session: Session, profile: ReviewerProfile) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
 import pendulum
@@ -63,9 +64,14 @@ def to_utc(instant: datetime) -> datetime:
     return datetime.fromtimestamp(instant.timestamp(), UTC).replace(microsecond=instant.microsecond)
 
 
+@lru_cache(maxsize=512)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
 def local_date(instant: datetime, zone: str) -> date:
-    """The calendar date ``instant`` falls on in ``zone``."""
-    return pendulum.instance(instant).in_timezone(zone).date()
+    """The calendar date ``instant`` falls on in ``zone`` (on hot paths: plain zoneinfo)."""
+    return instant.astimezone(_zone(zone)).date()
 
 
 def window_end(anchor: datetime, amount: int, unit: Unit, zone: str) -> datetime:

@@ -1,0 +1,117 @@
+"""End to end: ``p2p-scheduler bench …`` through the console script, with tiny parameters.
+
+Only the shape of the JSON, the safety property (no double bookings) and the clean-up are
+checked; timings depend on the machine and are never asserted.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.e2e.server import cli_env, run_cli
+
+pytestmark = pytest.mark.e2e
+
+MACHINE_KEYS = {"cpus", "python", "platform"}
+
+
+def _bench(cwd: Path, *args: str) -> dict[str, Any]:
+    result = run_cli("bench", *args, env=cli_env(), cwd=cwd, timeout=600)
+    assert result.returncode == 0, result.stderr
+    output: dict[str, Any] = json.loads(result.stdout)  # one JSON object, nothing else
+    return output
+
+
+def _assert_booking_result(out: dict[str, Any], clients: int) -> None:
+    assert out["benchmark"] == "booking"
+    assert out["clients"] == clients
+    assert {"seconds", "bookings_per_second", "elapsed_seconds", "requests"} <= set(out)
+    assert {"p50", "p95"} <= set(out["latency_ms"])
+    assert out["status_counts"].get("201", 0) > 0
+    assert set(out["status_counts"]) <= {"201", "409"}, out["status_counts"]
+    assert out["double_bookings"] == 0
+    assert out["bookings_in_database"] == out["status_counts"]["201"]
+    assert set(out["machine"]) >= MACHINE_KEYS
+
+
+def test_bench_availability_prints_the_figures_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    out = _bench(tmp_path, "availability", "--repeat", "5")
+
+    assert out["benchmark"] == "availability"
+    assert out["database"].startswith("sqlite")
+    assert (out["reviewers"], out["qualified"]) == (500, 50)
+    assert out["busy_fraction"] == pytest.approx(0.3, abs=0.01)
+    assert out["result"]["slots"] > 0
+    for key in ("in_process_ms", "pure_ms"):
+        assert {"p50", "p95", "max"} <= set(out[key])
+    http = out["http_ms"]
+    assert {"p50", "p95"} <= set(http["availability"])
+    assert {"p50", "p95"} <= set(http["health"])
+    assert "p95_ratio" in http
+    assert set(out["machine"]) >= MACHINE_KEYS
+    assert list(tmp_path.iterdir()) == [], "the temporary database must be gone"
+
+
+def test_bench_booking_never_double_books_and_removes_its_sqlite_file(tmp_path: Path) -> None:
+    database = tmp_path / "bench.db"
+    out = _bench(tmp_path, "booking", "--seconds", "2", "--database-url", f"sqlite:///{database}")
+
+    _assert_booking_result(out, clients=8)
+    assert out["database"].startswith("sqlite")
+    assert not database.exists()
+
+
+def test_bench_refuses_an_existing_sqlite_file(tmp_path: Path) -> None:
+    existing = tmp_path / "precious.db"
+    existing.write_bytes(b"not to be touched")
+
+    result = run_cli(
+        "bench",
+        "booking",
+        "--seconds",
+        "1",
+        "--database-url",
+        f"sqlite:///{existing}",
+        env=cli_env(),
+        cwd=tmp_path,
+    )
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "exists" in result.stderr and "Traceback" not in result.stderr
+    assert existing.read_bytes() == b"not to be touched"
+
+
+@pytest.mark.postgres
+def test_bench_booking_on_postgresql_uses_and_drops_its_own_database(
+    tmp_path: Path, postgres_server_url: str
+) -> None:
+    def bench_databases() -> int:
+        engine = create_engine(postgres_server_url)
+        try:
+            with engine.connect() as connection:
+                query = text("SELECT count(*) FROM pg_database WHERE datname LIKE 'p2p_bench_%'")
+                return int(connection.execute(query).scalar_one())
+        finally:
+            engine.dispose()
+
+    before = bench_databases()
+    out = _bench(
+        tmp_path,
+        "booking",
+        "--seconds",
+        "2",
+        "--clients",
+        "4",
+        "--database-url",
+        postgres_server_url,
+    )
+
+    _assert_booking_result(out, clients=4)
+    assert out["database"].startswith("postgresql")
+    assert bench_databases() == before, "the run's own database must be dropped"
