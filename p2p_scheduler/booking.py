@@ -496,32 +496,31 @@ def book(
             if hold_id is not None:
                 _consume_hold(session, hold_id=hold_id, slot=slot, start=start, now=now)
             assert request.valid_until is not None
-            session.add(
-                BookingRow(
-                    id=booking_id,
-                    status="scheduled",
-                    reviewer_id=slot.reviewer_id,
-                    start_at=start,
-                    end_at=end,
-                    duration_minutes=request.duration_minutes,
-                    time_zone=slot.time_zone,
-                    sequence=0,
-                    valid_until=request.valid_until,
-                    provider_name=contact.provider_name,
-                    provider_role=contact.provider_role,
-                    contact_name=contact.contact_name,
-                    contact_location=contact.contact_location,
-                    phone=contact.phone,
-                    phone_ext=contact.phone_ext,
-                    alt_phone=contact.alt_phone,
-                    alt_phone_ext=contact.alt_phone_ext,
-                    provider_email=contact.email,
-                    instructions=contact.instructions,
-                    created_by=actor,
-                    created_at=now,
-                    updated_at=now,
-                )
+            row = BookingRow(
+                id=booking_id,
+                status="scheduled",
+                reviewer_id=slot.reviewer_id,
+                start_at=start,
+                end_at=end,
+                duration_minutes=request.duration_minutes,
+                time_zone=slot.time_zone,
+                sequence=0,
+                valid_until=request.valid_until,
+                provider_name=contact.provider_name,
+                provider_role=contact.provider_role,
+                contact_name=contact.contact_name,
+                contact_location=contact.contact_location,
+                phone=contact.phone,
+                phone_ext=contact.phone_ext,
+                alt_phone=contact.alt_phone,
+                alt_phone_ext=contact.alt_phone_ext,
+                provider_email=contact.email,
+                instructions=contact.instructions,
+                created_by=actor,
+                created_at=now,
+                updated_at=now,
             )
+            session.add(row)
             session.flush()
             for position, case in enumerate(request.cases):
                 assert case.level_of_review is not None and case.valid_until is not None
@@ -550,22 +549,32 @@ def book(
                 now=now,
                 booking_id=booking_id,
             )
-            session.add(
-                BookingEventRow(
-                    booking_id=booking_id,
-                    sequence=0,
-                    event="scheduled",
-                    status="scheduled",
-                    reviewer_id=slot.reviewer_id,
-                    start_at=start,
-                    end_at=end,
-                    actor=actor,
-                    at=now,
-                )
-            )
+            record_event(
+                session, session.get(BookingRow, booking_id), "scheduled", actor=actor, now=now
+            )  # type: ignore[arg-type]
     except IntegrityError:  # a concurrent commit won the race at COMMIT time
         raise SlotTaken("Someone else booked this time a moment ago. Pick another time.") from None
     return get_booking(engine=engine, booking_id=booking_id)
+
+
+def record_event(
+    session: Session, row: BookingRow, event: str, *, actor: str, now: datetime, detail: str = ""
+) -> None:
+    """Append the booking's state after a change to its history."""
+    session.add(
+        BookingEventRow(
+            booking_id=row.id,
+            sequence=row.sequence,
+            event=event,
+            status=row.status,
+            reviewer_id=row.reviewer_id,
+            start_at=row.start_at,
+            end_at=row.end_at,
+            actor=actor,
+            detail=detail,
+            at=now,
+        )
+    )
 
 
 def get_booking(*, engine: Engine, booking_id: str) -> BookingView:

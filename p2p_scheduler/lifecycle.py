@@ -23,13 +23,13 @@ from p2p_scheduler.booking import (
     check_slot,
     claim_cells,
     get_booking,
+    record_event,
     refuse_booked_cases,
     view_of,
 )
 from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.db.tables import (
     BookingCaseRow,
-    BookingEventRow,
     BookingRow,
     CaseRow,
     ReviewerRow,
@@ -95,19 +95,13 @@ def _transition(
         session.exec(  # type: ignore[call-overload]
             update(BookingCaseRow).where(BookingCaseRow.booking_id == row.id).values(active=False)  # type: ignore[arg-type]
         )
-    session.add(
-        BookingEventRow(
-            booking_id=row.id,
-            sequence=row.sequence,
-            event={"no_show": "no_show"}.get(action, _past(action)),
-            status=target,
-            reviewer_id=row.reviewer_id,
-            start_at=row.start_at,
-            end_at=row.end_at,
-            actor=actor,
-            detail=detail,
-            at=now,
-        )
+    record_event(
+        session,
+        row,
+        "no_show" if action == "no_show" else _past(action),
+        actor=actor,
+        now=now,
+        detail=detail,
     )
     session.flush()
 
