@@ -18,8 +18,16 @@ from p2p_scheduler import availability, qualification
 from p2p_scheduler.booking import Limits, check_request
 from p2p_scheduler.db import repo
 from p2p_scheduler.db.engine import transaction
-from p2p_scheduler.db.tables import BookingRow, HoldRow, ReviewerRow, ReviewerSkillRow, TimeOffRow
+from p2p_scheduler.db.tables import (
+    BookingRow,
+    HoldRow,
+    ReviewerLicenseRow,
+    ReviewerRow,
+    ReviewerSkillRow,
+    TimeOffRow,
+)
 from p2p_scheduler.domain import Weekday
+from p2p_scheduler.eligibility import RequestEligibility
 from p2p_scheduler.errors import InvalidInput
 from p2p_scheduler.policy import Policy
 from p2p_scheduler.policy.days import local_date
@@ -63,13 +71,24 @@ def search(
         request = check_request(session, policy=policy, now=now, cases=cases)
         assert request.valid_until is not None
         skills = {case.skill for case in request.cases}
-        candidates = session.exec(
+        candidates_query = (
             select(ReviewerSkillRow.reviewer_id)
             .join(ReviewerRow, ReviewerRow.reviewer_id == ReviewerSkillRow.reviewer_id)  # type: ignore[arg-type]
             .where(ReviewerSkillRow.skill.in_(skills), ReviewerRow.active)  # type: ignore[attr-defined]
             .group_by(ReviewerSkillRow.reviewer_id)
             .having(func.count() == len(skills))
-        ).all()
+        )
+        # Narrow by licence in SQL where a case needs one in given states, so that only
+        # plausible reviewers are loaded; ``qualification.tier_for`` still decides.
+        for states in _licence_states(request):
+            candidates_query = candidates_query.where(
+                ReviewerSkillRow.reviewer_id.in_(  # type: ignore[attr-defined]
+                    select(ReviewerLicenseRow.reviewer_id).where(
+                        ReviewerLicenseRow.state.in_(states)
+                    )  # type: ignore[attr-defined]
+                )
+            )
+        candidates = session.exec(candidates_query).all()
         profiles = list(repo.get_reviewers(session, list(candidates)).values())
         qualified = [
             (profile, tier)
@@ -141,6 +160,21 @@ def search(
         valid_until=request.valid_until,
         tiers=availability.group_by_tier(found, time_zone),
     )
+
+
+def _licence_states(request: RequestEligibility) -> list[frozenset[str]]:
+    """For each case whose rule names states, the states a reviewer must hold a licence in."""
+    required = []
+    for case in request.cases:
+        rule = case.reviewer_rule
+        if rule is None or rule.license == "any_us":
+            continue
+        if rule.license == "member_state":
+            if case.member_state:
+                required.append(frozenset({case.member_state}))
+        else:
+            required.append(frozenset(rule.license))
+    return required
 
 
 def _midnight(day: date, zone: str) -> datetime:
