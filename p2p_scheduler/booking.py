@@ -30,7 +30,7 @@ from p2p_scheduler.db.tables import (
     TimeOffRow,
 )
 from p2p_scheduler.domain import Weekday
-from p2p_scheduler.eligibility import RequestEligibility, evaluate_case, evaluate_request
+from p2p_scheduler.eligibility import RequestEligibility
 from p2p_scheduler.errors import (
     CaseAlreadyBooked,
     InvalidInput,
@@ -39,6 +39,7 @@ from p2p_scheduler.errors import (
     NotQualified,
     SlotTaken,
 )
+from p2p_scheduler.lookup import evaluate_lookups
 from p2p_scheduler.policy import Policy
 from p2p_scheduler.policy.days import local_date
 
@@ -129,26 +130,14 @@ def check_request(
     session: Session, *, policy: Policy, now: datetime, cases: tuple[tuple[str, date], ...]
 ) -> RequestEligibility:
     """Evaluate the request's cases; 422 naming the case that is unknown or not eligible."""
-    if len(cases) > policy.max_cases_per_request:
-        raise InvalidInput(
-            f"A P2P request can cover at most {policy.max_cases_per_request} cases.", field="cases"
-        )
-    numbers = [number for number, _ in cases]
-    if len(set(numbers)) != len(numbers):
-        raise InvalidInput("A case is listed more than once.", field="cases")
-    stored = repo.get_cases_with_history(session, numbers)
-    results = [
-        evaluate_case(number, dob, stored.get(number), policy=policy, now=now)
-        for number, dob in cases
-    ]
-    for index, result in enumerate(results):
+    request = evaluate_lookups(session, policy=policy, now=now, cases=cases)
+    for index, result in enumerate(request.cases):
         if not result.found:
             raise InvalidInput(
                 f"Case {result.case_number} was not found with that member date of birth. "
                 "Check both and look the case up again.",
                 field=f"cases[{index}]",
             )
-    request = evaluate_request(results, policy=policy)
     if not request.eligible:
         raise NotEligible(" ".join(request.messages), blocking_cases=list(request.blocking_cases))
     return request
@@ -160,7 +149,6 @@ def _reviewer_calendar(
     reviewer_id: str,
     request: RequestEligibility,
     window: availability.Interval,
-    limits: Limits,
     ignore_booking: str | None = None,
 ) -> availability.ReviewerCalendar:
     """The reviewer's calendar for ``window``; 422 when unknown or not qualified for every case."""
@@ -226,7 +214,6 @@ def booked_per_day(
 def check_slot(
     session: Session,
     *,
-    policy: Policy,
     limits: Limits,
     now: datetime,
     request: RequestEligibility,
@@ -272,7 +259,6 @@ def check_slot(
         reviewer_id=slot.reviewer_id,
         request=request,
         window=window,
-        limits=limits,
         ignore_booking=ignore_booking,
     )
     query = availability.SlotQuery(
@@ -370,9 +356,7 @@ def hold(
     """Hold a slot for ``limits.hold_minutes`` while the contact form is filled in."""
     with transaction(engine) as session:
         request = check_request(session, policy=policy, now=now, cases=slot.cases)
-        start, end = check_slot(
-            session, policy=policy, limits=limits, now=now, request=request, slot=slot
-        )
+        start, end = check_slot(session, limits=limits, now=now, request=request, slot=slot)
         refuse_booked_cases(session, [c.case_number for c in request.cases])
         refuse_after_no_shows(session, [c.case_number for c in request.cases], limits)
         hold_id = str(uuid.uuid4())
@@ -488,9 +472,7 @@ def book(
     try:
         with transaction(engine) as session:
             request = check_request(session, policy=policy, now=now, cases=slot.cases)
-            start, end = check_slot(
-                session, policy=policy, limits=limits, now=now, request=request, slot=slot
-            )
+            start, end = check_slot(session, limits=limits, now=now, request=request, slot=slot)
             refuse_booked_cases(session, [c.case_number for c in request.cases])
             refuse_after_no_shows(session, [c.case_number for c in request.cases], limits)
             if hold_id is not None:

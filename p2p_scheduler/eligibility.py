@@ -89,9 +89,7 @@ def _window(case: CaseSnapshot, window: Window, zone: str) -> datetime | _Refusa
     anchor = _anchor_value(case, window.anchor)
     if anchor is None:
         return _Refusal(f"missing_{window.anchor.value}", window.anchor.value)
-    if isinstance(anchor, date) and not isinstance(anchor, datetime):
-        anchor = end_of_day(anchor, zone)
-    return window_end(anchor, window.amount, window.unit, zone)
+    return window_end(_as_deadline(anchor, zone), window.amount, window.unit, zone)
 
 
 def _valid_until(

@@ -147,7 +147,6 @@ def reschedule(
             _release(session, booking_id)
             new_start, new_end = check_slot(
                 session,
-                policy=policy,
                 limits=limits,
                 now=now,
                 request=request,

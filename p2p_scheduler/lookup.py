@@ -6,9 +6,11 @@ the answer an unknown case number gets, so the endpoint cannot be used to probe 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from p2p_scheduler.db import repo
 from p2p_scheduler.db.engine import transaction
@@ -17,10 +19,13 @@ from p2p_scheduler.errors import InvalidInput
 from p2p_scheduler.policy import Policy
 
 
-def check_eligibility(
-    *, engine: Engine, policy: Policy, now: datetime, cases: list[tuple[str, date]]
+def evaluate_lookups(
+    session: Session, *, policy: Policy, now: datetime, cases: Sequence[tuple[str, date]]
 ) -> RequestEligibility:
-    """Eligibility of a request for ``cases`` (case number, member DOB) at ``now``."""
+    """Eligibility of ``cases`` (case number, member DOB) at ``now``, read in ``session``.
+
+    Shared by the look-up endpoint and by every use case that re-checks a request.
+    """
     if len(cases) > policy.max_cases_per_request:
         raise InvalidInput(
             f"A P2P request can cover at most {policy.max_cases_per_request} cases; "
@@ -31,10 +36,17 @@ def check_eligibility(
     repeated = sorted({n for n in numbers if numbers.count(n) > 1})
     if repeated:
         raise InvalidInput(f"Case {', '.join(repeated)} is listed more than once.", field="cases")
-    with transaction(engine) as session:
-        stored = repo.get_cases_with_history(session, numbers)
+    stored = repo.get_cases_with_history(session, numbers)
     results = [
         evaluate_case(number, dob, stored.get(number), policy=policy, now=now)
         for number, dob in cases
     ]
     return evaluate_request(results, policy=policy)
+
+
+def check_eligibility(
+    *, engine: Engine, policy: Policy, now: datetime, cases: list[tuple[str, date]]
+) -> RequestEligibility:
+    """Eligibility of a request for ``cases`` (case number, member DOB) at ``now``."""
+    with transaction(engine) as session:
+        return evaluate_lookups(session, policy=policy, now=now, cases=cases)
