@@ -8,29 +8,21 @@ gathers the week's data in one read transaction and computes the limits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
-import pendulum
-from sqlalchemy import Engine, func
-from sqlmodel import select
+from sqlalchemy import Engine
 
 from p2p_scheduler import availability, qualification
 from p2p_scheduler.booking import Limits, check_request
-from p2p_scheduler.db import repo
+from p2p_scheduler.db import calendar_reads, repo
 from p2p_scheduler.db.engine import transaction
-from p2p_scheduler.db.tables import (
-    BookingRow,
-    HoldRow,
-    ReviewerLicenseRow,
-    ReviewerRow,
-    ReviewerSkillRow,
-    TimeOffRow,
-)
 from p2p_scheduler.domain import Weekday
 from p2p_scheduler.eligibility import RequestEligibility
 from p2p_scheduler.errors import InvalidInput
 from p2p_scheduler.policy import Policy
-from p2p_scheduler.policy.days import local_date
+from p2p_scheduler.policy.days import start_of_day
+
+_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,81 +57,52 @@ def search(
     except ValueError as error:
         raise InvalidInput(str(error), field="week_start") from None
     week = availability.Interval(
-        _midnight(start_day, time_zone), _midnight(start_day + timedelta(days=7), time_zone)
+        start_of_day(start_day, time_zone), start_of_day(start_day + 7 * _DAY, time_zone)
     )
     with transaction(engine) as session:
         request = check_request(session, policy=policy, now=now, cases=cases)
         assert request.valid_until is not None
-        skills = {case.skill for case in request.cases}
-        candidates_query = (
-            select(ReviewerSkillRow.reviewer_id)
-            .join(ReviewerRow, ReviewerRow.reviewer_id == ReviewerSkillRow.reviewer_id)  # type: ignore[arg-type]
-            .where(ReviewerSkillRow.skill.in_(skills), ReviewerRow.active)  # type: ignore[attr-defined]
-            .group_by(ReviewerSkillRow.reviewer_id)
-            .having(func.count() == len(skills))
+        candidates = calendar_reads.candidate_reviewers(
+            session,
+            skills={case.skill for case in request.cases},
+            licence_states=_licence_states(request),
         )
-        # Narrow by licence in SQL where a case needs one in given states, so that only
-        # plausible reviewers are loaded; ``qualification.tier_for`` still decides.
-        for states in _licence_states(request):
-            candidates_query = candidates_query.where(
-                ReviewerSkillRow.reviewer_id.in_(  # type: ignore[attr-defined]
-                    select(ReviewerLicenseRow.reviewer_id).where(
-                        ReviewerLicenseRow.state.in_(states)
-                    )  # type: ignore[attr-defined]
-                )
-            )
-        candidates = session.exec(candidates_query).all()
-        profiles = list(repo.get_reviewers(session, list(candidates)).values())
+        profiles = repo.get_reviewers(session, candidates).values()
         qualified = [
             (profile, tier)
             for profile in profiles
             if (tier := qualification.tier_for(profile, request.cases)) is not None
         ]
         ids = [profile.reviewer_id for profile, _ in qualified]
-        reach = availability.Interval(week.start - timedelta(days=1), week.end + timedelta(days=1))
-        busy: dict[str, list[availability.Interval]] = {rid: [] for rid in ids}
-        for row in session.exec(
-            select(TimeOffRow).where(
-                TimeOffRow.reviewer_id.in_(ids),  # type: ignore[attr-defined]
-                TimeOffRow.end_at > reach.start,
-                TimeOffRow.start_at < reach.end,
-            )
-        ):
-            busy[row.reviewer_id].append(availability.Interval(row.start_at, row.end_at))
-        # Bookings and live holds as intervals (far fewer rows than their 15-minute cells),
-        # widened by the buffer on both sides so a consultation keeps it before and after.
-        buffer = timedelta(minutes=limits.buffer_minutes)
-        zones = {p.reviewer_id: p.time_zone for p, _ in qualified}
-        per_day: dict[str, dict[date, int]] = {rid: {} for rid in ids}
-        for reviewer_id, start_at, end_at in session.exec(
-            select(BookingRow.reviewer_id, BookingRow.start_at, BookingRow.end_at).where(
-                BookingRow.reviewer_id.in_(ids),  # type: ignore[union-attr]
-                BookingRow.status == "scheduled",
-                BookingRow.start_at < reach.end,  # type: ignore[operator]
-                BookingRow.end_at > reach.start - timedelta(days=1),  # type: ignore[operator]
-            )
-        ):
-            busy[reviewer_id].append(availability.Interval(start_at - buffer, end_at + buffer))
-            day = local_date(start_at, zones[reviewer_id])
-            per_day[reviewer_id][day] = per_day[reviewer_id].get(day, 0) + 1
-        for reviewer_id, start_at, end_at in session.exec(
-            select(HoldRow.reviewer_id, HoldRow.start_at, HoldRow.end_at).where(
-                HoldRow.reviewer_id.in_(ids),  # type: ignore[attr-defined]
-                HoldRow.expires_at > now,
-                HoldRow.start_at < reach.end,
-                HoldRow.end_at > reach.start,
-            )
-        ):
-            busy[reviewer_id].append(availability.Interval(start_at - buffer, end_at + buffer))
-        calendars = [
-            availability.ReviewerCalendar(
-                profile=profile,
-                tier=tier,
-                busy=tuple(busy[profile.reviewer_id]),
-                booked_per_day=per_day[profile.reviewer_id],
-            )
-            for profile, tier in qualified
-        ]
+        reach = availability.Interval(week.start - _DAY, week.end + _DAY)
+        time_off = calendar_reads.time_off(session, ids, reach)
+        # A day's count includes consultations that started on it before the reach began.
+        booked = calendar_reads.scheduled_spans(
+            session, ids, availability.Interval(reach.start - _DAY, reach.end)
+        )
+        held = calendar_reads.held_spans(session, ids, reach, now=now)
+    # Bookings and holds are widened by the buffer on both sides, so that a consultation
+    # keeps it before and after.
+    buffer = limits.buffer_minutes * 60
+    busy: dict[str, list[tuple[int, int]]] = {rid: [] for rid in ids}
+    starts: dict[str, list[int]] = {rid: [] for rid in ids}
+    for reviewer_id, start, end in booked:
+        busy[reviewer_id].append((start - buffer, end + buffer))
+        starts[reviewer_id].append(start)
+    for reviewer_id, start, end in held:
+        busy[reviewer_id].append((start - buffer, end + buffer))
+    calendars = [
+        availability.ReviewerCalendar(
+            profile=profile,
+            tier=tier,
+            busy=tuple(time_off.get(profile.reviewer_id, ())),
+            busy_seconds=tuple(busy[profile.reviewer_id]),
+            booked_per_day=availability.per_local_day(
+                starts[profile.reviewer_id], profile.time_zone
+            ),
+        )
+        for profile, tier in qualified
+    ]
     query = availability.SlotQuery(
         duration_minutes=request.duration_minutes,
         not_before=now + timedelta(minutes=limits.min_notice_minutes),
@@ -175,8 +138,3 @@ def _licence_states(request: RequestEligibility) -> list[frozenset[str]]:
         else:
             required.append(frozenset(rule.license))
     return required
-
-
-def _midnight(day: date, zone: str) -> datetime:
-    local = pendulum.datetime(day.year, day.month, day.day, tz=zone)
-    return datetime.fromtimestamp(local.timestamp(), UTC)

@@ -485,7 +485,7 @@ def _tail(log: IO[bytes], lines: int = 20) -> str:
 
 
 @contextmanager
-def running_server(database_url: str, api_keys: str) -> Iterator[str]:
+def running_server(database_url: str, api_keys: str, workers: int = 1) -> Iterator[str]:
     """``p2p-scheduler serve`` on a free local port (its base URL), stopped afterwards."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
@@ -498,6 +498,7 @@ def running_server(database_url: str, api_keys: str) -> Iterator[str]:
         P2P_LOG_LEVEL="warning",
     )
     command = [_console_script(), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(workers)]
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
@@ -1023,17 +1024,22 @@ def bench_booking(
     seconds: Annotated[
         float, typer.Option(min=0.5, max=3600, help="How long the clients keep booking.")
     ] = 10.0,
+    server_workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Server processes (serve --workers).")
+    ] = 1,
 ) -> None:
     """Concurrent POST /v1/bookings with colliding slots; then check for double bookings."""
     try:
-        _emit(_run_booking(database_url, clients, seconds))
+        _emit(_run_booking(database_url, clients, seconds, server_workers))
     except BenchError as error:
         _fail(str(error))
     except SQLAlchemyError as error:
         _fail(f"database error: {str(getattr(error, 'orig', None) or error).splitlines()[0]}")
 
 
-def _run_booking(database_url: str | None, clients: int, seconds: float) -> dict[str, object]:
+def _run_booking(
+    database_url: str | None, clients: int, seconds: float, server_workers: int
+) -> dict[str, object]:
     now = system_clock()
     needed = int(seconds * SIZED_FOR_REQUESTS_PER_SECOND)
     per_reviewer = len(booking_candidates(booking_reviewers(1), now))
@@ -1054,8 +1060,8 @@ def _run_booking(database_url: str | None, clients: int, seconds: float) -> dict
         records.load_if_empty(engine=engine, reviewers=profiles, cases=[])
         insert_cases(engine, cases)
         api_keys, token = _portal_key()
-        with running_server(url, api_keys) as base:
-            _progress(f"{clients} clients booking for {seconds:g} s …")
+        with running_server(url, api_keys, server_workers) as base:
+            _progress(f"{clients} clients booking for {seconds:g} s, {server_workers} server(s) …")
             start_line = threading.Barrier(clients + 1)
             results: list[list[Attempt]] = [[] for _ in range(clients)]
             threads = [
@@ -1097,6 +1103,7 @@ def _run_booking(database_url: str | None, clients: int, seconds: float) -> dict
         "benchmark": "booking",
         "database": label,
         "clients": clients,
+        "server_workers": server_workers,
         "seconds": seconds,
         "elapsed_seconds": round(elapsed, 3),
         "requests": len(attempts),

@@ -12,13 +12,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from p2p_scheduler import availability, qualification
-from p2p_scheduler.db import repo
+from p2p_scheduler.db import calendar_reads, repo
 from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.db.tables import (
     BookingCaseRow,
@@ -27,9 +28,8 @@ from p2p_scheduler.db.tables import (
     HoldRow,
     ReviewerRow,
     SlotCellRow,
-    TimeOffRow,
 )
-from p2p_scheduler.domain import Weekday
+from p2p_scheduler.domain import ReviewerProfile, Weekday
 from p2p_scheduler.eligibility import RequestEligibility
 from p2p_scheduler.errors import (
     CaseAlreadyBooked,
@@ -41,7 +41,6 @@ from p2p_scheduler.errors import (
 )
 from p2p_scheduler.lookup import evaluate_lookups
 from p2p_scheduler.policy import Policy
-from p2p_scheduler.policy.days import local_date
 
 GRID_MINUTES = 15
 ACTIVE_STATUSES = ("scheduled", "pending_assignment")
@@ -123,6 +122,12 @@ class BookingView:
     created_at: datetime
 
 
+class CheckedSlot(NamedTuple):
+    start: datetime
+    end: datetime
+    reviewer: ReviewerProfile
+
+
 # ---- checks shared by hold and book ---------------------------------------------------------
 
 
@@ -151,8 +156,12 @@ def _reviewer_calendar(
     window: availability.Interval,
     ignore_booking: str | None = None,
 ) -> availability.ReviewerCalendar:
-    """The reviewer's calendar for ``window``; 422 when unknown or not qualified for every case."""
-    profile = repo.get_reviewer(session, reviewer_id)
+    """The reviewer's calendar for ``window``; 422 when unknown or not qualified for every case.
+
+    Locks the reviewer (PostgreSQL; SQLite already holds its write lock) so that concurrent
+    bookings of one reviewer count the daily cap one after the other.
+    """
+    profile = repo.get_reviewer(session, reviewer_id, lock=True)
     if profile is None:
         raise InvalidInput(f"No reviewer {reviewer_id!r} exists.", field="reviewer_id")
     tier = qualification.tier_for(profile, request.cases)
@@ -163,52 +172,20 @@ def _reviewer_calendar(
             "Pick a reviewer from the availability list.",
             field="reviewer_id",
         )
-    busy = [
-        availability.Interval(row.start_at, row.end_at)
-        for row in session.exec(
-            select(TimeOffRow).where(
-                TimeOffRow.reviewer_id == reviewer_id,
-                TimeOffRow.end_at > window.start,
-                TimeOffRow.start_at < window.end,
-            )
+    # A day of 25 hours (DST ends) can hold bookings up to a day beyond the window's margin.
+    wider = availability.Interval(window.start - timedelta(days=1), window.end + timedelta(days=1))
+    starts = [
+        start
+        for _, start, _ in calendar_reads.scheduled_spans(
+            session, [reviewer_id], wider, ignore=ignore_booking
         )
     ]
     return availability.ReviewerCalendar(
         profile=profile,
         tier=tier,
-        busy=tuple(busy),
-        booked_per_day=booked_per_day(
-            session, zones={reviewer_id: profile.time_zone}, window=window, ignore=ignore_booking
-        )[reviewer_id],
+        busy=tuple(calendar_reads.time_off(session, [reviewer_id], window).get(reviewer_id, ())),
+        booked_per_day=availability.per_local_day(starts, profile.time_zone),
     )
-
-
-def booked_per_day(
-    session: Session,
-    *,
-    zones: dict[str, str],
-    window: availability.Interval,
-    ignore: str | None,
-) -> dict[str, dict[date, int]]:
-    """Scheduled consultations per reviewer and reviewer-local date (the daily cap counts these).
-
-    ``zones`` maps each reviewer of interest to their time zone; one query for all of them.
-    """
-    rows = session.exec(
-        select(BookingRow.id, BookingRow.reviewer_id, BookingRow.start_at).where(
-            BookingRow.reviewer_id.in_(list(zones)),  # type: ignore[union-attr]
-            BookingRow.status == "scheduled",
-            BookingRow.start_at >= window.start - timedelta(days=1),  # type: ignore[operator]
-            BookingRow.start_at < window.end + timedelta(days=1),  # type: ignore[operator]
-        )
-    )
-    counts: dict[str, dict[date, int]] = {reviewer_id: {} for reviewer_id in zones}
-    for booking_id, reviewer_id, start_at in rows:
-        if booking_id != ignore and start_at is not None and reviewer_id is not None:
-            day = local_date(start_at, zones[reviewer_id])
-            per_day = counts[reviewer_id]
-            per_day[day] = per_day.get(day, 0) + 1
-    return counts
 
 
 def check_slot(
@@ -219,8 +196,8 @@ def check_slot(
     request: RequestEligibility,
     slot: SlotRequest,
     ignore_booking: str | None = None,
-) -> tuple[datetime, datetime]:
-    """Validate the chosen start for the request; returns (start, end) in UTC."""
+) -> CheckedSlot:
+    """Validate the chosen start for the request (start and end in UTC, and the reviewer)."""
     start = slot.start.astimezone(UTC)
     if start.second or start.microsecond or start.minute % GRID_MINUTES:
         raise InvalidInput(
@@ -248,11 +225,6 @@ def check_slot(
             f"({request.valid_until.isoformat()}). Pick an earlier time.",
             field="start",
         )
-    # Lock the reviewer (PostgreSQL; SQLite already holds its write lock) so that concurrent
-    # bookings of one reviewer count the daily cap one after the other.
-    session.exec(
-        select(ReviewerRow).where(ReviewerRow.reviewer_id == slot.reviewer_id).with_for_update()
-    )
     window = availability.Interval(start - timedelta(days=1), end + timedelta(days=1))
     calendar = _reviewer_calendar(
         session,
@@ -275,7 +247,7 @@ def check_slot(
             f"{calendar.profile.name} is not available at that time (outside working hours, "
             "time off, or their day is full). Pick a time from the availability list."
         )
-    return start, end
+    return CheckedSlot(start, end, calendar.profile)
 
 
 def _cells(start: datetime, end: datetime) -> list[datetime]:
@@ -305,10 +277,7 @@ def claim_cells(
     if (rest := (claimed_until - start) % timedelta(minutes=GRID_MINUTES)) != timedelta(0):
         last = claimed_until + (timedelta(minutes=GRID_MINUTES) - rest)
     cells = _cells(start, last)
-    expired = select(HoldRow.id).where(
-        HoldRow.reviewer_id == reviewer_id, HoldRow.expires_at <= now
-    )
-    session.exec(delete(SlotCellRow).where(SlotCellRow.hold_id.in_(expired)))  # type: ignore[union-attr, call-overload]
+    # Expired holds give their time back (their cells go with them: ON DELETE CASCADE).
     session.exec(
         delete(HoldRow).where(HoldRow.reviewer_id == reviewer_id, HoldRow.expires_at <= now)
     )  # type: ignore[call-overload, arg-type]
@@ -356,7 +325,7 @@ def hold(
     """Hold a slot for ``limits.hold_minutes`` while the contact form is filled in."""
     with transaction(engine) as session:
         request = check_request(session, policy=policy, now=now, cases=slot.cases)
-        start, end = check_slot(session, limits=limits, now=now, request=request, slot=slot)
+        start, end, _ = check_slot(session, limits=limits, now=now, request=request, slot=slot)
         refuse_booked_cases(session, [c.case_number for c in request.cases])
         refuse_after_no_shows(session, [c.case_number for c in request.cases], limits)
         hold_id = str(uuid.uuid4())
@@ -472,7 +441,9 @@ def book(
     try:
         with transaction(engine) as session:
             request = check_request(session, policy=policy, now=now, cases=slot.cases)
-            start, end = check_slot(session, limits=limits, now=now, request=request, slot=slot)
+            start, end, reviewer = check_slot(
+                session, limits=limits, now=now, request=request, slot=slot
+            )
             refuse_booked_cases(session, [c.case_number for c in request.cases])
             refuse_after_no_shows(session, [c.case_number for c in request.cases], limits)
             if hold_id is not None:
@@ -504,8 +475,12 @@ def book(
             )
             session.add(row)
             session.flush()
+            booked: list[BookedCase] = []
             for position, case in enumerate(request.cases):
                 assert case.level_of_review is not None and case.valid_until is not None
+                booked.append(
+                    BookedCase(case.case_number, case.level_of_review.value, case.valid_until)
+                )
                 session.add(
                     BookingCaseRow(
                         booking_id=booking_id,
@@ -531,12 +506,16 @@ def book(
                 now=now,
                 booking_id=booking_id,
             )
-            record_event(
-                session, session.get(BookingRow, booking_id), "scheduled", actor=actor, now=now
-            )  # type: ignore[arg-type]
+            record_event(session, row, "scheduled", actor=actor, now=now)
+            view = view_of(
+                session,
+                row,
+                cases=tuple(booked),
+                reviewer=ReviewerSummary(reviewer.reviewer_id, reviewer.name, reviewer.credentials),
+            )
     except IntegrityError:  # a concurrent commit won the race at COMMIT time
         raise SlotTaken("Someone else booked this time a moment ago. Pick another time.") from None
-    return get_booking(engine=engine, booking_id=booking_id)
+    return view
 
 
 def record_event(
@@ -567,13 +546,27 @@ def get_booking(*, engine: Engine, booking_id: str) -> BookingView:
         return view_of(session, row)
 
 
-def view_of(session: Session, row: BookingRow) -> BookingView:
-    cases = session.exec(
-        select(BookingCaseRow)
-        .where(BookingCaseRow.booking_id == row.id)
-        .order_by(BookingCaseRow.position)  # type: ignore[arg-type]
-    )
-    reviewer = session.get(ReviewerRow, row.reviewer_id) if row.reviewer_id else None
+def view_of(
+    session: Session,
+    row: BookingRow,
+    *,
+    cases: tuple[BookedCase, ...] | None = None,
+    reviewer: ReviewerSummary | None = None,
+) -> BookingView:
+    """The booking as the API shows it; ``cases`` and ``reviewer`` when the caller has them."""
+    if cases is None:
+        cases = tuple(
+            BookedCase(c.case_number, c.level_of_review, c.valid_until)
+            for c in session.exec(
+                select(BookingCaseRow)
+                .where(BookingCaseRow.booking_id == row.id)
+                .order_by(BookingCaseRow.position)  # type: ignore[arg-type]
+            )
+        )
+    if reviewer is None and row.reviewer_id:
+        found = session.get(ReviewerRow, row.reviewer_id)
+        if found is not None:
+            reviewer = ReviewerSummary(found.reviewer_id, found.name, found.credentials)
     return BookingView(
         id=row.id,
         status=row.status,
@@ -583,10 +576,8 @@ def view_of(session: Session, row: BookingRow) -> BookingView:
         sequence=row.sequence,
         duration_minutes=row.duration_minutes,
         valid_until=row.valid_until,
-        reviewer=ReviewerSummary(reviewer.reviewer_id, reviewer.name, reviewer.credentials)
-        if reviewer
-        else None,
-        cases=tuple(BookedCase(c.case_number, c.level_of_review, c.valid_until) for c in cases),
+        reviewer=reviewer,
+        cases=cases,
         contact=Contact(
             provider_name=row.provider_name,
             provider_role=row.provider_role,

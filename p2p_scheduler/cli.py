@@ -85,6 +85,15 @@ def migrate(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Server processes sharing the port; every guarantee (no double booking, "
+            "holds, idempotency) is the database's, so they hold across processes.",
+            min=1,
+            max=64,
+        ),
+    ] = 1,
     demo: Annotated[
         bool,
         typer.Option(
@@ -142,6 +151,7 @@ def serve(
         port=port,
         log_level=settings.log_level,
         proxy_headers=True,
+        workers=workers,
     )
 
 

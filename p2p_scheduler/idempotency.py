@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, update
 from sqlalchemy.exc import IntegrityError
 
 from p2p_scheduler.db.engine import transaction
@@ -83,8 +83,9 @@ def run_once(
             )
         raise
     with transaction(engine) as session:
-        row = session.get(IdempotencyRow, (key_id, key))
-        if row is not None:
-            row.state, row.status_code, row.response_body = "done", status, body
-            session.add(row)
+        session.exec(  # type: ignore[call-overload]
+            update(IdempotencyRow)
+            .where(IdempotencyRow.key_id == key_id, IdempotencyRow.key == key)  # type: ignore[arg-type]
+            .values(state="done", status_code=status, response_body=body)
+        )
     return status, body

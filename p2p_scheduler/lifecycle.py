@@ -145,7 +145,7 @@ def reschedule(
             )
             request = check_request(session, policy=policy, now=now, cases=slot.cases)
             _release(session, booking_id)
-            new_start, new_end = check_slot(
+            new_start, new_end, _ = check_slot(
                 session,
                 limits=limits,
                 now=now,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
 from api.auth import require, require_json
 from api.deps import EngineDep, LimitsDep, NowDep, PolicyDep
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/v1", tags=["availability"])
 )
 def find_availability(
     body: AvailabilityIn, engine: EngineDep, policy: PolicyDep, limits: LimitsDep, now: NowDep
-) -> AvailabilityOut:
+) -> Response:
     found = availability_search.search(
         engine=engine,
         policy=policy,
@@ -34,4 +34,6 @@ def find_availability(
         hours=frozenset(body.preferences.hours),
         week_start=body.week_start,
     )
-    return AvailabilityOut.of(found)
+    # A week can hold thousands of slots: serialise once, in pydantic-core, rather than
+    # letting FastAPI validate the model again and encode it a second time in Python.
+    return Response(AvailabilityOut.of(found).model_dump_json(), media_type="application/json")

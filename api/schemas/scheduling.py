@@ -117,6 +117,15 @@ class AvailabilityOut(BaseModel):
 
     @classmethod
     def of(cls, found: Availability) -> AvailabilityOut:
+        # Reviewers of one week share most slots (the same LabelledSlot objects), so each
+        # becomes a SlotOut once: a week can hold thousands of slots.
+        slots: dict[int, SlotOut] = {}
+
+        def slot(s: availability.LabelledSlot) -> SlotOut:
+            if (out := slots.get(id(s))) is None:
+                out = slots[id(s)] = SlotOut(start=s.start, end=s.end, label=s.label)
+            return out
+
         return cls(
             time_zone=found.time_zone,
             week_start=found.week_start,
@@ -125,30 +134,26 @@ class AvailabilityOut(BaseModel):
             valid_until=found.valid_until,
             previous_week_start=found.previous_week_start,
             next_week_start=found.next_week_start,
-            tiers=[_tier(group) for group in found.tiers],
+            tiers=[
+                TierOut(
+                    tier=group.tier,
+                    label=group.label,
+                    reviewers=[
+                        ReviewerSlotsOut(
+                            reviewer_id=r.reviewer_id,
+                            name=r.name,
+                            credentials=r.credentials,
+                            days=[
+                                DayOut(date=d.date, slots=[slot(s) for s in d.slots])
+                                for d in r.days
+                            ],
+                        )
+                        for r in group.reviewers
+                    ],
+                )
+                for group in found.tiers
+            ],
         )
-
-
-def _tier(group: availability.TierGroup) -> TierOut:
-    return TierOut(
-        tier=group.tier,
-        label=group.label,
-        reviewers=[
-            ReviewerSlotsOut(
-                reviewer_id=r.reviewer_id,
-                name=r.name,
-                credentials=r.credentials,
-                days=[
-                    DayOut(
-                        date=d.date,
-                        slots=[SlotOut(start=s.start, end=s.end, label=s.label) for s in d.slots],
-                    )
-                    for d in r.days
-                ],
-            )
-            for r in group.reviewers
-        ],
-    )
 
 
 class SlotIn(Strict):

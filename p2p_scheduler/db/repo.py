@@ -5,6 +5,8 @@ Use cases call these inside their own transaction; nothing here commits.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import replace
 
 from sqlalchemy import delete, func
@@ -18,6 +20,7 @@ from p2p_scheduler.db.tables import (
     ReviewerLicenseRow,
     ReviewerRow,
     ReviewerSkillRow,
+    new_version,
     utcnow,
 )
 from p2p_scheduler.domain import (
@@ -96,14 +99,77 @@ def save_case(session: Session, case: CaseSnapshot) -> bool:
     return created
 
 
-def get_reviewer(session: Session, reviewer_id: str) -> ReviewerProfile | None:
-    return get_reviewers(session, [reviewer_id]).get(reviewer_id)
+def get_reviewer(
+    session: Session, reviewer_id: str, *, lock: bool = False
+) -> ReviewerProfile | None:
+    return get_reviewers(session, [reviewer_id], lock=lock).get(reviewer_id)
 
 
-def get_reviewers(session: Session, reviewer_ids: list[str]) -> dict[str, ReviewerProfile]:
-    """Profiles for ``reviewer_ids`` in four queries, however many (availability asks for many)."""
+class _ProfileCache:
+    """Profiles by (reviewer_id, version), the least recently used dropped first.
+
+    Every save writes a new random ``version`` in the same transaction as the profile, so
+    an entry is never stale: a changed profile has a key nobody has cached yet. Versions
+    are unique across databases too, so the key needs no database identity.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[str, str], ReviewerProfile] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> ReviewerProfile | None:
+        with self._lock:
+            profile = self._entries.get(key)
+            if profile is not None:
+                self._entries.move_to_end(key)
+            return profile
+
+    def put(self, key: tuple[str, str], profile: ReviewerProfile) -> None:
+        with self._lock:
+            self._entries[key] = profile
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
+_profiles = _ProfileCache(size=4096)
+
+
+def get_reviewers(
+    session: Session, reviewer_ids: list[str], *, lock: bool = False
+) -> dict[str, ReviewerProfile]:
+    """Profiles for ``reviewer_ids``: one query when cached, six for those that are not.
+
+    Availability asks for many reviewers and every booking for one, so profiles (which
+    change rarely) come from a per-process cache checked against each row's ``version``.
+    ``lock`` takes the reviewers' rows FOR UPDATE (PostgreSQL; SQLite holds its write lock).
+    """
     if not reviewer_ids:
         return {}
+    query = select(ReviewerRow.reviewer_id, ReviewerRow.version).where(
+        ReviewerRow.reviewer_id.in_(reviewer_ids)  # type: ignore[attr-defined]
+    )
+    versions = dict(session.exec(query.with_for_update() if lock else query).all())
+    found: dict[str, ReviewerProfile] = {}
+    for reviewer_id, version in versions.items():
+        if (profile := _profiles.get((reviewer_id, version))) is not None:
+            found[reviewer_id] = profile
+    missing = [reviewer_id for reviewer_id in versions if reviewer_id not in found]
+    if missing:
+        loaded = _load_reviewers(session, missing)
+        # Cache only what no save changed while it was read in several statements (under
+        # READ COMMITTED each sees the latest commit, and a save always changes the version).
+        again = dict(session.exec(query).all())
+        for reviewer_id, profile in loaded.items():
+            if again.get(reviewer_id) == versions[reviewer_id]:
+                _profiles.put((reviewer_id, versions[reviewer_id]), profile)
+        found.update(loaded)
+    return found
+
+
+def _load_reviewers(session: Session, reviewer_ids: list[str]) -> dict[str, ReviewerProfile]:
+    """Profiles for ``reviewer_ids`` in four queries, however many."""
     rows = session.exec(select(ReviewerRow).where(ReviewerRow.reviewer_id.in_(reviewer_ids)))  # type: ignore[attr-defined]
     skills: dict[str, dict[str, int]] = {}
     for reviewer_id, skill, priority in session.exec(
@@ -160,6 +226,7 @@ def save_reviewer(session: Session, profile: ReviewerProfile) -> bool:
     row.time_zone = profile.time_zone
     row.max_consults_per_day = profile.max_consults_per_day
     row.active = profile.active
+    row.version = new_version()
     row.updated_at = utcnow()
     session.add(row)
     session.flush()

@@ -7,6 +7,7 @@ follow one convention so Alembic migrations stay portable between SQLite and Pos
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Text, text
@@ -25,6 +26,10 @@ SQLModel.metadata.naming_convention = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def new_version() -> str:
+    return uuid.uuid4().hex
 
 
 def _instant(nullable: bool = True) -> object:
@@ -81,6 +86,9 @@ class ReviewerRow(SQLModel, table=True):
     time_zone: str = Field(max_length=64)
     max_consults_per_day: int = 8
     active: bool = True
+    #: A fresh random token on every save of the profile (this row and its skills, licences
+    #: and hours, in one transaction): processes cache profiles by (reviewer_id, version).
+    version: str = Field(default_factory=new_version, max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 

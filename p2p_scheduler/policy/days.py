@@ -51,6 +51,11 @@ def add_business_days(day: date, count: int) -> date:
     return current
 
 
+def start_of_day(day: date, zone: str) -> datetime:
+    """Local midnight starting ``day`` in ``zone``, as a UTC instant."""
+    return to_utc(pendulum.datetime(day.year, day.month, day.day, tz=zone))
+
+
 def end_of_day(day: date, zone: str) -> datetime:
     """The last second of ``day`` in ``zone``, as a UTC instant (a date-only deadline)."""
     local = pendulum.datetime(day.year, day.month, day.day, 23, 59, 59, tz=zone)

@@ -49,16 +49,19 @@ BOOKINGS = SQLModel.metadata.tables["bookings"]
 SLOT_CELLS = SQLModel.metadata.tables["slot_cells"]
 
 
-@pytest.fixture
-def server(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[Server]:
-    """The real server on the test database (``engine`` migrated and emptied it first)."""
+@pytest.fixture(params=[1, 2], ids=["one-process", "two-processes"])
+def server(
+    engine: Engine, database_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Server]:
+    """The real server on the test database (``engine`` migrated and emptied it first), as
+    one process and as two (``serve --workers 2``: the guarantees are the database's)."""
     env = cli_env(
         P2P_DATABASE_URL=database_url,
         P2P_API_KEYS=f"admin:{ADMIN_KEY},portal:{PORTAL_KEY}",
         P2P_SECRET_KEY="race-secret-key-0123456789",
         P2P_LOG_LEVEL="warning",
     )
-    running = start_server(tmp_path, env)
+    running = start_server(tmp_path, env, "--workers", str(request.param))
     try:
         yield running
     finally:

@@ -26,6 +26,7 @@ from p2p_scheduler.availability import (
     TierGroup,
     free_slots,
     group_by_tier,
+    per_local_day,
     slot_label,
     week_bounds,
 )
@@ -88,9 +89,14 @@ def calendar(
     tier: int = 1,
     busy: tuple[Interval, ...] = (),
     booked: dict[date, int] | None = None,
+    busy_seconds: tuple[tuple[int, int], ...] = (),
 ) -> ReviewerCalendar:
     return ReviewerCalendar(
-        profile=reviewer or profile(), tier=tier, busy=busy, booked_per_day=booked or {}
+        profile=reviewer or profile(),
+        tier=tier,
+        busy=busy,
+        booked_per_day=booked or {},
+        busy_seconds=busy_seconds,
     )
 
 
@@ -763,3 +769,31 @@ def test_free_slots_match_the_rules_one_by_one(scenario) -> None:
         monday = local.date() - timedelta(days=local.weekday())
         assert monday == q.week_start
     assert [slot.start for slot in slots] == expected_slots(cal, q)
+
+
+def test_per_local_day_counts_by_the_reviewers_date_across_fall_back() -> None:
+    # 2026-11-01 in New York lasts 25 hours: 00:30 EDT and 23:30 EST are the same date.
+    starts = [
+        int(datetime(2026, 11, 1, 4, 30, tzinfo=UTC).timestamp()),  # 00:30 EDT Nov 1
+        int(datetime(2026, 11, 2, 4, 30, tzinfo=UTC).timestamp()),  # 23:30 EST Nov 1
+        int(datetime(2026, 11, 2, 5, 15, tzinfo=UTC).timestamp()),  # 00:15 EST Nov 2
+        int(datetime(2026, 11, 1, 3, 45, tzinfo=UTC).timestamp()),  # 23:45 EDT Oct 31
+    ]
+    assert per_local_day(starts, NEW_YORK) == {
+        date(2026, 10, 31): 1,
+        date(2026, 11, 1): 2,
+        date(2026, 11, 2): 1,
+    }
+    assert per_local_day(starts, "UTC") == {date(2026, 11, 1): 2, date(2026, 11, 2): 2}
+    assert per_local_day([], NEW_YORK) == {}
+
+
+def test_busy_seconds_block_like_busy_intervals() -> None:
+    """The epoch-second form the database read gives blocks exactly what an Interval does."""
+    busy = Interval(ny(10, 0), ny(11, 30))
+    as_seconds = (int(busy.start.timestamp()), int(busy.end.timestamp()))
+    q = query()
+    with_intervals = free_slots(calendar(busy=(busy,)), q)
+    with_seconds = free_slots(calendar(busy_seconds=(as_seconds,)), q)
+    assert with_seconds == with_intervals
+    assert len(with_seconds) < len(free_slots(calendar(), q))

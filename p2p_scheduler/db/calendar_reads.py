@@ -1,0 +1,131 @@
+"""Reads of what blocks reviewers' time, shaped for the availability computation.
+
+Availability reads every scheduled consultation of fifty-odd reviewers for a week and more
+(thousands of rows) on every screen. Turning each stored instant into an aware ``datetime``
+and back into the integer seconds that ``availability`` computes with cost more than the
+rest of the search together, so bookings and holds are read as UTC epoch seconds computed
+by the database itself (``epoch_seconds``). They lie on the 15-minute grid, so no fraction
+of a second is lost. Time off (few rows, free-form instants) is read as datetimes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import datetime
+
+from sqlalchemy import BigInteger, func
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+from sqlmodel import Session, select
+
+from p2p_scheduler.availability import Interval
+from p2p_scheduler.db.tables import (
+    BookingRow,
+    HoldRow,
+    ReviewerLicenseRow,
+    ReviewerRow,
+    ReviewerSkillRow,
+    TimeOffRow,
+)
+
+#: (reviewer id, start, end) in UTC epoch seconds
+Span = tuple[str, int, int]
+
+
+class epoch_seconds(FunctionElement[int]):  # a SQL function, named like func.*
+    """Whole seconds since 1970-01-01 UTC of a stored instant, computed in SQL."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_sqlite(element: epoch_seconds, compiler: SQLCompiler, **kw: object) -> str:
+    # Instants are stored as naive UTC text ("2026-11-30 14:15:00.000000"); %s reads it as UTC.
+    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@compiles(epoch_seconds, "postgresql")
+def _epoch_postgresql(element: epoch_seconds, compiler: SQLCompiler, **kw: object) -> str:
+    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS BIGINT)"
+
+
+def candidate_reviewers(
+    session: Session, *, skills: Collection[str], licence_states: Iterable[frozenset[str]]
+) -> list[str]:
+    """Active reviewers holding every skill and, per set given, a licence in one of its states.
+
+    A narrowing in SQL so that only plausible reviewers are loaded; ``qualification`` decides.
+    """
+    query = (
+        select(ReviewerSkillRow.reviewer_id)
+        .join(ReviewerRow, ReviewerRow.reviewer_id == ReviewerSkillRow.reviewer_id)  # type: ignore[arg-type]
+        .where(ReviewerSkillRow.skill.in_(skills), ReviewerRow.active)  # type: ignore[attr-defined]
+        .group_by(ReviewerSkillRow.reviewer_id)
+        .having(func.count() == len(set(skills)))
+    )
+    for states in licence_states:
+        query = query.where(
+            ReviewerSkillRow.reviewer_id.in_(  # type: ignore[attr-defined]
+                select(ReviewerLicenseRow.reviewer_id).where(
+                    ReviewerLicenseRow.state.in_(states)  # type: ignore[attr-defined]
+                )
+            )
+        )
+    return list(session.exec(query).all())
+
+
+def time_off(
+    session: Session, reviewer_ids: list[str], window: Interval
+) -> dict[str, list[Interval]]:
+    """Each reviewer's time off overlapping ``window`` (reviewers without any are absent)."""
+    found: dict[str, list[Interval]] = {}
+    for reviewer_id, start_at, end_at in session.exec(
+        select(TimeOffRow.reviewer_id, TimeOffRow.start_at, TimeOffRow.end_at).where(
+            TimeOffRow.reviewer_id.in_(reviewer_ids),  # type: ignore[attr-defined]
+            TimeOffRow.end_at > window.start,
+            TimeOffRow.start_at < window.end,
+        )
+    ):
+        found.setdefault(reviewer_id, []).append(Interval(start_at, end_at))
+    return found
+
+
+def scheduled_spans(
+    session: Session, reviewer_ids: list[str], window: Interval, *, ignore: str | None = None
+) -> list[Span]:
+    """Scheduled consultations of the reviewers that overlap ``window`` (but ``ignore``)."""
+    query = select(
+        BookingRow.reviewer_id,
+        epoch_seconds(BookingRow.start_at),
+        epoch_seconds(BookingRow.end_at),
+    ).where(
+        BookingRow.reviewer_id.in_(reviewer_ids),  # type: ignore[union-attr]
+        BookingRow.status == "scheduled",
+        BookingRow.start_at < window.end,  # type: ignore[operator]
+        BookingRow.end_at > window.start,  # type: ignore[operator]
+    )
+    if ignore is not None:
+        query = query.where(BookingRow.id != ignore)
+    return list(session.exec(query).all())  # type: ignore[arg-type]
+
+
+def held_spans(
+    session: Session, reviewer_ids: list[str], window: Interval, *, now: datetime
+) -> list[Span]:
+    """Live (unexpired) holds of the reviewers that overlap ``window``."""
+    return list(
+        session.exec(
+            select(
+                HoldRow.reviewer_id,
+                epoch_seconds(HoldRow.start_at),
+                epoch_seconds(HoldRow.end_at),
+            ).where(
+                HoldRow.reviewer_id.in_(reviewer_ids),  # type: ignore[attr-defined]
+                HoldRow.expires_at > now,
+                HoldRow.start_at < window.end,
+                HoldRow.end_at > window.start,
+            )
+        ).all()  # type: ignore[arg-type]
+    )
