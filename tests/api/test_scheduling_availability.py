@@ -703,3 +703,12 @@ async def test_availability_needs_a_portal_key(client: httpx.AsyncClient) -> Non
     await push_case(client, "A100")
     response = await client.post("/v1/availability", json=availability_body("A100"))
     assert_problem(response, 401, "unauthorized")
+
+
+async def test_openapi_documents_slot_times_as_date_times(client: httpx.AsyncClient) -> None:
+    """Slot times are rendered once per instant for speed; the contract still says date-time."""
+    schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
+    slot = schemas["SlotOut"]["properties"]
+    assert slot["start"]["type"] == slot["end"]["type"] == "string"
+    assert slot["start"]["format"] == slot["end"]["format"] == "date-time"
+    assert set(schemas["SlotOut"]["required"]) == {"start", "end", "label"}
