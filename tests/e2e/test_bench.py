@@ -115,3 +115,25 @@ def test_bench_booking_on_postgresql_uses_and_drops_its_own_database(
     _assert_booking_result(out, clients=4)
     assert out["database"].startswith("postgresql")
     assert bench_databases() == before, "the run's own database must be dropped"
+
+
+def test_bench_optimizer_small_is_optimal_validated_and_not_behind_greedy(tmp_path: Path) -> None:
+    out = _bench(tmp_path, "optimizer", "--size", "S", "--seed", "1")
+
+    assert out["benchmark"] == "optimizer"
+    assert (out["size"], out["seed"], out["requests"], out["reviewers"]) == ("S", 1, 100, 20)
+    assert out["validated"] is True
+    assert out["status"] == "optimal"
+    assert out["gap_pct"] == 0.0
+    scheduled = out["scheduled"]
+    assert scheduled["cp_sat"] >= max(scheduled["greedy_edf"], scheduled["greedy_fcfs"])
+    assert scheduled["cp_sat"] > scheduled["greedy_fcfs"]  # the generator makes FCFS lose some
+    assert out["objective"]["cp_sat"] == out["objective"]["bound"]
+    assert {"build_seconds", "solve_seconds", "candidates", "peak_rss_mb"} <= set(out)
+    assert set(out["machine"]) >= MACHINE_KEYS
+
+
+def test_bench_optimizer_refuses_an_unknown_size(tmp_path: Path) -> None:
+    result = run_cli("bench", "optimizer", "--size", "XL", env=cli_env(), cwd=tmp_path)
+    assert result.returncode != 0
+    assert "--size must be one of S, M, L" in result.stderr
