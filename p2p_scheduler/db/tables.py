@@ -220,6 +220,8 @@ class BookingCaseRow(SQLModel, table=True):
             sqlite_where=text("active"),
             postgresql_where=text("active"),
         ),
+        # every check of a case's history (completed P2P, provider no-shows) starts here
+        Index("ix_booking_cases_case_number", "case_number"),
     )
 
     booking_id: str = Field(
