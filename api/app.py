@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from api import problems
-from api.routes import availability, bookings, cases, eligibility, health, reviewers
-from p2p_scheduler import __version__
+from api.routes import (
+    availability,
+    bookings,
+    calendars,
+    cases,
+    eligibility,
+    health,
+    reviewers,
+)
+from api.schemas.scheduling import BookingOut
+from p2p_scheduler import __version__, delivery
 from p2p_scheduler.clock import Clock, system_clock
 from p2p_scheduler.config import Settings, load_settings
 from p2p_scheduler.db.engine import make_engine
+from p2p_scheduler.links import Signer
+from p2p_scheduler.notifications import Notifier
 from p2p_scheduler.policy import Policy, load_policy
 
 DESCRIPTION = f"""
@@ -46,10 +59,45 @@ def create_app(
     engine = engine or make_engine(settings.database_url)
     policy = policy or load_policy(settings.policy_file)
 
+    notifier = Notifier(
+        policy=policy,
+        signer=Signer(settings.secret_key.get_secret_value()),
+        base_url=settings.public_base_url,
+        organizer_email=settings.organizer_email,
+        webhook_urls=tuple(str(url) for url in settings.webhook_urls),
+        booking_json=lambda view, links: BookingOut.of(view, links).model_dump(mode="json"),
+    )
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine.dispose()
+        # SPEC §8: ``serve`` delivers the outbox in-process (a thread: delivery blocks on
+        # SMTP and HTTP); ``p2p-scheduler worker`` does the same job standalone.
+        stop = threading.Event()
+        worker = None
+        transports = delivery.transports_for(
+            settings.smtp_url,
+            settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+        )
+        if settings.deliver_in_process and transports:
+            worker = threading.Thread(
+                target=delivery.run,
+                args=(engine, transports, clock, stop),
+                kwargs={
+                    "settings": delivery.DeliverySettings(
+                        lease=timedelta(seconds=settings.outbox_lease_seconds)
+                    )
+                },
+                name="outbox-delivery",
+                daemon=True,
+            )
+            worker.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker is not None:
+                worker.join(timeout=30)
+            engine.dispose()
 
     app = FastAPI(
         title="P2P Scheduler",
@@ -61,8 +109,9 @@ def create_app(
     app.state.engine = engine
     app.state.policy = policy
     app.state.clock = clock
+    app.state.notifier = notifier
     problems.install(app)
-    for module in (health, cases, reviewers, eligibility, availability, bookings):
+    for module in (health, cases, reviewers, eligibility, availability, bookings, calendars):
         app.include_router(module.router)
     return app
 

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from p2p_scheduler.booking import Limits
 from p2p_scheduler.config import Settings
+from p2p_scheduler.notifications import Notifier
 from p2p_scheduler.policy import Policy
 
 
@@ -29,6 +30,10 @@ def get_now(request: Request) -> datetime:
     return request.app.state.clock()
 
 
+def get_notifier(request: Request) -> Notifier:
+    return request.app.state.notifier
+
+
 def get_limits(request: Request) -> Limits:
     settings: Settings = request.app.state.settings
     return Limits(
@@ -45,3 +50,4 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 PolicyDep = Annotated[Policy, Depends(get_policy)]
 NowDep = Annotated[datetime, Depends(get_now)]
 LimitsDep = Annotated[Limits, Depends(get_limits)]
+NotifierDep = Annotated[Notifier, Depends(get_notifier)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError
@@ -120,6 +120,24 @@ class BookingView:
     cases: tuple[BookedCase, ...]
     contact: Contact
     created_at: datetime
+    invite_link_version: int = 0
+    manage_link_version: int = 0
+
+
+class Announcer(Protocol):
+    """Writes a booking change's notifications in the change's own transaction
+    (``notifications.Notifier``; a protocol so that this module need not import it)."""
+
+    def announce(
+        self,
+        session: Session,
+        row: BookingRow,
+        event: str,
+        *,
+        now: datetime,
+        view: BookingView | None = None,
+        previous_reviewer_id: str | None = None,
+    ) -> None: ...
 
 
 class CheckedSlot(NamedTuple):
@@ -430,6 +448,7 @@ def book(
     contact: Contact,
     hold_id: str | None,
     actor: str,
+    announcer: Announcer | None = None,
 ) -> BookingView:
     """Book the slot (consuming ``hold_id`` when given); the database refuses overlaps."""
     if contact.provider_role not in policy.provider_roles:
@@ -513,6 +532,8 @@ def book(
                 cases=tuple(booked),
                 reviewer=ReviewerSummary(reviewer.reviewer_id, reviewer.name, reviewer.credentials),
             )
+            if announcer is not None:
+                announcer.announce(session, row, "scheduled", now=now, view=view)
     except IntegrityError:  # a concurrent commit won the race at COMMIT time
         raise SlotTaken("Someone else booked this time a moment ago. Pick another time.") from None
     return view
@@ -591,4 +612,6 @@ def view_of(
             instructions=row.instructions,
         ),
         created_at=row.created_at,
+        invite_link_version=row.invite_link_version,
+        manage_link_version=row.manage_link_version,
     )

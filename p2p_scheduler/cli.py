@@ -1,4 +1,4 @@
-"""The ``p2p-scheduler`` command line: serve, migrate.
+"""The ``p2p-scheduler`` command line: serve, migrate, worker, bench.
 
 Start-up problems (a missing or malformed setting, a bad policy file, an unreachable
 database) end the process with one line on stderr naming what to fix, never a traceback.
@@ -20,6 +20,7 @@ from p2p_scheduler.config import (
     DEMO_SECRET_KEY,
     ConfigurationError,
     DatabaseSettings,
+    DeliverySettings,
     Settings,
     load_settings,
 )
@@ -108,10 +109,12 @@ def serve(
     from p2p_scheduler import demo as demo_data
     from p2p_scheduler.clock import system_clock
 
+    # Links in invites and emails must reach this server unless P2P_BASE_URL says otherwise
+    # (behind a proxy it must be set to the public address).
+    os.environ.setdefault("P2P_BASE_URL", f"http://{_url_host(host)}:{port}")
     if demo:
         os.environ.setdefault("P2P_API_KEYS", DEMO_API_KEYS)
         os.environ.setdefault("P2P_SECRET_KEY", DEMO_SECRET_KEY)
-        os.environ.setdefault("P2P_BASE_URL", f"http://{_url_host(host)}:{port}")
     try:
         settings = load_settings(Settings)
         load_policy(settings.policy_file)
@@ -153,6 +156,62 @@ def serve(
         proxy_headers=True,
         workers=workers,
     )
+
+
+@app.command()
+def worker(
+    once: Annotated[
+        bool, typer.Option("--once", help="Deliver what is due now, then exit.")
+    ] = False,
+    poll_seconds: Annotated[
+        float, typer.Option(min=0.05, max=60, help="Pause between passes when idle.")
+    ] = 1.0,
+) -> None:
+    """Deliver the outbox (emails over P2P_SMTP_URL, signed webhooks) until SIGTERM.
+
+    Any number of workers (and serving processes) may share one database: each message is
+    leased to one of them at a time. SIGTERM or Ctrl-C finishes the message in hand first.
+    """
+    import logging
+    import signal
+    import threading
+    from datetime import timedelta
+
+    from p2p_scheduler import delivery
+    from p2p_scheduler.clock import system_clock
+
+    try:
+        settings = load_settings(DeliverySettings)
+    except ConfigurationError as error:
+        _fail(str(error))
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    transports = delivery.transports_for(
+        settings.smtp_url,
+        settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+    )
+    if not transports:
+        _fail("nothing to deliver with: set P2P_SMTP_URL and/or P2P_WEBHOOK_SECRET")
+    engine = make_engine(settings.database_url)
+    try:
+        if not migrations.status(engine).at_head:
+            _fail("the database is not migrated to head; run 'p2p-scheduler migrate'")
+    except SQLAlchemyError as error:
+        _fail(_database_error(error, settings.database_url))
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    typer.echo(f"worker: delivering {', '.join(sorted(transports))}", err=True)
+    tuning = delivery.DeliverySettings(
+        poll_seconds=poll_seconds, lease=timedelta(seconds=settings.outbox_lease_seconds)
+    )
+    if once:
+        report = delivery.deliver_due(engine, transports, system_clock, tuning, stop)
+        typer.echo(f"worker: sent {report.sent}, failed {report.failed}", err=True)
+    else:
+        delivery.run(engine, transports, system_clock, stop, tuning)
+    engine.dispose()
 
 
 def _url_host(host: str) -> str:

@@ -18,6 +18,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -85,6 +86,16 @@ class DatabaseSettings(BaseSettings):
         return value
 
 
+class DeliverySettings(DatabaseSettings):
+    """What ``p2p-scheduler worker`` needs: the database and the two ways out."""
+
+    smtp_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    #: how long a claimed message stays with its worker before another may take it over
+    outbox_lease_seconds: int = Field(60, ge=1, le=3600)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+
 class Settings(DatabaseSettings):
     """Every knob of the service. Defaults are SPEC §8/§9's."""
 
@@ -101,6 +112,9 @@ class Settings(DatabaseSettings):
     webhook_urls: Annotated[tuple[AnyHttpUrl, ...], NoDecode] = ()
     webhook_secret: SecretStr | None = None
     policy_file: Path | None = None
+    #: ``serve`` delivers the outbox itself; turn off when separate workers do it.
+    deliver_in_process: bool = True
+    outbox_lease_seconds: int = Field(60, ge=1, le=3600)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     @field_validator("api_keys", mode="before")
@@ -128,6 +142,14 @@ class Settings(DatabaseSettings):
         if value is not None and not value.is_file():
             raise ValueError(f"no such file: {value}")
         return value
+
+    @model_validator(mode="after")
+    def _webhooks_are_signed(self) -> Settings:
+        if self.webhook_urls and self.webhook_secret is None:
+            raise ValueError(
+                "P2P_WEBHOOK_URLS needs P2P_WEBHOOK_SECRET: every webhook is signed with it"
+            )
+        return self
 
     @property
     def public_base_url(self) -> str:

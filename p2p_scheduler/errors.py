@@ -58,3 +58,9 @@ class RequestInProgress(DomainError):
     """The first request with this ``Idempotency-Key`` is still being processed."""
 
     kind = "request-in-progress"
+
+
+class Forbidden(DomainError):
+    """A signed link that is tampered, expired, revoked or for something else."""
+
+    kind = "forbidden"

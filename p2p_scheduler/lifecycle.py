@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from p2p_scheduler.booking import (
+    Announcer,
     BookingView,
     Limits,
     SlotRequest,
@@ -83,7 +84,15 @@ def _past(action: str) -> str:
 
 
 def _transition(
-    session: Session, row: BookingRow, action: str, *, now: datetime, actor: str, detail: str = ""
+    session: Session,
+    row: BookingRow,
+    action: str,
+    *,
+    now: datetime,
+    actor: str,
+    detail: str = "",
+    announcer: Announcer | None = None,
+    previous_reviewer_id: str | None = None,
 ) -> None:
     _, target = TRANSITIONS[action]
     row.status = target
@@ -95,15 +104,11 @@ def _transition(
         session.exec(  # type: ignore[call-overload]
             update(BookingCaseRow).where(BookingCaseRow.booking_id == row.id).values(active=False)  # type: ignore[arg-type]
         )
-    record_event(
-        session,
-        row,
-        "no_show" if action == "no_show" else _past(action),
-        actor=actor,
-        now=now,
-        detail=detail,
-    )
+    event = "no_show" if action == "no_show" else _past(action)
+    record_event(session, row, event, actor=actor, now=now, detail=detail)
     session.flush()
+    if announcer is not None:
+        announcer.announce(session, row, event, now=now, previous_reviewer_id=previous_reviewer_id)
 
 
 def _release(session: Session, booking_id: str) -> None:
@@ -120,6 +125,7 @@ def reschedule(
     start: datetime,
     reviewer_id: str | None,
     actor: str,
+    announcer: Announcer | None = None,
 ) -> BookingView:
     """New start and/or reviewer; same id, sequence + 1, old time released, eligibility re-checked."""
     try:
@@ -166,10 +172,20 @@ def reschedule(
             previous = (
                 f"from {row.start_at.isoformat() if row.start_at else '-'} with {row.reviewer_id}"
             )
+            previous_reviewer_id = row.reviewer_id
             row.reviewer_id, row.start_at, row.end_at = slot.reviewer_id, new_start, new_end
             assert request.valid_until is not None
             row.valid_until = request.valid_until
-            _transition(session, row, "reschedule", now=now, actor=actor, detail=previous)
+            _transition(
+                session,
+                row,
+                "reschedule",
+                now=now,
+                actor=actor,
+                detail=previous,
+                announcer=announcer,
+                previous_reviewer_id=previous_reviewer_id,
+            )
     except IntegrityError:
         raise SlotTaken("Someone else booked this time a moment ago. Pick another time.") from None
     return get_booking(engine=engine, booking_id=booking_id)
@@ -183,6 +199,7 @@ def cancel(
     reason_code: str,
     reason_text: str,
     actor: str,
+    announcer: Announcer | None = None,
 ) -> BookingView:
     if reason_code not in CANCEL_REASONS:
         raise InvalidInput(
@@ -195,25 +212,46 @@ def cancel(
     with transaction(engine) as session:
         row = _locked(session, booking_id, "cancel")
         row.cancel_reason_code, row.cancel_reason_text = reason_code, reason_text or None
+        # Nothing is left to manage: the manage link dies; the invite link keeps serving
+        # the CANCEL until it expires (SPEC §9).
+        row.manage_link_version += 1
         _release(session, booking_id)
-        _transition(session, row, "cancel", now=now, actor=actor, detail=reason_code)
+        _transition(
+            session, row, "cancel", now=now, actor=actor, detail=reason_code, announcer=announcer
+        )
     return get_booking(engine=engine, booking_id=booking_id)
 
 
 def complete(
-    *, engine: Engine, now: datetime, booking_id: str, outcome: str, notes: str, actor: str
+    *,
+    engine: Engine,
+    now: datetime,
+    booking_id: str,
+    outcome: str,
+    notes: str,
+    actor: str,
+    announcer: Announcer | None = None,
 ) -> BookingView:
     if outcome not in OUTCOMES:
         raise InvalidInput(f"outcome must be one of {', '.join(OUTCOMES)}.", field="outcome")
     with transaction(engine) as session:
         row = _locked(session, booking_id, "complete")
         row.outcome, row.outcome_notes = outcome, notes or None
-        _transition(session, row, "complete", now=now, actor=actor, detail=outcome)
+        _transition(
+            session, row, "complete", now=now, actor=actor, detail=outcome, announcer=announcer
+        )
     return get_booking(engine=engine, booking_id=booking_id)
 
 
 def no_show(
-    *, engine: Engine, now: datetime, booking_id: str, party: str, notes: str, actor: str
+    *,
+    engine: Engine,
+    now: datetime,
+    booking_id: str,
+    party: str,
+    notes: str,
+    actor: str,
+    announcer: Announcer | None = None,
 ) -> BookingView:
     if party not in NO_SHOW_PARTIES:
         raise InvalidInput("party must be 'provider' or 'reviewer'.", field="party")
@@ -221,7 +259,9 @@ def no_show(
         row = _locked(session, booking_id, "no_show")
         row.no_show_party, row.outcome_notes = party, notes or None
         _release(session, booking_id)
-        _transition(session, row, "no_show", now=now, actor=actor, detail=party)
+        _transition(
+            session, row, "no_show", now=now, actor=actor, detail=party, announcer=announcer
+        )
     return get_booking(engine=engine, booking_id=booking_id)
 
 

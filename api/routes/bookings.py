@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials
 
-from api.auth import Principal, require, require_json
-from api.deps import EngineDep, LimitsDep, NowDep, PolicyDep
+from api.auth import Principal, authorize, bearer, require, require_json
+from api.deps import EngineDep, LimitsDep, NotifierDep, NowDep, PolicyDep
 from api.problems import responses
 from api.schemas.common import IDENTIFIER, Instant
 from api.schemas.scheduling import (
@@ -22,7 +23,7 @@ from api.schemas.scheduling import (
     NoShowIn,
     RescheduleIn,
 )
-from p2p_scheduler import booking, idempotency, lifecycle
+from p2p_scheduler import booking, calendars, idempotency, lifecycle
 
 router = APIRouter(prefix="/v1", tags=["bookings"])
 
@@ -85,6 +86,7 @@ async def create_booking(
     policy: PolicyDep,
     limits: LimitsDep,
     now: NowDep,
+    notifier: NotifierDep,
     idempotency_key: Annotated[
         str | None, Header(max_length=200, description="makes retries return the first result")
     ] = None,
@@ -99,8 +101,9 @@ async def create_booking(
             contact=body.contact.contact(),
             hold_id=body.hold_id,
             actor=principal.key_id,
+            announcer=notifier,
         )
-        return 201, BookingOut.of(view).model_dump_json()
+        return 201, BookingOut.of(view, notifier.links(view, now)).model_dump_json()
 
     if idempotency_key is None:
         status, payload = await run_in_threadpool(work)
@@ -119,15 +122,42 @@ async def create_booking(
     return Response(content=payload, status_code=status, media_type="application/json")
 
 
+READER_ROLES = frozenset({"portal", "reviewer", "admin"})
+
+
+async def _api_key_or_manage_token(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    token: Annotated[
+        str | None,
+        Query(max_length=400, description="a manage link's token, instead of an API key"),
+    ] = None,
+) -> str | None:
+    """The manage token when one is given (checked against the booking by the route), else
+    the caller must hold a portal or reviewer key."""
+    if token is None:
+        authorize(request, credentials, READER_ROLES)
+    return token
+
+
 @router.get(
     "/bookings/{booking_id}",
     response_model=BookingOut,
-    summary="One booking",
-    dependencies=[Depends(require("portal", "reviewer"))],
+    summary="One booking (with a portal or reviewer key, or the token of its manage link)",
     responses=responses(401, 403, 404, 422),
 )
-def get_booking(engine: EngineDep, booking_id: str = Path(pattern=UUID_PATTERN)) -> BookingOut:
-    return BookingOut.of(booking.get_booking(engine=engine, booking_id=booking_id))
+def get_booking(
+    engine: EngineDep,
+    notifier: NotifierDep,
+    now: NowDep,
+    token: Annotated[str | None, Depends(_api_key_or_manage_token)],
+    booking_id: str = Path(pattern=UUID_PATTERN),
+) -> BookingOut:
+    if token is None:
+        view = booking.get_booking(engine=engine, booking_id=booking_id)
+    else:
+        view = calendars.booking_for_token(engine, notifier, booking_id, token, now=now)
+    return BookingOut.of(view, notifier.links(view, now))
 
 
 @router.get(
@@ -139,6 +169,8 @@ def get_booking(engine: EngineDep, booking_id: str = Path(pattern=UUID_PATTERN))
 )
 def list_bookings(
     engine: EngineDep,
+    notifier: NotifierDep,
+    now: NowDep,
     case_number: Annotated[str | None, Query(pattern=IDENTIFIER)] = None,
     status: Annotated[
         str | None, Query(pattern="^(pending_assignment|scheduled|completed|cancelled|no_show)$")
@@ -163,7 +195,9 @@ def list_bookings(
         limit=limit,
         cursor=cursor,
     )
-    return BookingPage(items=[BookingOut.of(v) for v in views], next_cursor=next_cursor)
+    return BookingPage(
+        items=[BookingOut.of(v, notifier.links(v, now)) for v in views], next_cursor=next_cursor
+    )
 
 
 BookingPath = Annotated[str, Path(pattern=UUID_PATTERN)]
@@ -184,6 +218,7 @@ def reschedule_booking(
     policy: PolicyDep,
     limits: LimitsDep,
     now: NowDep,
+    notifier: NotifierDep,
 ) -> BookingOut:
     view = lifecycle.reschedule(
         engine=engine,
@@ -194,8 +229,9 @@ def reschedule_booking(
         start=body.start,
         reviewer_id=body.reviewer_id,
         actor=principal.key_id,
+        announcer=notifier,
     )
-    return BookingOut.of(view)
+    return BookingOut.of(view, notifier.links(view, now))
 
 
 @router.post(
@@ -206,7 +242,12 @@ def reschedule_booking(
     responses=responses(401, 403, 404, 409, 415, 422),
 )
 def cancel_booking(
-    booking_id: BookingPath, body: CancelIn, principal: PortalKey, engine: EngineDep, now: NowDep
+    booking_id: BookingPath,
+    body: CancelIn,
+    principal: PortalKey,
+    engine: EngineDep,
+    now: NowDep,
+    notifier: NotifierDep,
 ) -> BookingOut:
     view = lifecycle.cancel(
         engine=engine,
@@ -215,8 +256,9 @@ def cancel_booking(
         reason_code=body.reason_code,
         reason_text=body.reason_text,
         actor=principal.key_id,
+        announcer=notifier,
     )
-    return BookingOut.of(view)
+    return BookingOut.of(view, notifier.links(view, now))
 
 
 ReviewerKey = Annotated[Principal, Depends(require("reviewer"))]
@@ -235,6 +277,7 @@ def complete_booking(
     principal: ReviewerKey,
     engine: EngineDep,
     now: NowDep,
+    notifier: NotifierDep,
 ) -> BookingOut:
     view = lifecycle.complete(
         engine=engine,
@@ -243,8 +286,9 @@ def complete_booking(
         outcome=body.outcome,
         notes=body.notes,
         actor=principal.key_id,
+        announcer=notifier,
     )
-    return BookingOut.of(view)
+    return BookingOut.of(view, notifier.links(view, now))
 
 
 @router.post(
@@ -255,7 +299,12 @@ def complete_booking(
     responses=responses(401, 403, 404, 409, 415, 422),
 )
 def no_show_booking(
-    booking_id: BookingPath, body: NoShowIn, principal: ReviewerKey, engine: EngineDep, now: NowDep
+    booking_id: BookingPath,
+    body: NoShowIn,
+    principal: ReviewerKey,
+    engine: EngineDep,
+    now: NowDep,
+    notifier: NotifierDep,
 ) -> BookingOut:
     view = lifecycle.no_show(
         engine=engine,
@@ -264,5 +313,20 @@ def no_show_booking(
         party=body.party,
         notes=body.notes,
         actor=principal.key_id,
+        announcer=notifier,
     )
-    return BookingOut.of(view)
+    return BookingOut.of(view, notifier.links(view, now))
+
+
+@router.post(
+    "/bookings/{booking_id}/links/rotate",
+    response_model=BookingOut,
+    summary="Revoke the booking's invite and manage links; the answer carries new ones",
+    dependencies=[Depends(require("portal"))],
+    responses=responses(401, 403, 404, 422),
+)
+def rotate_booking_links(
+    booking_id: BookingPath, engine: EngineDep, now: NowDep, notifier: NotifierDep
+) -> BookingOut:
+    view = calendars.rotate_booking_links(engine, booking_id, now=now)
+    return BookingOut.of(view, notifier.links(view, now))

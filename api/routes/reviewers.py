@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Path, Response
 
 from api.auth import require, require_json
-from api.deps import EngineDep, NowDep
+from api.deps import EngineDep, NotifierDep, NowDep
 from api.problems import responses
 from api.schemas.common import IDENTIFIER
-from api.schemas.records import ReviewerIn, ReviewerOut
+from api.schemas.records import FeedOut, ReviewerIn, ReviewerOut
 from api.schemas.scheduling import AffectedOut, TimeOffIn, TimeOffOut
-from p2p_scheduler import lifecycle, records
+from p2p_scheduler import calendars, lifecycle, records
 
 router = APIRouter(
     prefix="/v1/reviewers", tags=["reviewers"], dependencies=[Depends(require("admin"))]
@@ -30,12 +30,17 @@ ReviewerPath = Path(pattern=IDENTIFIER, description="reviewer id")
     },
 )
 def put_reviewer(
-    body: ReviewerIn, response: Response, engine: EngineDep, reviewer_id: str = ReviewerPath
+    body: ReviewerIn,
+    response: Response,
+    engine: EngineDep,
+    notifier: NotifierDep,
+    now: NowDep,
+    reviewer_id: str = ReviewerPath,
 ) -> ReviewerOut:
     stored, created = records.put_reviewer(engine=engine, profile=body.profile(reviewer_id))
     response.status_code = 201 if created else 200
     response.headers["Location"] = f"/v1/reviewers/{reviewer_id}"
-    return ReviewerOut.of(stored)
+    return ReviewerOut.of(stored, calendars.feed_url(engine, notifier, reviewer_id, now=now))
 
 
 @router.get(
@@ -44,8 +49,23 @@ def put_reviewer(
     summary="Read a reviewer",
     responses=responses(401, 403, 404, 422),
 )
-def get_reviewer(engine: EngineDep, reviewer_id: str = ReviewerPath) -> ReviewerOut:
-    return ReviewerOut.of(records.get_reviewer(engine=engine, reviewer_id=reviewer_id))
+def get_reviewer(
+    engine: EngineDep, notifier: NotifierDep, now: NowDep, reviewer_id: str = ReviewerPath
+) -> ReviewerOut:
+    profile = records.get_reviewer(engine=engine, reviewer_id=reviewer_id)
+    return ReviewerOut.of(profile, calendars.feed_url(engine, notifier, reviewer_id, now=now))
+
+
+@router.post(
+    "/{reviewer_id}/calendar-feed/rotate",
+    response_model=FeedOut,
+    summary="Revoke the reviewer's calendar feed URL and issue a new one",
+    responses=responses(401, 403, 404, 422),
+)
+def rotate_feed(
+    engine: EngineDep, notifier: NotifierDep, now: NowDep, reviewer_id: str = ReviewerPath
+) -> FeedOut:
+    return FeedOut(calendar_feed_url=calendars.rotate_feed(engine, notifier, reviewer_id, now=now))
 
 
 @router.post(

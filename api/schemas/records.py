@@ -226,13 +226,15 @@ class ReviewerOut(ReviewerFields):
     reviewer_id: ReviewerId
     calendar_feed_url: str | None = Field(
         None,
-        description="subscribable ICS feed of this reviewer's P2Ps (arrives with the calendar feature)",
+        description="subscribable ICS feed of this reviewer's P2Ps, signed; "
+        "POST …/calendar-feed/rotate revokes it",
     )
 
     @classmethod
-    def of(cls, profile: ReviewerProfile) -> ReviewerOut:
+    def of(cls, profile: ReviewerProfile, calendar_feed_url: str | None = None) -> ReviewerOut:
         return cls(
             reviewer_id=profile.reviewer_id,
+            calendar_feed_url=calendar_feed_url,
             name=profile.name,
             credentials=profile.credentials,
             email=profile.email,
@@ -246,3 +248,7 @@ class ReviewerOut(ReviewerFields):
             max_consults_per_day=profile.max_consults_per_day,
             active=profile.active,
         )
+
+
+class FeedOut(BaseModel):
+    calendar_feed_url: str

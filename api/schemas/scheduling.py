@@ -30,6 +30,7 @@ from p2p_scheduler import availability
 from p2p_scheduler.availability_search import Availability
 from p2p_scheduler.booking import BookingView, Contact, HoldView, SlotRequest
 from p2p_scheduler.domain import Weekday
+from p2p_scheduler.notifications import BookingLinks
 
 DEFAULT_DAYS = [Weekday.MON, Weekday.TUE, Weekday.WED, Weekday.THU, Weekday.FRI]
 DEFAULT_HOURS = list(range(7, 19))
@@ -285,9 +286,13 @@ class ContactOut(BaseModel):
 
 class Links(BaseModel):
     invite_ics: str | None = Field(
-        None, description="signed link to the current invite (calendar feature)"
+        None,
+        description="the booking's current invite (.ics), signed; after a cancel it serves the "
+        "CANCEL until it expires",
     )
-    manage: str | None = Field(None, description="signed manage link (calendar feature)")
+    manage: str | None = Field(
+        None, description="read this booking without an API key, signed; revoked on cancel"
+    )
 
 
 class BookingOut(BaseModel):
@@ -306,7 +311,7 @@ class BookingOut(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, view: BookingView) -> BookingOut:
+    def of(cls, view: BookingView, links: BookingLinks | None = None) -> BookingOut:
         c = view.contact
         return cls(
             id=view.id,
@@ -344,7 +349,7 @@ class BookingOut(BaseModel):
                 email=c.email,
                 instructions=c.instructions,
             ),
-            links=Links(),
+            links=Links(invite_ics=links.invite_ics, manage=links.manage) if links else Links(),
             created_at=view.created_at,
         )
 

@@ -32,6 +32,11 @@ def new_version() -> str:
     return uuid.uuid4().hex
 
 
+def _counter() -> object:
+    """An integer starting at 0; the server default fills rows that existed before it."""
+    return Field(default=0, sa_column_kwargs={"server_default": text("0")})
+
+
 def _instant(nullable: bool = True) -> object:
     return Field(default=None, sa_type=UTCDateTime, nullable=nullable)
 
@@ -89,6 +94,8 @@ class ReviewerRow(SQLModel, table=True):
     #: A fresh random token on every save of the profile (this row and its skills, licences
     #: and hours, in one transaction): processes cache profiles by (reviewer_id, version).
     version: str = Field(default_factory=new_version, max_length=32)
+    #: Bumped to revoke the reviewer's calendar feed URL (not part of the cached profile).
+    feed_link_version: int = _counter()
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
@@ -203,6 +210,9 @@ class BookingRow(SQLModel, table=True):
     outcome: str | None = Field(default=None, max_length=40)
     outcome_notes: str | None = Field(default=None, max_length=1000)
     no_show_party: str | None = Field(default=None, max_length=16)
+    #: Bumped to revoke the booking's signed links (the manage link on cancel; both on rotate).
+    invite_link_version: int = _counter()
+    manage_link_version: int = _counter()
     created_by: str = Field(default="", max_length=40)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
@@ -320,3 +330,38 @@ class IdempotencyRow(SQLModel, table=True):
     status_code: int | None = None
     response_body: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class OutboxRow(SQLModel, table=True):
+    """A notification, written in the same transaction as the booking change it announces.
+
+    One row per recipient (an email address or a webhook URL), so that one failing
+    recipient is retried without resending to the others. ``body`` is the whole message as
+    rendered at the time of the change (RFC 5322 text, or the webhook's JSON). A worker
+    claims due rows by setting ``locked_until`` (a lease: a worker that dies mid-delivery
+    lets it lapse and another takes the row over), then marks them sent or schedules a
+    retry with exponential backoff.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint("channel IN ('email','webhook')", name="channel"),
+        Index("ix_outbox_due", "sent_at", "next_attempt_at"),
+        Index("ix_outbox_booking_id", "booking_id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    channel: str = Field(max_length=8)
+    #: The event this message announces; a webhook's ``id``, the same across redeliveries.
+    event_id: str = Field(max_length=36)
+    event_type: str = Field(max_length=32)
+    booking_id: str | None = Field(default=None, max_length=36)
+    recipient: str = Field(max_length=2048)
+    body: str = Field(sa_type=Text)
+    attempts: int = 0
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    locked_until: datetime | None = _instant()  # type: ignore[assignment]
+    sent_at: datetime | None = _instant()  # type: ignore[assignment]
+    gave_up_at: datetime | None = _instant()  # type: ignore[assignment]
+    last_error: str = Field(default="", max_length=1000)

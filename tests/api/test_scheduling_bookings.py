@@ -105,8 +105,9 @@ def assert_booking(body: dict[str, Any]) -> None:
     for case in body["cases"]:
         assert set(case) >= {"case_number", "level_of_review", "valid_until"}
     assert set(body["links"]) >= {"invite_ics", "manage"}
-    for link in body["links"].values():  # not built yet by the calendar feature, else absolute
-        assert link is None or link.startswith("http://testserver/"), link
+    prefix = f"http://testserver/v1/bookings/{body['id']}"
+    assert body["links"]["invite_ics"].startswith(f"{prefix}/invite.ics?token="), body["links"]
+    assert body["links"]["manage"].startswith(f"{prefix}?token="), body["links"]
 
 
 # ---- a valid booking ---------------------------------------------------------------------------

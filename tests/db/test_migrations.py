@@ -44,6 +44,7 @@ def test_app_tables_are_the_expected_ones() -> None:
         "holds",
         "slot_cells",
         "idempotency_keys",
+        "outbox",
     } == APP_TABLES
 
 

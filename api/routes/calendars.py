@@ -1,0 +1,72 @@
+"""Calendar files behind signed links: a booking's invite, a reviewer's feed (SPEC §5, §7).
+
+No API key: the token in the URL is the credential (calendar clients cannot send headers).
+Both answer ``text/calendar`` with an ETag; ``If-None-Match`` with it answers 304, so a
+subscribed calendar polling every hour costs one small response when nothing changed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query, Response
+
+from api.deps import EngineDep, NotifierDep, NowDep
+from api.problems import responses
+from api.schemas.common import IDENTIFIER
+from p2p_scheduler import calendars
+
+router = APIRouter(prefix="/v1", tags=["calendars"])
+
+Token = Annotated[str, Query(min_length=1, max_length=400, description="the link's signed token")]
+IfNoneMatch = Annotated[str | None, Header(max_length=200)]
+CALENDAR = {"content": {"text/calendar": {}}, "description": "an iCalendar file (RFC 5545)"}
+
+
+def _answer(found: calendars.CalendarFile, if_none_match: str | None, filename: str) -> Response:
+    headers = {
+        "ETag": found.etag,
+        "Cache-Control": "private, max-age=0, must-revalidate",
+        "Content-Disposition": f'inline; filename="{filename}"',
+    }
+    if if_none_match is not None and found.etag in {t.strip() for t in if_none_match.split(",")}:
+        return Response(status_code=304, headers=headers)
+    return Response(found.body, media_type="text/calendar; charset=utf-8", headers=headers)
+
+
+@router.get(
+    "/bookings/{booking_id}/invite.ics",
+    summary="The booking's current invite (REQUEST, or CANCEL once cancelled)",
+    response_class=Response,
+    responses={200: CALENDAR, 304: {"description": "unchanged"}, **responses(403, 404, 422)},
+)
+def booking_invite(
+    engine: EngineDep,
+    notifier: NotifierDep,
+    now: NowDep,
+    token: Token,
+    if_none_match: IfNoneMatch = None,
+    booking_id: str = Path(
+        pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+    ),
+) -> Response:
+    found = calendars.current_invite(engine, notifier, booking_id, token, now=now)
+    return _answer(found, if_none_match, "invite.ics")
+
+
+@router.get(
+    "/calendars/reviewers/{reviewer_id}.ics",
+    summary="A reviewer's P2Ps as a subscribable calendar",
+    response_class=Response,
+    responses={200: CALENDAR, 304: {"description": "unchanged"}, **responses(403, 404, 422)},
+)
+def reviewer_feed(
+    engine: EngineDep,
+    notifier: NotifierDep,
+    now: NowDep,
+    token: Token,
+    if_none_match: IfNoneMatch = None,
+    reviewer_id: str = Path(pattern=IDENTIFIER),
+) -> Response:
+    found = calendars.reviewer_feed(engine, notifier, reviewer_id, token, now=now)
+    return _answer(found, if_none_match, f"{reviewer_id}.ics")

@@ -1,0 +1,285 @@
+"""What a booking change announces, written to the outbox inside the change's transaction.
+
+Emails (iMIP, RFC 6047) go to the requesting provider and to the reviewer when a booking is
+scheduled, rescheduled or cancelled: a ``multipart/mixed`` message whose
+``multipart/alternative`` holds text, HTML and the ``text/calendar`` invite (plus the same
+invite as an ``invite.ics`` attachment, which some clients prefer). Each recipient's copy
+shows times in their own zone. A reschedule to another reviewer sends the previous reviewer
+a CANCEL of the same event. Webhooks (SPEC §9) go out for every change.
+
+Minimum necessary PHI (SPEC §5): nothing here ever reads the member's name, date of birth or
+member ID; the invite, the email and the webhook carry case numbers, level of review, the
+provider's name and call-back details only.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from p2p_scheduler import invites
+from p2p_scheduler.availability import slot_label
+from p2p_scheduler.booking import BookingView, view_of
+from p2p_scheduler.db import outbox_store, repo
+from p2p_scheduler.db.outbox_store import Message
+from p2p_scheduler.db.tables import BookingRow
+from p2p_scheduler.domain import LevelOfReview, ReviewerProfile
+from p2p_scheduler.links import Purpose, Signer
+from p2p_scheduler.policy import Policy
+
+#: The part after "@" in every event UID: booking ids are UUIDs, so UIDs are unique
+#: without naming a host (which could change and duplicate everyone's events).
+UID_DOMAIN = "p2p-scheduler"
+#: Changes that reach calendars; the others (completed, no-show) are webhooks only.
+EMAILED = {"scheduled": "Scheduled", "rescheduled": "Updated", "cancelled": "Cancelled"}
+
+
+@dataclass(frozen=True, slots=True)
+class BookingLinks:
+    invite_ics: str
+    manage: str
+
+
+@dataclass(frozen=True, slots=True)
+class Notifier:
+    """Everything a booking change needs to write its notifications; built once from settings.
+
+    ``booking_json`` renders a booking exactly as the API does (the webhook's ``data``); the
+    API supplies it, since this package never imports the API.
+    """
+
+    policy: Policy
+    signer: Signer
+    base_url: str
+    organizer_email: str
+    webhook_urls: tuple[str, ...] = ()
+    booking_json: Callable[[BookingView, BookingLinks], dict[str, Any]] | None = None
+
+    # ---- links -------------------------------------------------------------------------------
+
+    def links(self, booking: BookingView | BookingRow, now: datetime) -> BookingLinks:
+        """Fresh signed links at the booking's current link versions."""
+        invite = self.signer.issue(Purpose.INVITE, booking.id, booking.invite_link_version, now)
+        manage = self.signer.issue(Purpose.MANAGE, booking.id, booking.manage_link_version, now)
+        return BookingLinks(
+            invite_ics=f"{self.base_url}/v1/bookings/{booking.id}/invite.ics?token={invite}",
+            manage=f"{self.base_url}/v1/bookings/{booking.id}?token={manage}",
+        )
+
+    def feed_url(self, reviewer_id: str, version: int, now: datetime) -> str:
+        token = self.signer.issue(Purpose.FEED, reviewer_id, version, now)
+        return f"{self.base_url}/v1/calendars/reviewers/{reviewer_id}.ics?token={token}"
+
+    # ---- announcing a change -----------------------------------------------------------------
+
+    def announce(
+        self,
+        session: Session,
+        row: BookingRow,
+        event: str,
+        *,
+        now: datetime,
+        view: BookingView | None = None,
+        previous_reviewer_id: str | None = None,
+    ) -> None:
+        """Write the change's emails and webhooks to the outbox, in ``session``'s transaction."""
+        view = view or view_of(session, row)
+        links = self.links(row, now)
+        event_id = str(uuid.uuid4())
+        event_type = f"booking.{event}"
+        messages: list[Message] = []
+        if self.booking_json is not None and self.webhook_urls:
+            payload = json.dumps(
+                {
+                    "id": event_id,
+                    "type": event_type,
+                    "created_at": now.isoformat(),
+                    "data": self.booking_json(view, links),
+                },
+                separators=(",", ":"),
+            )
+            messages += [
+                Message("webhook", event_id, event_type, row.id, url, payload)
+                for url in self.webhook_urls
+            ]
+        if event in EMAILED and view.start is not None and view.end is not None:
+            messages += self._emails(session, row, view, links, event, event_id, now)
+            if previous_reviewer_id and previous_reviewer_id != row.reviewer_id:
+                messages += self._emails(
+                    session,
+                    row,
+                    view,
+                    links,
+                    "cancelled",
+                    event_id,
+                    now,
+                    reviewer_only=previous_reviewer_id,
+                )
+        outbox_store.add(session, messages, now=now)
+
+    def _emails(
+        self,
+        session: Session,
+        row: BookingRow,
+        view: BookingView,
+        links: BookingLinks,
+        event: str,
+        event_id: str,
+        now: datetime,
+        *,
+        reviewer_only: str | None = None,
+    ) -> list[Message]:
+        reviewer_id = reviewer_only or row.reviewer_id
+        reviewer = repo.get_reviewer(session, reviewer_id) if reviewer_id else None
+        calendar_event = self.invite_event(
+            view, reviewer, cancelled=event == "cancelled", invite_url=links.invite_ics
+        )
+        recipients: list[tuple[str, str, bool]] = []  # (address, zone, gets the manage link)
+        if reviewer_only is None:
+            recipients.append((view.contact.email, view.time_zone, True))
+        if reviewer is not None:
+            recipients.append((reviewer.email, reviewer.time_zone, False))
+        method = "CANCEL" if event == "cancelled" else "REQUEST"
+        return [
+            Message(
+                "email",
+                event_id,
+                f"booking.{event}",
+                row.id,
+                address,
+                self._email(
+                    calendar_event, event, method, address, zone, links, manage, now
+                ).as_string(),
+            )
+            for address, zone, manage in recipients
+        ]
+
+    def invite_event(
+        self,
+        view: BookingView,
+        reviewer: ReviewerProfile | None,
+        *,
+        cancelled: bool,
+        invite_url: str = "",
+    ) -> invites.InviteEvent:
+        """The booking as calendars see it: no member name, DOB or member ID (SPEC §5)."""
+        assert view.start is not None and view.end is not None
+        return invites.InviteEvent(
+            booking_id=view.id,
+            sequence=view.sequence,
+            cancelled=cancelled,
+            start=view.start,
+            end=view.end,
+            case_numbers=tuple(case.case_number for case in view.cases),
+            levels_of_review=tuple(
+                self.policy.label(LevelOfReview(case.level_of_review)) for case in view.cases
+            ),
+            provider_name=view.contact.provider_name,
+            provider_email=view.contact.email,
+            phone=view.contact.phone,
+            phone_ext=view.contact.phone_ext,
+            alt_phone=view.contact.alt_phone,
+            alt_phone_ext=view.contact.alt_phone_ext,
+            contact_name=view.contact.contact_name,
+            instructions=view.contact.instructions,
+            reviewer_name=reviewer.name if reviewer else "",
+            reviewer_credentials=reviewer.credentials if reviewer else "",
+            reviewer_email=reviewer.email if reviewer else "",
+            invite_url=invite_url,
+        )
+
+    def _email(
+        self,
+        event: invites.InviteEvent,
+        change: str,
+        method: str,
+        to: str,
+        zone: str,
+        links: BookingLinks,
+        with_manage_link: bool,
+        now: datetime,
+    ) -> EmailMessage:
+        calendar = invites.invite(
+            event,
+            method=method,  # type: ignore[arg-type]
+            organizer_email=self.organizer_email,
+            uid_domain=UID_DOMAIN,
+            time_zone=zone,
+            dtstamp=now,
+        )
+        lines = _body_lines(event, change, zone, links, with_manage_link)
+        message = EmailMessage()
+        message["Subject"] = f"{EMAILED[change]}: {invites.summary(event)}"
+        message["From"] = f"P2P Scheduler <{self.organizer_email}>"
+        message["To"] = to
+        message["Date"] = format_datetime(now)
+        message["Message-ID"] = make_msgid(domain=UID_DOMAIN)
+        message.set_content("\n".join(lines) + "\n")
+        message.add_alternative(_html(lines), subtype="html")
+        # As bytes, base64: a text part would have its CRLF line ends (RFC 5545) rewritten.
+        message.add_alternative(
+            calendar,
+            maintype="text",
+            subtype="calendar",
+            params={"method": method, "charset": "UTF-8"},
+            cte="base64",
+        )
+        message.add_attachment(
+            calendar, maintype="application", subtype="ics", filename="invite.ics"
+        )
+        return message
+
+
+def _body_lines(
+    event: invites.InviteEvent,
+    change: str,
+    zone: str,
+    links: BookingLinks,
+    with_manage_link: bool,
+) -> list[str]:
+    local = event.start.astimezone(ZoneInfo(zone))
+    when = f"{local:%a} {local.month}/{local.day}/{local.year} {slot_label(event.start, zone)}"
+    heading = {
+        "scheduled": "Your peer-to-peer consultation is scheduled.",
+        "rescheduled": "Your peer-to-peer consultation has moved.",
+        "cancelled": "This peer-to-peer consultation has been cancelled.",
+    }[change]
+    lines = [heading, "", f"When: {when} ({(event.end - event.start).seconds // 60} minutes)"]
+    lines.append(f"Case: {invites.summary(event).removeprefix('P2P: ')}")
+    if event.reviewer_name:
+        credentials = f", {event.reviewer_credentials}" if event.reviewer_credentials else ""
+        lines.append(f"Reviewer: {event.reviewer_name}{credentials}")
+    lines.append(f"Provider: {event.provider_name}")
+    phone = event.phone + (f" ext. {event.phone_ext}" if event.phone_ext else "")
+    lines.append(f"The reviewer will call: {phone}")
+    if event.instructions:
+        lines.append(f"Instructions: {event.instructions}")
+    lines += ["", f"Add to your calendar: {links.invite_ics}"]
+    if with_manage_link and change != "cancelled":
+        lines.append(f"Reschedule or cancel: {links.manage}")
+    return lines
+
+
+def _html(lines: list[str]) -> str:
+    """The text's lines as paragraphs; a trailing link becomes clickable."""
+    items = []
+    for line in lines:
+        label, found, url = line.partition(": http")
+        if found:
+            url = "http" + url
+            items.append(
+                f'<p>{html.escape(label)}: <a href="{html.escape(url)}">{html.escape(url)}</a></p>'
+            )
+        elif line:
+            items.append(f"<p>{html.escape(line)}</p>")
+    return f'<!doctype html><html lang="en"><body>{"".join(items)}</body></html>'
