@@ -16,13 +16,13 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email import message_from_string, policy
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 from sqlalchemy import Engine
 
+from p2p_scheduler import notifications
 from p2p_scheduler.db import outbox_store
 from p2p_scheduler.db.outbox_store import Claimed
 
@@ -147,7 +147,7 @@ class SmtpTransport:
         if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
             raise ValueError("P2P_SMTP_URL must look like smtp://host:port or smtps://host:port")
         options = {key: values[-1].lower() for key, values in parse_qs(parts.query).items()}
-        email = message_from_string(message.body, policy=policy.SMTP)
+        email = notifications.render_email(notifications.EmailRecipe.from_json(message.body))
         context = ssl.create_default_context()
         client: smtplib.SMTP
         if parts.scheme == "smtps":

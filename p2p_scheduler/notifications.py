@@ -157,9 +157,17 @@ class Notifier:
                 f"booking.{event}",
                 row.id,
                 address,
-                self._email(
-                    calendar_event, event, method, address, zone, links, manage, now
-                ).as_string(),
+                EmailRecipe(
+                    event=calendar_event,
+                    change=event,
+                    method=method,
+                    to=address,
+                    time_zone=zone,
+                    invite_url=links.invite_ics,
+                    manage_url=links.manage if manage else "",
+                    organizer_email=self.organizer_email,
+                    written_at=now,
+                ).to_json(),
             )
             for address, zone, manage in recipients
         ]
@@ -198,62 +206,87 @@ class Notifier:
             invite_url=invite_url,
         )
 
-    def _email(
-        self,
-        event: invites.InviteEvent,
-        change: str,
-        method: str,
-        to: str,
-        zone: str,
-        links: BookingLinks,
-        with_manage_link: bool,
-        now: datetime,
-    ) -> EmailMessage:
-        calendar = invites.invite(
-            event,
-            method=method,  # type: ignore[arg-type]
-            organizer_email=self.organizer_email,
-            uid_domain=UID_DOMAIN,
-            time_zone=zone,
-            dtstamp=now,
-        )
-        lines = _body_lines(event, change, zone, links, with_manage_link)
-        message = EmailMessage()
-        message["Subject"] = f"{EMAILED[change]}: {invites.summary(event)}"
-        message["From"] = f"P2P Scheduler <{self.organizer_email}>"
-        message["To"] = to
-        message["Date"] = format_datetime(now)
-        message["Message-ID"] = make_msgid(domain=UID_DOMAIN)
-        message.set_content("\n".join(lines) + "\n")
-        message.add_alternative(_html(lines), subtype="html")
-        # As bytes, base64: a text part would have its CRLF line ends (RFC 5545) rewritten.
-        message.add_alternative(
-            calendar,
-            maintype="text",
-            subtype="calendar",
-            params={"method": method, "charset": "UTF-8"},
-            cte="base64",
-        )
-        message.add_attachment(
-            calendar, maintype="application", subtype="ics", filename="invite.ics"
-        )
-        return message
+
+@dataclass(frozen=True, slots=True)
+class EmailRecipe:
+    """An email as the outbox keeps it: everything needed to render it, fixed at the time of
+    the change (SEQUENCE, times, links). Rendering (the invite, MIME) happens at delivery, in
+    the worker, so that a booking request does not pay for it."""
+
+    event: invites.InviteEvent
+    change: str  # scheduled | rescheduled | cancelled
+    method: str  # REQUEST | CANCEL
+    to: str
+    time_zone: str  # the recipient's: their copy shows their local time
+    invite_url: str
+    manage_url: str  # empty: not offered to this recipient
+    organizer_email: str
+    written_at: datetime
+
+    def to_json(self) -> str:
+        fields = {name: getattr(self, name) for name in self.__slots__}
+        fields["event"] = {name: getattr(self.event, name) for name in self.event.__slots__}
+        return json.dumps(fields, default=_encode, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> EmailRecipe:
+        raw = json.loads(text)
+        event = raw.pop("event")
+        for name in ("start", "end"):
+            event[name] = datetime.fromisoformat(event[name])
+        for name in ("case_numbers", "levels_of_review"):
+            event[name] = tuple(event[name])
+        raw["written_at"] = datetime.fromisoformat(raw["written_at"])
+        return cls(event=invites.InviteEvent(**event), **raw)
 
 
-def _body_lines(
-    event: invites.InviteEvent,
-    change: str,
-    zone: str,
-    links: BookingLinks,
-    with_manage_link: bool,
-) -> list[str]:
+def _encode(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def render_email(recipe: EmailRecipe) -> EmailMessage:
+    """The iMIP message (RFC 6047) for one recipient."""
+    event = recipe.event
+    calendar = invites.invite(
+        event,
+        method=recipe.method,  # type: ignore[arg-type]
+        organizer_email=recipe.organizer_email,
+        uid_domain=UID_DOMAIN,
+        time_zone=recipe.time_zone,
+        dtstamp=recipe.written_at,
+    )
+    lines = _body_lines(recipe)
+    message = EmailMessage()
+    message["Subject"] = f"{EMAILED[recipe.change]}: {invites.summary(event)}"
+    message["From"] = f"P2P Scheduler <{recipe.organizer_email}>"
+    message["To"] = recipe.to
+    message["Date"] = format_datetime(recipe.written_at)
+    message["Message-ID"] = make_msgid(domain=UID_DOMAIN)
+    message.set_content("\n".join(lines) + "\n")
+    message.add_alternative(_html(lines), subtype="html")
+    # As bytes, base64: a text part would have its CRLF line ends (RFC 5545) rewritten.
+    message.add_alternative(
+        calendar,
+        maintype="text",
+        subtype="calendar",
+        params={"method": recipe.method, "charset": "UTF-8"},
+        cte="base64",
+    )
+    message.add_attachment(calendar, maintype="application", subtype="ics", filename="invite.ics")
+    return message
+
+
+def _body_lines(recipe: EmailRecipe) -> list[str]:
+    event, zone = recipe.event, recipe.time_zone
     local = event.start.astimezone(ZoneInfo(zone))
     when = f"{local:%a} {local.month}/{local.day}/{local.year} {slot_label(event.start, zone)}"
     heading = {
         "scheduled": "Your peer-to-peer consultation is scheduled.",
         "rescheduled": "Your peer-to-peer consultation has moved.",
         "cancelled": "This peer-to-peer consultation has been cancelled.",
-    }[change]
+    }[recipe.change]
     lines = [heading, "", f"When: {when} ({(event.end - event.start).seconds // 60} minutes)"]
     lines.append(f"Case: {invites.summary(event).removeprefix('P2P: ')}")
     if event.reviewer_name:
@@ -264,9 +297,9 @@ def _body_lines(
     lines.append(f"The reviewer will call: {phone}")
     if event.instructions:
         lines.append(f"Instructions: {event.instructions}")
-    lines += ["", f"Add to your calendar: {links.invite_ics}"]
-    if with_manage_link and change != "cancelled":
-        lines.append(f"Reschedule or cancel: {links.manage}")
+    lines += ["", f"Add to your calendar: {recipe.invite_url}"]
+    if recipe.manage_url and recipe.change != "cancelled":
+        lines.append(f"Reschedule or cancel: {recipe.manage_url}")
     return lines
 
 

@@ -10,7 +10,6 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from typing import Any
 
 import pytest
@@ -22,6 +21,8 @@ from p2p_scheduler.db import outbox_store
 from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.db.outbox_store import Claimed, Message
 from p2p_scheduler.db.tables import OutboxRow
+from p2p_scheduler.invites import InviteEvent
+from p2p_scheduler.notifications import EmailRecipe
 from tests.e2e.server import free_port
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -35,11 +36,32 @@ class Clock:
         return self.now
 
 
-def _email(to: str, subject: str) -> str:
-    message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = "p2p@plan.example.org", to, subject
-    message.set_content("Your P2P is scheduled.\n")
-    return message.as_string()
+def _email(to: str, case_number: str) -> str:
+    """The recipe a scheduled booking writes for one recipient."""
+    start = T0 + timedelta(days=1)
+    event = InviteEvent(
+        booking_id="7c9e6679-7425-40de-944b-e07fc1f90ae7",
+        sequence=0,
+        cancelled=False,
+        start=start,
+        end=start + timedelta(minutes=15),
+        case_numbers=(case_number,),
+        levels_of_review=("Pre-decision",),
+        provider_name="Dr. Olive Orderly",
+        provider_email=to,
+        phone="+12155550100",
+    )
+    return EmailRecipe(
+        event=event,
+        change="scheduled",
+        method="REQUEST",
+        to=to,
+        time_zone="America/New_York",
+        invite_url="http://p2p.example/v1/bookings/x/invite.ics?token=t",
+        manage_url="",
+        organizer_email="p2p@plan.example.org",
+        written_at=T0,
+    ).to_json()
 
 
 def _write(engine: Engine, count: int, channel: str = "email") -> list[str]:
@@ -53,7 +75,7 @@ def _write(engine: Engine, count: int, channel: str = "email") -> list[str]:
                     "booking.scheduled",
                     None,
                     f"dr{n}@clinic.example.org" if channel == "email" else "http://hook/",
-                    _email(f"dr{n}@clinic.example.org", f"P2P {n}"),
+                    _email(f"dr{n}@clinic.example.org", f"C{n:04d}"),
                 )
                 for n in range(count)
             ],
@@ -113,7 +135,9 @@ def test_a_message_written_with_a_change_is_delivered_once_over_smtp(
 
     assert delivery.deliver_due(engine, transports, clock) == delivery.PassReport(sent=1)
     assert delivery.deliver_due(engine, transports, clock) == delivery.PassReport()
-    assert len(box.received) == 1 and b"Subject: P2P 0" in box.received[0]
+    assert len(box.received) == 1
+    assert b"Subject: Scheduled: P2P: case C0000 (Pre-decision)" in box.received[0]
+    assert b"To: dr0@clinic.example.org" in box.received[0]
     row = _rows(engine)[message_id]
     assert row.sent_at == T0 and row.attempts == 1 and row.locked_until is None
 

@@ -13,7 +13,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,8 @@ from p2p_scheduler.db import outbox_store
 from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.db.outbox_store import Message
 from p2p_scheduler.db.tables import OutboxRow
+from p2p_scheduler.invites import InviteEvent
+from p2p_scheduler.notifications import EmailRecipe
 from tests.e2e.server import SCRIPT, cli_env, free_port
 
 pytestmark = pytest.mark.e2e
@@ -67,6 +69,33 @@ def _wait(what: str, ready: Any, seconds: float = 30) -> None:
     pytest.fail(f"timed out waiting for {what}")
 
 
+def _email() -> str:
+    start = system_clock() + timedelta(days=1)
+    event = InviteEvent(
+        booking_id="7c9e6679-7425-40de-944b-e07fc1f90ae7",
+        sequence=0,
+        cancelled=False,
+        start=start,
+        end=start + timedelta(minutes=15),
+        case_numbers=("W0001",),
+        levels_of_review=("Pre-decision",),
+        provider_name="Dr. Olive Orderly",
+        provider_email="dr@x.example",
+        phone="+12155550100",
+    )
+    return EmailRecipe(
+        event=event,
+        change="scheduled",
+        method="REQUEST",
+        to="dr@x.example",
+        time_zone="America/Chicago",
+        invite_url="http://p2p.example/v1/bookings/x/invite.ics?token=t",
+        manage_url="",
+        organizer_email="p2p@x.example",
+        written_at=system_clock(),
+    ).to_json()
+
+
 def _row(engine: Engine) -> OutboxRow:
     with transaction(engine) as session:
         return session.exec(select(OutboxRow)).scalars().one()  # type: ignore[attr-defined]
@@ -76,17 +105,10 @@ def test_killed_worker_loses_nothing_and_sigterm_stops_cleanly(
     engine: Engine, database_url: str, smtp: tuple[StallingMailbox, str], tmp_path: Path
 ) -> None:
     box, url = smtp
-    message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = "p2p@x.example", "dr@x.example", "P2P"
-    message.set_content("Scheduled.\n")
     with transaction(engine) as session:
         outbox_store.add(
             session,
-            [
-                Message(
-                    "email", "e-1", "booking.scheduled", None, "dr@x.example", message.as_string()
-                )
-            ],
+            [Message("email", "e-1", "booking.scheduled", None, "dr@x.example", _email())],
             now=system_clock(),
         )
     env = cli_env(
@@ -119,4 +141,4 @@ def test_killed_worker_loses_nothing_and_sigterm_stops_cleanly(
             second.kill()
     delivered = _row(engine)
     assert delivered.attempts == 2 and delivered.last_error == ""
-    assert b"Subject: P2P" in box.received[0]
+    assert b"Subject: Scheduled: P2P: case W0001 (Pre-decision)" in box.received[0]
