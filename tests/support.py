@@ -15,3 +15,36 @@ NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 
 def auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+def email_recipe(to: str, case_number: str, *, written_at: datetime) -> str:
+    """The outbox recipe a scheduled single-case booking writes for one recipient."""
+    from datetime import timedelta
+
+    from p2p_scheduler.invites import InviteEvent
+    from p2p_scheduler.notifications import EmailRecipe
+
+    start = written_at + timedelta(days=1)
+    event = InviteEvent(
+        booking_id="7c9e6679-7425-40de-944b-e07fc1f90ae7",
+        sequence=0,
+        cancelled=False,
+        start=start,
+        end=start + timedelta(minutes=15),
+        case_numbers=(case_number,),
+        levels_of_review=("Pre-decision",),
+        provider_name="Dr. Olive Orderly",
+        provider_email=to,
+        phone="+12155550100",
+    )
+    return EmailRecipe(
+        event=event,
+        change="scheduled",
+        method="REQUEST",
+        to=to,
+        time_zone="America/New_York",
+        invite_url="http://p2p.example/v1/bookings/x/invite.ics?token=t",
+        manage_url="",
+        organizer_email="p2p@plan.example.org",
+        written_at=written_at,
+    ).to_json()

@@ -21,9 +21,8 @@ from p2p_scheduler.db import outbox_store
 from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.db.outbox_store import Claimed, Message
 from p2p_scheduler.db.tables import OutboxRow
-from p2p_scheduler.invites import InviteEvent
-from p2p_scheduler.notifications import EmailRecipe
 from tests.e2e.server import free_port
+from tests.support import email_recipe
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -34,34 +33,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-def _email(to: str, case_number: str) -> str:
-    """The recipe a scheduled booking writes for one recipient."""
-    start = T0 + timedelta(days=1)
-    event = InviteEvent(
-        booking_id="7c9e6679-7425-40de-944b-e07fc1f90ae7",
-        sequence=0,
-        cancelled=False,
-        start=start,
-        end=start + timedelta(minutes=15),
-        case_numbers=(case_number,),
-        levels_of_review=("Pre-decision",),
-        provider_name="Dr. Olive Orderly",
-        provider_email=to,
-        phone="+12155550100",
-    )
-    return EmailRecipe(
-        event=event,
-        change="scheduled",
-        method="REQUEST",
-        to=to,
-        time_zone="America/New_York",
-        invite_url="http://p2p.example/v1/bookings/x/invite.ics?token=t",
-        manage_url="",
-        organizer_email="p2p@plan.example.org",
-        written_at=T0,
-    ).to_json()
 
 
 def _write(engine: Engine, count: int, channel: str = "email") -> list[str]:
@@ -75,7 +46,7 @@ def _write(engine: Engine, count: int, channel: str = "email") -> list[str]:
                     "booking.scheduled",
                     None,
                     f"dr{n}@clinic.example.org" if channel == "email" else "http://hook/",
-                    _email(f"dr{n}@clinic.example.org", f"C{n:04d}"),
+                    email_recipe(f"dr{n}@clinic.example.org", f"C{n:04d}", written_at=T0),
                 )
                 for n in range(count)
             ],

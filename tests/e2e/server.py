@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +79,16 @@ def wait_until_healthy(server: Server) -> None:
         f"/health did not answer within {STARTUP_SECONDS} s ({last_error!r}):\n{server.output()}",
         pytrace=False,
     )
+
+
+def wait_until(what: str, ready: Callable[[], object], seconds: float = 30) -> None:
+    """Poll ``ready`` until it is truthy; fail the test naming ``what`` after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if ready():
+            return
+        time.sleep(0.05)
+    pytest.fail(f"timed out waiting for {what}")
 
 
 def stop(process: subprocess.Popen[bytes]) -> int:

@@ -42,7 +42,7 @@ from tests.api.helpers import (
     reviewer_body,
     weekly,
 )
-from tests.e2e.server import Server, cli_env, free_port, start_server, stop
+from tests.e2e.server import Server, cli_env, free_port, start_server, stop, wait_until
 from tests.support import auth
 
 pytestmark = pytest.mark.e2e
@@ -166,15 +166,6 @@ def _two_starts(server: Server) -> tuple[str, str]:
     return slots[0], slots[6]
 
 
-def _wait_for(what: str, ready: Any, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if ready():
-            return
-        time.sleep(0.1)
-    pytest.fail(f"timed out waiting for {what}")
-
-
 def _calendar_part(message: EmailMessage) -> tuple[str, icalendar.Calendar]:
     """The text/calendar part inside multipart/alternative, and its parsed calendar."""
     assert message.get_content_type() == "multipart/mixed"
@@ -224,8 +215,8 @@ def test_book_reschedule_cancel_send_invites_emails_and_webhooks(world: World) -
         )
         assert cancelled.status_code == 200, cancelled.text
 
-    _wait_for("six emails", lambda: len(world.mailbox.messages) >= 6)
-    _wait_for("three webhooks", lambda: len(world.hooks.received) >= 3)
+    wait_until("six emails", lambda: len(world.mailbox.messages) >= 6)
+    wait_until("three webhooks", lambda: len(world.hooks.received) >= 3)
     time.sleep(0.5)
     assert len(world.mailbox.messages) == 6  # provider and reviewer, three changes each
 

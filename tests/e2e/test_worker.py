@@ -10,10 +10,8 @@ from __future__ import annotations
 import asyncio
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +24,8 @@ from p2p_scheduler.db import outbox_store
 from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.db.outbox_store import Message
 from p2p_scheduler.db.tables import OutboxRow
-from p2p_scheduler.invites import InviteEvent
-from p2p_scheduler.notifications import EmailRecipe
-from tests.e2e.server import SCRIPT, cli_env, free_port
+from tests.e2e.server import SCRIPT, cli_env, free_port, wait_until
+from tests.support import email_recipe
 
 pytestmark = pytest.mark.e2e
 
@@ -60,42 +57,6 @@ def smtp() -> Iterator[tuple[StallingMailbox, str]]:
         controller.stop()
 
 
-def _wait(what: str, ready: Any, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if ready():
-            return
-        time.sleep(0.05)
-    pytest.fail(f"timed out waiting for {what}")
-
-
-def _email() -> str:
-    start = system_clock() + timedelta(days=1)
-    event = InviteEvent(
-        booking_id="7c9e6679-7425-40de-944b-e07fc1f90ae7",
-        sequence=0,
-        cancelled=False,
-        start=start,
-        end=start + timedelta(minutes=15),
-        case_numbers=("W0001",),
-        levels_of_review=("Pre-decision",),
-        provider_name="Dr. Olive Orderly",
-        provider_email="dr@x.example",
-        phone="+12155550100",
-    )
-    return EmailRecipe(
-        event=event,
-        change="scheduled",
-        method="REQUEST",
-        to="dr@x.example",
-        time_zone="America/Chicago",
-        invite_url="http://p2p.example/v1/bookings/x/invite.ics?token=t",
-        manage_url="",
-        organizer_email="p2p@x.example",
-        written_at=system_clock(),
-    ).to_json()
-
-
 def _row(engine: Engine) -> OutboxRow:
     with transaction(engine) as session:
         return session.exec(select(OutboxRow)).scalars().one()  # type: ignore[attr-defined]
@@ -108,7 +69,16 @@ def test_killed_worker_loses_nothing_and_sigterm_stops_cleanly(
     with transaction(engine) as session:
         outbox_store.add(
             session,
-            [Message("email", "e-1", "booking.scheduled", None, "dr@x.example", _email())],
+            [
+                Message(
+                    "email",
+                    "e-1",
+                    "booking.scheduled",
+                    None,
+                    "dr@x.example",
+                    email_recipe("dr@x.example", "W0001", written_at=system_clock()),
+                )
+            ],
             now=system_clock(),
         )
     env = cli_env(
@@ -121,7 +91,7 @@ def test_killed_worker_loses_nothing_and_sigterm_stops_cleanly(
 
     first = subprocess.Popen(command, env=env, cwd=tmp_path, stderr=subprocess.PIPE)
     try:
-        _wait("the first worker to start sending", lambda: box.seen >= 1)
+        wait_until("the first worker to start sending", lambda: box.seen >= 1)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
     finally:
@@ -132,8 +102,8 @@ def test_killed_worker_loses_nothing_and_sigterm_stops_cleanly(
 
     second = subprocess.Popen(command, env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
     try:
-        _wait("the second worker to deliver", lambda: len(box.received) == 1)
-        _wait("the message to be marked sent", lambda: _row(engine).sent_at is not None, 10)
+        wait_until("the second worker to deliver", lambda: len(box.received) == 1)
+        wait_until("the message to be marked sent", lambda: _row(engine).sent_at is not None, 10)
         second.send_signal(signal.SIGTERM)
         assert second.wait(timeout=10) == 0
     finally:
