@@ -141,8 +141,9 @@ def serve(
         )
         for key in settings.api_keys:
             typer.echo(f"  {key.role:<8} key: {key.secret.get_secret_value()}")
-        case_number, dob = demo_data.WALKTHROUGH_CASE
-        typer.echo(f"  try case {case_number} with member DOB {dob.isoformat()}")
+        # No date of birth here: what a server prints ends up in logs (SPEC §5, no PHI in logs);
+        # the README's walk-through gives the fictional member's.
+        typer.echo(f"  try case {demo_data.WALKTHROUGH_CASE[0]} (README: Walk-through with curl)")
     typer.echo(f"API docs: {base}/docs")
     engine.dispose()
     # By import string, so this package never imports ``api`` (ARCHITECTURE.md: nothing does);

@@ -22,6 +22,8 @@ def test_demo_serves_the_walkthrough_and_keeps_data_on_restart(tmp_path: Path) -
         assert "loaded 65 records" in out
         assert re.search(r"portal\s+key: demo-portal-key", out)
         assert f"API docs: http://127.0.0.1:{port}/docs" in out
+        assert "try case A100001" in out
+        assert WALKTHROUGH_CASE[1].isoformat() not in out  # no date of birth in what is logged
         assert (tmp_path / "p2p_scheduler.db").exists(), "the default SQLite file is in the cwd"
 
         docs = httpx.get(f"{server.base_url}/docs", timeout=5)

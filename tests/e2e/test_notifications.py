@@ -29,6 +29,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 
+from p2p_scheduler.demo import WALKTHROUGH_CASE, demo_cases
 from tests.api.helpers import (
     ALL_DAYS,
     ALL_HOURS,
@@ -97,6 +98,18 @@ class World:
 
 @pytest.fixture
 def world(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[World]:
+    yield from _world(database_url, tmp_path, api_keys=f"admin:{ADMIN_KEY},portal:{PORTAL_KEY}")
+
+
+@pytest.fixture
+def demo_world(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[World]:
+    """``serve --demo`` on the emptied test database: the demo data and demo keys."""
+    yield from _world(database_url, tmp_path, api_keys=None, demo=True)
+
+
+def _world(
+    database_url: str, tmp_path: Path, *, api_keys: str | None, demo: bool = False
+) -> Iterator[World]:
     mailbox, hooks = Mailbox(), Hooks()
     smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
@@ -104,15 +117,15 @@ def world(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[World]:
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     env = cli_env(
         P2P_DATABASE_URL=database_url,
-        P2P_API_KEYS=f"admin:{ADMIN_KEY},portal:{PORTAL_KEY}",
-        P2P_SECRET_KEY="notify-secret-key-0123456789",
+        P2P_API_KEYS=api_keys,
+        P2P_SECRET_KEY=None if demo else "notify-secret-key-0123456789",
         P2P_SMTP_URL=f"smtp://127.0.0.1:{smtp.port}",
         P2P_ORGANIZER_EMAIL="p2p@plan.example.org",
         P2P_WEBHOOK_URLS=f"http://127.0.0.1:{receiver.server_port}/hooks/p2p",
         P2P_WEBHOOK_SECRET=WEBHOOK_SECRET,
         P2P_LOG_LEVEL="info",
     )
-    running = start_server(tmp_path, env)
+    running = start_server(tmp_path, env, *(["--demo"] if demo else []))
     try:
         yield World(running, mailbox, hooks)
     finally:
@@ -377,3 +390,78 @@ def test_reviewer_feed_lists_the_p2ps_answers_304_and_rotates(world: World) -> N
             assert new_url != feed_url
             assert calendar_client.get(feed_url).status_code == 403
             assert calendar_client.get(new_url).status_code == 200
+
+
+def test_demo_cycle_leaks_no_member_name_dob_or_id_anywhere(demo_world: World) -> None:
+    """SPEC §5 minimum necessary PHI, on the demo data a newcomer walks through."""
+    server = demo_world.server
+    case_number, dob = WALKTHROUGH_CASE
+    cases = [{"case_number": case_number, "member_dob": dob.isoformat()}]
+    portal_key = {"Authorization": "Bearer demo-portal-key"}
+    with httpx.Client(base_url=server.base_url, headers=portal_key, timeout=30) as portal:
+        found = portal.post(
+            "/v1/availability",
+            json={
+                "cases": cases,
+                "time_zone": NEW_YORK,
+                "preferences": {"days": list(ALL_DAYS), "hours": list(ALL_HOURS)},
+            },
+        ).json()
+        if not found["tiers"]:
+            found = portal.post(
+                "/v1/availability",
+                json={
+                    "cases": cases,
+                    "time_zone": NEW_YORK,
+                    "week_start": found["next_week_start"],
+                    "preferences": {"days": list(ALL_DAYS), "hours": list(ALL_HOURS)},
+                },
+            ).json()
+        reviewer = found["tiers"][0]["reviewers"][0]
+        starts = [slot["start"] for day in reviewer["days"] for slot in day["slots"]]
+        body = booking_body(case_number, reviewer["reviewer_id"], starts[0], dob=dob.isoformat())
+        booked = portal.post("/v1/bookings", json=body)
+        assert booked.status_code == 201, booked.text
+        booking = booked.json()
+        assert (
+            portal.post(
+                f"/v1/bookings/{booking['id']}/reschedule", json={"start": starts[4]}
+            ).status_code
+            == 200
+        )
+        invite = httpx.get(booking["links"]["invite_ics"], timeout=30).text
+        assert (
+            portal.post(
+                f"/v1/bookings/{booking['id']}/cancel",
+                json={"reason_code": "case_resolved", "reason_text": ""},
+            ).status_code
+            == 200
+        )
+        manage = portal.get(f"/v1/bookings/{booking['id']}").text
+    with httpx.Client(
+        base_url=server.base_url, headers={"Authorization": "Bearer demo-admin-key"}, timeout=30
+    ) as admin:
+        feed_url = admin.get(f"/v1/reviewers/{reviewer['reviewer_id']}").json()["calendar_feed_url"]
+    feed = httpx.get(feed_url, timeout=30).text
+    wait_until("six emails", lambda: len(demo_world.mailbox.messages) >= 6)
+    wait_until("three webhooks", lambda: len(demo_world.hooks.received) >= 3)
+
+    outputs = {"invite": invite, "feed": feed, "booking": manage, "log": server.output()}
+    for n, (_, _, raw) in enumerate(demo_world.mailbox.messages):
+        outputs[f"email {n}"] = raw.decode(errors="replace")
+    for n, (headers, raw) in enumerate(demo_world.hooks.received):
+        outputs[f"webhook {n}"] = json.dumps(headers) + raw.decode()
+    members = {case.member for case in demo_cases(datetime.now(UTC))}
+    assert len(members) > 10
+    for member in members:
+        secrets = (
+            member.name,
+            member.member_id,
+            member.dob.isoformat(),
+            member.dob.strftime("%Y%m%d"),
+            member.dob.strftime("%m/%d/%Y"),
+        )
+        for where, output in outputs.items():
+            for secret in secrets:
+                assert secret not in output, f"{secret!r} found in {where}"
+    assert case_number in outputs["invite"]  # what a reviewer needs is there
