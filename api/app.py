@@ -18,6 +18,7 @@ from api.routes import (
     cases,
     eligibility,
     health,
+    optimizer,
     reviewers,
 )
 from api.schemas.scheduling import BookingOut
@@ -111,7 +112,16 @@ def create_app(
     app.state.clock = clock
     app.state.notifier = notifier
     problems.install(app)
-    for module in (health, cases, reviewers, eligibility, availability, bookings, calendars):
+    for module in (
+        health,
+        cases,
+        reviewers,
+        eligibility,
+        availability,
+        bookings,
+        calendars,
+        optimizer,
+    ):
         app.include_router(module.router)
     return app
 

@@ -350,6 +350,57 @@ def _gap_starts(
         cursor = max(cursor, next_cursor)
 
 
+# ---- plain time spans for the optimizer ---------------------------------------------------------
+
+
+def working_stretches(
+    profile: ReviewerProfile, start: datetime, end: datetime
+) -> list[tuple[date, int, int]]:
+    """The reviewer's working time inside ``[start, end)``: (local date, lo, hi) in epoch
+    seconds, one entry per stretch (touching blocks of a date merged), clipped to the span."""
+    lo, hi = _seconds(start, up=True), _seconds(end, up=False)
+    if hi <= lo or not profile.working_hours:
+        return []
+    zone = profile.time_zone
+    blocks_by_day = _by_weekday(profile.working_hours)
+    found: list[tuple[date, int, int]] = []
+    day, last = _local_date(lo, zone) - _DAY, _local_date(hi, zone)
+    while day <= last:
+        blocks = blocks_by_day.get(day.isoweekday())
+        if blocks:
+            for a, b in _day_stretches(zone, day, blocks):
+                a, b = max(a, lo), min(b, hi)
+                if b > a:
+                    found.append((day, a, b))
+        day += _DAY
+    return found
+
+
+def preferred_windows(
+    zone: str, days: frozenset[Weekday], hours: frozenset[int], start: datetime, end: datetime
+) -> list[tuple[int, int]]:
+    """The requester's preferred hourly bins inside ``[start, end)`` in epoch seconds (a
+    start inside one counts as preferred), adjacent bins merged."""
+    lo, hi = _seconds(start, up=True), _seconds(end, up=False)
+    iso_days = {Weekday(day).iso for day in days}
+    windows: list[tuple[int, int]] = []
+    day, last = _local_date(lo, zone), _local_date(hi, zone)
+    while day <= last:
+        if day.isoweekday() in iso_days:
+            for hour in sorted(hours):
+                a = _wall_time(zone, day, f"{hour:02d}:00")
+                b = _wall_time(zone, day, f"{hour + 1:02d}:00")
+                a, b = max(a, lo), min(b, hi)
+                if b <= a:
+                    continue
+                if windows and a <= windows[-1][1]:
+                    windows[-1] = (windows[-1][0], max(b, windows[-1][1]))
+                else:
+                    windows.append((a, b))
+        day += _DAY
+    return windows
+
+
 # ---- presentation --------------------------------------------------------------------------------
 
 

@@ -65,7 +65,7 @@ def search(
         candidates = calendar_reads.candidate_reviewers(
             session,
             skills={case.skill for case in request.cases},
-            licence_states=_licence_states(request),
+            licence_states=licence_states(request),
         )
         profiles = repo.get_reviewers(session, candidates).values()
         qualified = [
@@ -125,7 +125,7 @@ def search(
     )
 
 
-def _licence_states(request: RequestEligibility) -> list[frozenset[str]]:
+def licence_states(request: RequestEligibility) -> list[frozenset[str]]:
     """For each case whose rule names states, the states a reviewer must hold a licence in."""
     required = []
     for case in request.cases:

@@ -438,6 +438,83 @@ def refuse_booked_cases(
 # ---- booking ------------------------------------------------------------------------------
 
 
+def check_contact(policy: Policy, contact: Contact) -> None:
+    if contact.provider_role not in policy.provider_roles:
+        raise InvalidInput(
+            f"The P2P must be held by one of: {', '.join(policy.provider_roles)}.",
+            field="contact.provider_role",
+        )
+
+
+def insert_booking(
+    session: Session,
+    *,
+    booking_id: str,
+    status: str,
+    request: RequestEligibility,
+    contact: Contact,
+    time_zone: str,
+    actor: str,
+    now: datetime,
+    reviewer_id: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    preferred_days: str | None = None,
+    preferred_hours: str | None = None,
+) -> tuple[BookingRow, tuple[BookedCase, ...]]:
+    """Write the booking and its cases; 409 when a case got into another booking meanwhile."""
+    assert request.valid_until is not None
+    row = BookingRow(
+        id=booking_id,
+        status=status,
+        reviewer_id=reviewer_id,
+        start_at=start,
+        end_at=end,
+        duration_minutes=request.duration_minutes,
+        time_zone=time_zone,
+        sequence=0,
+        valid_until=request.valid_until,
+        provider_name=contact.provider_name,
+        provider_role=contact.provider_role,
+        contact_name=contact.contact_name,
+        contact_location=contact.contact_location,
+        phone=contact.phone,
+        phone_ext=contact.phone_ext,
+        alt_phone=contact.alt_phone,
+        alt_phone_ext=contact.alt_phone_ext,
+        provider_email=contact.email,
+        instructions=contact.instructions,
+        preferred_days=preferred_days,
+        preferred_hours=preferred_hours,
+        created_by=actor,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    booked: list[BookedCase] = []
+    for position, case in enumerate(request.cases):
+        assert case.level_of_review is not None and case.valid_until is not None
+        booked.append(BookedCase(case.case_number, case.level_of_review.value, case.valid_until))
+        session.add(
+            BookingCaseRow(
+                booking_id=booking_id,
+                case_number=case.case_number,
+                position=position,
+                level_of_review=case.level_of_review.value,
+                valid_until=case.valid_until,
+            )
+        )
+    try:
+        session.flush()
+    except IntegrityError:
+        raise CaseAlreadyBooked(
+            "A case of this request was booked by someone else a moment ago. "
+            "Look it up in My P2P requests."
+        ) from None
+    return row, tuple(booked)
+
+
 def book(
     *,
     engine: Engine,
@@ -451,11 +528,7 @@ def book(
     announcer: Announcer | None = None,
 ) -> BookingView:
     """Book the slot (consuming ``hold_id`` when given); the database refuses overlaps."""
-    if contact.provider_role not in policy.provider_roles:
-        raise InvalidInput(
-            f"The P2P must be held by one of: {', '.join(policy.provider_roles)}.",
-            field="contact.provider_role",
-        )
+    check_contact(policy, contact)
     booking_id = str(uuid.uuid4())
     try:
         with transaction(engine) as session:
@@ -467,55 +540,19 @@ def book(
             refuse_after_no_shows(session, [c.case_number for c in request.cases], limits)
             if hold_id is not None:
                 _consume_hold(session, hold_id=hold_id, slot=slot, start=start, now=now)
-            assert request.valid_until is not None
-            row = BookingRow(
-                id=booking_id,
+            row, booked = insert_booking(
+                session,
+                booking_id=booking_id,
                 status="scheduled",
-                reviewer_id=slot.reviewer_id,
-                start_at=start,
-                end_at=end,
-                duration_minutes=request.duration_minutes,
+                request=request,
+                contact=contact,
                 time_zone=slot.time_zone,
-                sequence=0,
-                valid_until=request.valid_until,
-                provider_name=contact.provider_name,
-                provider_role=contact.provider_role,
-                contact_name=contact.contact_name,
-                contact_location=contact.contact_location,
-                phone=contact.phone,
-                phone_ext=contact.phone_ext,
-                alt_phone=contact.alt_phone,
-                alt_phone_ext=contact.alt_phone_ext,
-                provider_email=contact.email,
-                instructions=contact.instructions,
-                created_by=actor,
-                created_at=now,
-                updated_at=now,
+                actor=actor,
+                now=now,
+                reviewer_id=slot.reviewer_id,
+                start=start,
+                end=end,
             )
-            session.add(row)
-            session.flush()
-            booked: list[BookedCase] = []
-            for position, case in enumerate(request.cases):
-                assert case.level_of_review is not None and case.valid_until is not None
-                booked.append(
-                    BookedCase(case.case_number, case.level_of_review.value, case.valid_until)
-                )
-                session.add(
-                    BookingCaseRow(
-                        booking_id=booking_id,
-                        case_number=case.case_number,
-                        position=position,
-                        level_of_review=case.level_of_review.value,
-                        valid_until=case.valid_until,
-                    )
-                )
-            try:
-                session.flush()
-            except IntegrityError:
-                raise CaseAlreadyBooked(
-                    "A case of this request was booked by someone else a moment ago. "
-                    "Look it up in My P2P requests."
-                ) from None
             claim_cells(
                 session,
                 reviewer_id=slot.reviewer_id,
@@ -529,7 +566,7 @@ def book(
             view = view_of(
                 session,
                 row,
-                cases=tuple(booked),
+                cases=booked,
                 reviewer=ReviewerSummary(reviewer.reviewer_id, reviewer.name, reviewer.credentials),
             )
             if announcer is not None:

@@ -114,6 +114,8 @@ class Settings(DatabaseSettings):
     policy_file: Path | None = None
     #: ``serve`` delivers the outbox itself; turn off when separate workers do it.
     deliver_in_process: bool = True
+    optimizer_time_limit_seconds: float = Field(10.0, gt=0, le=600)
+    optimizer_workers: int = Field(2, ge=1, le=64)
     outbox_lease_seconds: int = Field(60, ge=1, le=3600)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 

@@ -399,3 +399,31 @@ class AffectedOut(BaseModel):
 
 class TimeOffOut(BaseModel):
     affected: list[AffectedOut]
+
+
+class P2PRequestIn(Strict):
+    """``POST /v1/p2p-requests``: a booking request without a slot, with preferences."""
+
+    cases: list[CaseLookup] = Field(min_length=1, max_length=50)
+    time_zone: TimeZoneName
+    preferences: Preferences = Field(default_factory=Preferences)
+    contact: ContactIn
+
+
+class UnassignedOut(BaseModel):
+    booking_id: str
+    reason: str = Field(
+        description="no_qualified_reviewer, no_free_time_before_deadline, "
+        "lost_to_higher_priority, not_eligible, slot_taken_meanwhile or no_longer_pending"
+    )
+
+
+class OptimizerRunOut(BaseModel):
+    status: str = Field(description="optimal, feasible, infeasible or timed_out_without_solution")
+    assigned: list[str] = Field(description="booking ids now scheduled")
+    unassigned: list[UnassignedOut]
+    objective: int
+    bound: int
+    solve_seconds: float
+    gap_pct: float | None = None
+    method: str = Field(description="cp_sat, or the repaired greedy answer when none came in time")

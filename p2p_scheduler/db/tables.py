@@ -210,6 +210,10 @@ class BookingRow(SQLModel, table=True):
     outcome: str | None = Field(default=None, max_length=40)
     outcome_notes: str | None = Field(default=None, max_length=1000)
     no_show_party: str | None = Field(default=None, max_length=16)
+    #: A request without a slot (``pending_assignment``): the requester's preferred weekdays
+    #: ("mon,tue") and starting hours ("7,8,9") in ``time_zone``, for the optimizer.
+    preferred_days: str | None = Field(default=None, max_length=27)
+    preferred_hours: str | None = Field(default=None, max_length=70)
     #: Bumped to revoke the booking's signed links (the manage link on cancel; both on rotate).
     invite_link_version: int = _counter()
     manage_link_version: int = _counter()

@@ -1,0 +1,345 @@
+"""The optimizer bridge: pending requests from the database → ``solver`` → bookings (SPEC §6).
+
+Reading: every ``pending_assignment`` booking is re-evaluated (its window may have closed);
+the reviewers qualified for each (skill tier, licence, exclusions) are read with their weekly
+hours resolved in their own zone into working stretches, tagged with their local date (the
+daily cap's day), minus what already blocks them (bookings widened by the buffer, live holds,
+time off); the requester's preferred days and hours are resolved in the requester's zone.
+All of it becomes integer minutes since a quarter-hour epoch, which is all ``solver`` sees.
+
+Writing: each assignment is booked in its own transaction through the same checks as a
+manual booking (``check_slot`` re-reads hours, time off and the daily cap; the cells' primary
+key refuses an overlap), so a booking made by hand while the solver ran is never overlapped:
+that request simply stays pending for the next run. Every result is validated against its
+problem (``solver.check``) before anything is written.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+import solver
+from p2p_scheduler import availability, qualification
+from p2p_scheduler.availability_search import licence_states
+from p2p_scheduler.booking import (
+    Announcer,
+    Limits,
+    SlotRequest,
+    check_request,
+    check_slot,
+    claim_cells,
+    record_event,
+)
+from p2p_scheduler.db import calendar_reads, repo
+from p2p_scheduler.db.engine import transaction
+from p2p_scheduler.db.tables import BookingCaseRow, BookingRow, CaseRow
+from p2p_scheduler.domain import LevelOfReview, Weekday
+from p2p_scheduler.errors import DomainError
+from p2p_scheduler.policy import Policy
+from p2p_scheduler.policy.model import OriginalReviewer
+
+GRID = timedelta(minutes=solver.GRID_MINUTES)
+#: levels of review at which the case's original reviewer is preferred (SPEC §6)
+FAVOUR_ORIGINAL = {LevelOfReview.PRE_DECISION, LevelOfReview.RECONSIDERATION}
+
+
+@dataclass(frozen=True, slots=True)
+class Unplaced:
+    booking_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunReport:
+    """SPEC §7's optimizer run answer, plus the solver's own figures."""
+
+    status: str
+    assigned: list[str]
+    unassigned: list[Unplaced]
+    objective: int
+    bound: int
+    solve_seconds: float
+    gap_pct: float | None
+    method: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    booking_id: str
+    time_zone: str
+    cases: tuple[tuple[str, datetime], ...]
+
+
+def run(
+    *,
+    engine: Engine,
+    policy: Policy,
+    limits: Limits,
+    now: datetime,
+    time_limit_seconds: float,
+    workers: int,
+    announcer: Announcer | None = None,
+) -> RunReport:
+    """Assign every pending request that can be placed; report why the others cannot."""
+    epoch = _floor_to_grid(now)
+    problem, refused = _problem(engine, policy, limits, now, epoch)
+    settings = solver.SolverSettings(time_limit_seconds=time_limit_seconds, num_workers=workers)
+    result = solver.solve(problem, settings)
+    solver.check(problem, result)
+    assigned: list[str] = []
+    unassigned = list(refused)
+    unassigned += [Unplaced(u.request_id, u.reason.value) for u in result.unassigned]
+    for assignment in sorted(result.assignments, key=lambda a: (a.start, a.request_id)):
+        start = epoch + timedelta(minutes=assignment.start)
+        try:
+            _book(
+                engine,
+                policy,
+                limits,
+                now,
+                assignment.request_id,
+                assignment.reviewer_id,
+                start,
+                announcer,
+            )
+        except DomainError as error:
+            reason = "no_longer_pending" if isinstance(error, _Gone) else "slot_taken_meanwhile"
+            unassigned.append(Unplaced(assignment.request_id, reason))
+        else:
+            assigned.append(assignment.request_id)
+    return RunReport(
+        status=result.status.value,
+        assigned=assigned,
+        unassigned=unassigned,
+        objective=int(result.objective),
+        bound=int(result.best_bound),
+        solve_seconds=round(result.timings.solve_seconds, 3),
+        gap_pct=result.gap_pct,
+        method=result.method.value,
+    )
+
+
+def _floor_to_grid(instant: datetime) -> datetime:
+    seconds = math.floor(instant.timestamp() / GRID.total_seconds()) * GRID.total_seconds()
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _minutes(epoch_seconds: float, epoch: datetime) -> int:
+    return math.floor((epoch_seconds - epoch.timestamp()) / 60)
+
+
+def _problem(
+    engine: Engine, policy: Policy, limits: Limits, now: datetime, epoch: datetime
+) -> tuple[solver.Problem, list[Unplaced]]:
+    earliest = now + timedelta(minutes=limits.min_notice_minutes)
+    horizon = now + timedelta(days=limits.max_horizon_days)
+    refused: list[Unplaced] = []
+    requests: list[solver.Request] = []
+    wanted: dict[str, dict[str, int]] = {}
+    with transaction(engine) as session:
+        rows = list(
+            session.exec(
+                select(BookingRow)
+                .where(BookingRow.status == "pending_assignment")
+                .order_by(BookingRow.created_at, BookingRow.id)  # type: ignore[arg-type]
+            )
+        )
+        for arrival, row in enumerate(rows):
+            numbers = [
+                c.case_number
+                for c in session.exec(
+                    select(BookingCaseRow)
+                    .where(BookingCaseRow.booking_id == row.id)
+                    .order_by(BookingCaseRow.position)  # type: ignore[arg-type]
+                )
+            ]
+            dobs = {
+                c.case_number: c.member_dob
+                for c in session.exec(select(CaseRow).where(CaseRow.case_number.in_(numbers)))  # type: ignore[attr-defined]
+            }
+            try:
+                request = check_request(
+                    session, policy=policy, now=now, cases=tuple((n, dobs[n]) for n in numbers)
+                )
+            except DomainError:
+                refused.append(Unplaced(row.id, "not_eligible"))
+                continue
+            assert request.valid_until is not None
+            candidates = calendar_reads.candidate_reviewers(
+                session,
+                skills={case.skill for case in request.cases if case.skill},
+                licence_states=licence_states(request),
+            )
+            profiles = repo.get_reviewers(session, candidates)
+            tiers = {
+                rid: tier
+                for rid, profile in profiles.items()
+                if (tier := qualification.tier_for(profile, request.cases)) is not None
+            }
+            wanted[row.id] = tiers
+            days = frozenset(Weekday(d) for d in (row.preferred_days or "").split(",") if d)
+            hours = frozenset(int(h) for h in (row.preferred_hours or "").split(",") if h)
+            deadline = min(request.valid_until, horizon)
+            case = request.cases[0]
+            favour = case.level_of_review in FAVOUR_ORIGINAL or (
+                case.reviewer_rule is not None
+                and case.reviewer_rule.original_reviewer is OriginalReviewer.PREFER
+            )
+            excluded = frozenset(
+                c.original_reviewer
+                for c in request.cases
+                if c.original_reviewer
+                and c.reviewer_rule is not None
+                and c.reviewer_rule.original_reviewer is OriginalReviewer.EXCLUDE
+            )
+            requests.append(
+                solver.Request(
+                    id=row.id,
+                    arrival=arrival,
+                    duration=request.duration_minutes,
+                    earliest_start=max(0, math.ceil((earliest - epoch).total_seconds() / 60)),
+                    deadline=_minutes(deadline.timestamp(), epoch),
+                    eligible=tuple(
+                        solver.Eligible(rid, tier) for rid, tier in sorted(tiers.items())
+                    ),
+                    urgent=any(c.urgent for c in request.cases),
+                    preferred=tuple(
+                        solver.Interval(_minutes(a, epoch), _minutes(b, epoch))
+                        for a, b in availability.preferred_windows(
+                            row.time_zone, days, hours, earliest, deadline
+                        )
+                    ),
+                    original_reviewer=case.original_reviewer if favour else None,
+                    favour_original=favour and case.original_reviewer is not None,
+                    excluded_reviewers=excluded,
+                )
+            )
+        reviewer_ids = sorted({rid for tiers in wanted.values() for rid in tiers})
+        reviewers = _reviewers(session, reviewer_ids, limits, now, earliest, horizon, epoch)
+    problem = solver.Problem(
+        reviewers=tuple(reviewers),
+        requests=tuple(requests),
+        epoch=epoch,
+        buffer_minutes=_buffer(limits),
+    )
+    return problem, refused
+
+
+def _buffer(limits: Limits) -> int:
+    grid = solver.GRID_MINUTES
+    return -(-limits.buffer_minutes // grid) * grid
+
+
+def _reviewers(
+    session: Session,
+    reviewer_ids: list[str],
+    limits: Limits,
+    now: datetime,
+    earliest: datetime,
+    horizon: datetime,
+    epoch: datetime,
+) -> list[solver.Reviewer]:
+    profiles = repo.get_reviewers(session, reviewer_ids)
+    window = availability.Interval(earliest - timedelta(days=2), horizon + timedelta(days=1))
+    buffer = limits.buffer_minutes * 60
+    booked = calendar_reads.scheduled_spans(session, reviewer_ids, window)
+    held = calendar_reads.held_spans(session, reviewer_ids, window, now=now)
+    time_off = calendar_reads.time_off(session, reviewer_ids, window)
+    reviewers = []
+    for rid in reviewer_ids:
+        profile = profiles[rid]
+        blocked = [(start - buffer, end + buffer) for owner, start, end in booked if owner == rid]
+        blocked += [(start - buffer, end + buffer) for owner, start, end in held if owner == rid]
+        blocked += [
+            (interval.start.timestamp(), interval.end.timestamp())
+            for interval in time_off.get(rid, [])
+        ]
+        per_day = availability.per_local_day(
+            (start for owner, start, _ in booked if owner == rid), profile.time_zone
+        )
+        reviewers.append(
+            solver.Reviewer(
+                id=rid,
+                working=tuple(
+                    solver.WorkingInterval(
+                        _minutes(lo, epoch), _minutes(hi, epoch), day.toordinal()
+                    )
+                    for day, lo, hi in availability.working_stretches(profile, earliest, horizon)
+                ),
+                blocked=tuple(
+                    solver.Interval(_minutes(lo, epoch), math.ceil((hi - epoch.timestamp()) / 60))
+                    for lo, hi in blocked
+                ),
+                daily_cap=profile.max_consults_per_day,
+                booked_per_day={day.toordinal(): count for day, count in per_day.items()},
+            )
+        )
+    return reviewers
+
+
+def _book(
+    engine: Engine,
+    policy: Policy,
+    limits: Limits,
+    now: datetime,
+    booking_id: str,
+    reviewer_id: str,
+    start: datetime,
+    announcer: Announcer | None,
+) -> None:
+    """Give the pending request its reviewer and time, re-checked as a manual booking is."""
+    with transaction(engine) as session:
+        row = session.get(BookingRow, booking_id, with_for_update=True)
+        if row is None or row.status != "pending_assignment":
+            raise _Gone()
+        numbers = [
+            c.case_number
+            for c in session.exec(
+                select(BookingCaseRow)
+                .where(BookingCaseRow.booking_id == booking_id)
+                .order_by(BookingCaseRow.position)  # type: ignore[arg-type]
+            )
+        ]
+        dobs = {
+            c.case_number: c.member_dob
+            for c in session.exec(select(CaseRow).where(CaseRow.case_number.in_(numbers)))  # type: ignore[attr-defined]
+        }
+        slot = SlotRequest(
+            cases=tuple((n, dobs[n]) for n in numbers),
+            reviewer_id=reviewer_id,
+            start=start,
+            time_zone=row.time_zone,
+        )
+        request = check_request(session, policy=policy, now=now, cases=slot.cases)
+        new_start, new_end, _ = check_slot(
+            session, limits=limits, now=now, request=request, slot=slot
+        )
+        claim_cells(
+            session,
+            reviewer_id=reviewer_id,
+            start=new_start,
+            end=new_end,
+            limits=limits,
+            now=now,
+            booking_id=booking_id,
+        )
+        assert request.valid_until is not None
+        row.status, row.reviewer_id = "scheduled", reviewer_id
+        row.start_at, row.end_at, row.valid_until = new_start, new_end, request.valid_until
+        row.updated_at = now
+        session.add(row)
+        session.flush()
+        record_event(session, row, "scheduled", actor="optimizer", now=now)
+        if announcer is not None:
+            announcer.announce(session, row, "scheduled", now=now)
+
+
+class _Gone(DomainError):
+    """The request was cancelled or assigned while the solver ran."""
+
+    kind = "no-longer-pending"

@@ -1,0 +1,65 @@
+"""A P2P request without a slot: cases + contact + preferences, for the optimizer (SPEC §7).
+
+It is a booking in ``pending_assignment``: the same checks as booking (eligibility, a case
+in no other active booking, no-show limits), the same cases and contact, but no reviewer and
+no time yet. Its cases count as booked from now on, so a case is never both waiting for the
+optimizer and booked by hand. An optimizer run later gives it a reviewer and a time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import Engine
+
+from p2p_scheduler.booking import (
+    BookingView,
+    Contact,
+    Limits,
+    check_contact,
+    check_request,
+    insert_booking,
+    record_event,
+    refuse_after_no_shows,
+    refuse_booked_cases,
+    view_of,
+)
+from p2p_scheduler.db.engine import transaction
+from p2p_scheduler.domain import Weekday
+from p2p_scheduler.policy import Policy
+
+
+def submit(
+    *,
+    engine: Engine,
+    policy: Policy,
+    limits: Limits,
+    now: datetime,
+    cases: tuple[tuple[str, date], ...],
+    time_zone: str,
+    days: frozenset[Weekday],
+    hours: frozenset[int],
+    contact: Contact,
+    actor: str,
+) -> BookingView:
+    check_contact(policy, contact)
+    with transaction(engine) as session:
+        request = check_request(session, policy=policy, now=now, cases=cases)
+        numbers = [case.case_number for case in request.cases]
+        refuse_booked_cases(session, numbers)
+        refuse_after_no_shows(session, numbers, limits)
+        row, booked = insert_booking(
+            session,
+            booking_id=str(uuid.uuid4()),
+            status="pending_assignment",
+            request=request,
+            contact=contact,
+            time_zone=time_zone,
+            actor=actor,
+            now=now,
+            preferred_days=",".join(day.value for day in Weekday if day in days),
+            preferred_hours=",".join(str(hour) for hour in sorted(hours)),
+        )
+        record_event(session, row, "submitted", actor=actor, now=now)
+        return view_of(session, row, cases=booked)
