@@ -21,12 +21,10 @@ from api.routes import (
     optimizer,
     reviewers,
 )
-from api.schemas.scheduling import BookingOut
 from p2p_scheduler import __version__, delivery
 from p2p_scheduler.clock import Clock, system_clock
 from p2p_scheduler.config import Settings, load_settings
 from p2p_scheduler.db.engine import make_engine
-from p2p_scheduler.links import Signer
 from p2p_scheduler.notifications import Notifier
 from p2p_scheduler.policy import Policy, load_policy
 
@@ -60,14 +58,7 @@ def create_app(
     engine = engine or make_engine(settings.database_url)
     policy = policy or load_policy(settings.policy_file)
 
-    notifier = Notifier(
-        policy=policy,
-        signer=Signer(settings.secret_key.get_secret_value()),
-        base_url=settings.public_base_url,
-        organizer_email=settings.organizer_email,
-        webhook_urls=tuple(str(url) for url in settings.webhook_urls),
-        booking_json=lambda view, links: BookingOut.of(view, links).model_dump(mode="json"),
-    )
+    notifier = Notifier.from_settings(settings, policy)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

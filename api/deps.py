@@ -35,14 +35,7 @@ def get_notifier(request: Request) -> Notifier:
 
 
 def get_limits(request: Request) -> Limits:
-    settings: Settings = request.app.state.settings
-    return Limits(
-        min_notice_minutes=settings.min_notice_minutes,
-        max_horizon_days=settings.max_horizon_days,
-        hold_minutes=settings.hold_minutes,
-        buffer_minutes=settings.buffer_minutes,
-        no_show_rebooks=settings.no_show_rebooks,
-    )
+    return Limits.from_settings(request.app.state.settings)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from p2p_scheduler import availability, qualification
+from p2p_scheduler.config import ServiceSettings
 from p2p_scheduler.db import calendar_reads, repo
 from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.db.tables import (
@@ -56,6 +57,16 @@ class Limits:
     buffer_minutes: int = 0
     #: bookings a case may still get after the provider failed to answer (SPEC §9)
     no_show_rebooks: int = 1
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings) -> Limits:
+        return cls(
+            min_notice_minutes=settings.min_notice_minutes,
+            max_horizon_days=settings.max_horizon_days,
+            hold_minutes=settings.hold_minutes,
+            buffer_minutes=settings.buffer_minutes,
+            no_show_rebooks=settings.no_show_rebooks,
+        )
 
 
 @dataclass(frozen=True, slots=True)

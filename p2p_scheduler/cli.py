@@ -21,6 +21,7 @@ from p2p_scheduler.config import (
     ConfigurationError,
     DatabaseSettings,
     DeliverySettings,
+    ServiceSettings,
     Settings,
     load_settings,
 )
@@ -213,6 +214,55 @@ def worker(
     else:
         delivery.run(engine, transports, system_clock, stop, tuning)
     engine.dispose()
+
+
+@app.command()
+def optimize(
+    time_limit: Annotated[
+        float | None,
+        typer.Option(
+            min=0.1,
+            max=600,
+            help="CP-SAT time limit (s); default P2P_OPTIMIZER_TIME_LIMIT_SECONDS.",
+        ),
+    ] = None,
+) -> None:
+    """One optimizer run: assign every pending P2P request now; prints the run as JSON.
+
+    Assignments are booked with the same checks as manual bookings and announced through the
+    outbox (a running ``serve`` or ``worker`` delivers the emails and webhooks).
+    """
+    import json
+    from dataclasses import asdict
+
+    from p2p_scheduler import optimizer
+    from p2p_scheduler.booking import Limits
+    from p2p_scheduler.clock import system_clock
+    from p2p_scheduler.notifications import Notifier
+
+    try:
+        settings = load_settings(ServiceSettings)
+        policy = load_policy(settings.policy_file)
+    except (ConfigurationError, PolicyError) as error:
+        _fail(str(error))
+    engine = make_engine(settings.database_url)
+    try:
+        if not migrations.status(engine).at_head:
+            _fail("the database is not migrated to head; run 'p2p-scheduler migrate'")
+        report = optimizer.run(
+            engine=engine,
+            policy=policy,
+            limits=Limits.from_settings(settings),
+            now=system_clock(),
+            time_limit_seconds=time_limit or settings.optimizer_time_limit_seconds,
+            workers=settings.optimizer_workers,
+            announcer=Notifier.from_settings(settings, policy),
+        )
+    except SQLAlchemyError as error:
+        _fail(_database_error(error, settings.database_url))
+    finally:
+        engine.dispose()
+    typer.echo(json.dumps(asdict(report)))
 
 
 def _url_host(host: str) -> str:

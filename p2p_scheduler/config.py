@@ -96,10 +96,10 @@ class DeliverySettings(DatabaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
 
-class Settings(DatabaseSettings):
-    """Every knob of the service. Defaults are SPEC §8/§9's."""
+class ServiceSettings(DatabaseSettings):
+    """Every knob but the API keys: what a command that serves no HTTP (``optimize``) needs.
+    Defaults are SPEC §8/§9's."""
 
-    api_keys: Annotated[tuple[ApiKey, ...], NoDecode]
     secret_key: SecretStr
     base_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8000")
     smtp_url: str | None = None
@@ -118,11 +118,6 @@ class Settings(DatabaseSettings):
     optimizer_workers: int = Field(2, ge=1, le=64)
     outbox_lease_seconds: int = Field(60, ge=1, le=3600)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
-
-    @field_validator("api_keys", mode="before")
-    @classmethod
-    def _parse_keys(cls, value: object) -> object:
-        return parse_api_keys(value) if isinstance(value, str) else value
 
     @field_validator("secret_key")
     @classmethod
@@ -146,7 +141,7 @@ class Settings(DatabaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _webhooks_are_signed(self) -> Settings:
+    def _webhooks_are_signed(self) -> ServiceSettings:
         if self.webhook_urls and self.webhook_secret is None:
             raise ValueError(
                 "P2P_WEBHOOK_URLS needs P2P_WEBHOOK_SECRET: every webhook is signed with it"
@@ -157,6 +152,17 @@ class Settings(DatabaseSettings):
     def public_base_url(self) -> str:
         """``P2P_BASE_URL`` without a trailing slash, for building absolute links."""
         return str(self.base_url).rstrip("/")
+
+
+class Settings(ServiceSettings):
+    """The HTTP service's settings: everything, and the API keys."""
+
+    api_keys: Annotated[tuple[ApiKey, ...], NoDecode]
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _parse_keys(cls, value: object) -> object:
+        return parse_api_keys(value) if isinstance(value, str) else value
 
 
 S = TypeVar("S", bound=DatabaseSettings)

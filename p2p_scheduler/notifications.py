@@ -17,7 +17,6 @@ from __future__ import annotations
 import html
 import json
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -25,11 +24,13 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import TypeAdapter
 from sqlmodel import Session
 
 from p2p_scheduler import invites
 from p2p_scheduler.availability import slot_label
 from p2p_scheduler.booking import BookingView, view_of
+from p2p_scheduler.config import ServiceSettings
 from p2p_scheduler.db import outbox_store, repo
 from p2p_scheduler.db.outbox_store import Message
 from p2p_scheduler.db.tables import BookingRow
@@ -63,7 +64,16 @@ class Notifier:
     base_url: str
     organizer_email: str
     webhook_urls: tuple[str, ...] = ()
-    booking_json: Callable[[BookingView, BookingLinks], dict[str, Any]] | None = None
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings, policy: Policy) -> Notifier:
+        return cls(
+            policy=policy,
+            signer=Signer(settings.secret_key.get_secret_value()),
+            base_url=settings.public_base_url,
+            organizer_email=settings.organizer_email,
+            webhook_urls=tuple(str(url) for url in settings.webhook_urls),
+        )
 
     # ---- links -------------------------------------------------------------------------------
 
@@ -98,13 +108,13 @@ class Notifier:
         event_id = str(uuid.uuid4())
         event_type = f"booking.{event}"
         messages: list[Message] = []
-        if self.booking_json is not None and self.webhook_urls:
+        if self.webhook_urls:
             payload = json.dumps(
                 {
                     "id": event_id,
                     "type": event_type,
                     "created_at": now.isoformat(),
-                    "data": self.booking_json(view, links),
+                    "data": booking_payload(view, links),
                 },
                 separators=(",", ":"),
             )
@@ -205,6 +215,62 @@ class Notifier:
             reviewer_email=reviewer.email if reviewer else "",
             invite_url=invite_url,
         )
+
+
+_INSTANT = TypeAdapter(datetime)
+
+
+def _instant(value: datetime | None, zone: str | None = None) -> str | None:
+    """An instant rendered exactly as the API renders it (pydantic's JSON form)."""
+    if value is None:
+        return None
+    return _INSTANT.dump_python(value.astimezone(ZoneInfo(zone)) if zone else value, mode="json")
+
+
+def booking_payload(view: BookingView, links: BookingLinks) -> dict[str, Any]:
+    """A booking in SPEC §7's shape, as ``GET /v1/bookings/{id}`` answers it (a webhook's
+    ``data``). Built here, not by the API, so that a worker or a CLI run that never loads
+    the API writes the same webhooks; a test holds the two to the same output."""
+    contact = view.contact
+    return {
+        "id": view.id,
+        "status": view.status,
+        "start": _instant(view.start, view.time_zone),
+        "end": _instant(view.end, view.time_zone),
+        "time_zone": view.time_zone,
+        "sequence": view.sequence,
+        "duration_minutes": view.duration_minutes,
+        "valid_until": _instant(view.valid_until),
+        "reviewer": None
+        if view.reviewer is None
+        else {
+            "reviewer_id": view.reviewer.reviewer_id,
+            "name": view.reviewer.name,
+            "credentials": view.reviewer.credentials,
+        },
+        "cases": [
+            {
+                "case_number": case.case_number,
+                "level_of_review": case.level_of_review,
+                "valid_until": _instant(case.valid_until),
+            }
+            for case in view.cases
+        ],
+        "contact": {
+            "provider_name": contact.provider_name,
+            "provider_role": contact.provider_role,
+            "contact_name": contact.contact_name,
+            "contact_location": contact.contact_location,
+            "phone": contact.phone,
+            "phone_ext": contact.phone_ext,
+            "alt_phone": contact.alt_phone,
+            "alt_phone_ext": contact.alt_phone_ext,
+            "email": contact.email,
+            "instructions": contact.instructions,
+        },
+        "links": {"invite_ics": links.invite_ics, "manage": links.manage},
+        "created_at": _instant(view.created_at),
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,14 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Engine
 
+from api.schemas.scheduling import BookingOut
+from p2p_scheduler.booking import get_booking
+from p2p_scheduler.config import Settings
+from p2p_scheduler.links import Signer
+from p2p_scheduler.notifications import Notifier, booking_payload
+from p2p_scheduler.policy import load_policy
 from tests.api.helpers import (
     ALL_DAYS,
     MEMBER_DOB,
@@ -23,7 +30,7 @@ from tests.api.helpers import (
     push_reviewer,
     reviewer_days,
 )
-from tests.support import ADMIN_KEY, PORTAL_KEY, auth
+from tests.support import ADMIN_KEY, NOW, PORTAL_KEY, auth
 
 pytestmark = pytest.mark.anyio
 
@@ -205,3 +212,28 @@ async def test_a_better_tier_is_worth_waiting_for_when_the_deadline_allows(
         "rev-a",
         "2026-12-01T09:00:00-05:00",
     )
+
+
+async def test_assigned_bookings_carry_a_working_invite_and_match_the_webhook_shape(
+    client: httpx.AsyncClient, engine: Engine, settings: Settings
+) -> None:
+    await push_reviewer(client, "rev-a")
+    await push_case(client, "P1")
+    await push_case(client, "P2")
+    ids = [(await submit(client, "P1"))["id"], (await submit(client, "P2"))["id"]]
+    assert sorted((await run(client))["assigned"]) == sorted(ids)
+    for booking_id in ids:
+        shown = await booking(client, booking_id)
+        invite = await client.get(shown["links"]["invite_ics"].removeprefix("http://testserver"))
+        assert invite.status_code == 200
+        assert b"METHOD:REQUEST" in invite.content and booking_id.encode() in invite.content
+        # the webhook's data is the API's booking, field for field
+        view = get_booking(engine=engine, booking_id=booking_id)
+        notifier = Notifier(
+            policy=load_policy(None),
+            signer=Signer(settings.secret_key.get_secret_value()),
+            base_url="http://testserver",
+            organizer_email="p2p@example.org",
+        )
+        links = notifier.links(view, NOW)
+        assert booking_payload(view, links) == BookingOut.of(view, links).model_dump(mode="json")

@@ -27,9 +27,11 @@ from p2p_scheduler.availability import (
     free_slots,
     group_by_tier,
     per_local_day,
+    preferred_windows,
     slot_label,
     week_bounds,
 )
+from p2p_scheduler.availability import working_stretches as stretches_in
 from p2p_scheduler.domain import ReviewerProfile, Weekday, WorkingHours
 
 NEW_YORK = "America/New_York"
@@ -797,3 +799,71 @@ def test_busy_seconds_block_like_busy_intervals() -> None:
     with_seconds = free_slots(calendar(busy_seconds=(as_seconds,)), q)
     assert with_seconds == with_intervals
     assert len(with_seconds) < len(free_slots(calendar(), q))
+
+
+# ---- plain spans for the optimizer --------------------------------------------------------------
+
+
+def test_working_stretches_follow_local_hours_across_fall_back() -> None:
+    # 09:00–17:00 New York on Fri 2026-10-30 (EDT) and Mon 2026-11-02 (EST): 8 hours each,
+    # at different UTC times; the weekend in between has no hours.
+    reviewer = profile(
+        NEW_YORK,
+        hours=(
+            WorkingHours(Weekday.FRI, "09:00", "17:00"),
+            WorkingHours(Weekday.MON, "09:00", "17:00"),
+        ),
+    )
+    found = stretches_in(
+        reviewer,
+        datetime(2026, 10, 30, 0, 0, tzinfo=UTC),
+        datetime(2026, 11, 3, 0, 0, tzinfo=UTC),
+    )
+    as_utc = [
+        (day, datetime.fromtimestamp(lo, UTC), datetime.fromtimestamp(hi, UTC))
+        for day, lo, hi in found
+    ]
+    assert as_utc == [
+        (
+            date(2026, 10, 30),
+            datetime(2026, 10, 30, 13, tzinfo=UTC),
+            datetime(2026, 10, 30, 21, tzinfo=UTC),
+        ),
+        (
+            date(2026, 11, 2),
+            datetime(2026, 11, 2, 14, tzinfo=UTC),
+            datetime(2026, 11, 2, 22, tzinfo=UTC),
+        ),
+    ]
+
+
+def test_working_stretches_are_clipped_and_merge_touching_blocks() -> None:
+    reviewer = profile(
+        NEW_YORK,
+        hours=(
+            WorkingHours(Weekday.MON, "09:00", "12:00"),
+            WorkingHours(Weekday.MON, "12:00", "15:00"),
+        ),
+    )
+    found = stretches_in(reviewer, ny(10, 30), ny(23, 0))
+    assert found == [(SUMMER_WEEK, int(ny(10, 30).timestamp()), int(ny(15, 0).timestamp()))]
+    assert stretches_in(reviewer, ny(16, 0), ny(23, 0)) == []
+
+
+def test_preferred_windows_are_the_requesters_hours_merged() -> None:
+    windows = preferred_windows(
+        NEW_YORK,
+        frozenset({Weekday.MON}),
+        frozenset({9, 10, 14}),
+        ny(0, 0),
+        ny(0, 0) + timedelta(days=7),
+    )
+    assert windows == [
+        (int(ny(9).timestamp()), int(ny(11).timestamp())),
+        (int(ny(14).timestamp()), int(ny(15).timestamp())),
+    ]
+    # the last bin of the day ends at the next local midnight
+    late = preferred_windows(
+        NEW_YORK, frozenset({Weekday.MON}), frozenset({23}), ny(0), ny(0) + timedelta(days=1)
+    )
+    assert late == [(int(ny(23).timestamp()), int((ny(0) + timedelta(days=1)).timestamp()))]

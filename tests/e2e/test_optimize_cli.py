@@ -1,0 +1,89 @@
+"""``p2p-scheduler optimize``: one run from the command line books the pending requests."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from p2p_scheduler import p2p_requests, records
+from p2p_scheduler.booking import Contact, Limits
+from p2p_scheduler.db.engine import transaction
+from p2p_scheduler.db.tables import BookingRow, OutboxRow
+from p2p_scheduler.domain import CaseStatus, Weekday, WorkingHours
+from p2p_scheduler.policy import load_policy
+from tests.db.factories import POLICY_ZONE, make_case, make_reviewer
+from tests.e2e.server import cli_env, run_cli
+
+pytestmark = pytest.mark.e2e
+
+
+def test_optimize_books_pending_requests_and_announces_them(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    now = datetime.now(UTC)
+    every_day = tuple(WorkingHours(day, "00:00", "24:00") for day in Weekday)
+    records.put_reviewer(
+        engine=engine,
+        profile=make_reviewer(working_hours=every_day, max_consults_per_day=96),
+    )
+    case = make_case(
+        "OPT-1",
+        status=CaseStatus.IN_REVIEW,
+        received_at=now - timedelta(hours=1),
+        hold_due_at=now + timedelta(days=10),
+        determination_at=None,
+        determined_by=None,
+        appeal_filed_at=None,
+        date_of_service=None,
+        retrospective=False,
+        additional_info_received_at=None,
+        skill="msk_spine",
+    )
+    records.put_case(engine=engine, case=case, policy_zone=POLICY_ZONE)
+    pending = p2p_requests.submit(
+        engine=engine,
+        policy=load_policy(None),
+        limits=Limits(),
+        now=now,
+        cases=((case.case_number, case.member.dob),),
+        time_zone="America/New_York",
+        days=frozenset(Weekday),
+        hours=frozenset(range(24)),
+        contact=Contact(
+            provider_name="Dr. Olive Orderly",
+            provider_role="ordering_provider",
+            phone="+12155550100",
+            email="olive@clinic.example.org",
+        ),
+        actor="test",
+    )
+
+    result = run_cli(
+        "optimize",
+        "--time-limit",
+        "5",
+        env=cli_env(P2P_DATABASE_URL=database_url, P2P_SECRET_KEY="cli-secret-0123456789abc"),
+        cwd=tmp_path,
+    )
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["assigned"] == [pending.id]
+    assert report["unassigned"] == []
+    assert report["status"] in {"optimal", "feasible"}
+    with transaction(engine) as session:
+        row = session.get(BookingRow, pending.id)
+        assert row is not None and row.status == "scheduled" and row.start_at is not None
+        assert row.start_at >= now + timedelta(minutes=Limits().min_notice_minutes)
+        emails = (
+            session.exec(select(OutboxRow).where(OutboxRow.booking_id == pending.id))
+            .scalars()
+            .all()
+        )  # type: ignore[attr-defined]
+    assert sorted(message.recipient for message in emails) == sorted(
+        ["olive@clinic.example.org", make_reviewer().email]
+    )
