@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, NoReturn
+from threading import Event
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from p2p_scheduler import __version__, records
@@ -27,7 +29,10 @@ from p2p_scheduler.config import (
 )
 from p2p_scheduler.db import migrate as migrations
 from p2p_scheduler.db.engine import make_engine
-from p2p_scheduler.policy import PolicyError, load_policy
+from p2p_scheduler.policy import Policy, PolicyError, load_policy
+
+if TYPE_CHECKING:  # the optimizer brings OR-Tools: loaded only by the commands that run it
+    from p2p_scheduler.optimizer import RunReport
 
 APP_FACTORY = "api.app:app_from_environment"
 
@@ -184,7 +189,11 @@ def worker(
 
     try:
         settings = load_settings(DeliverySettings)
-    except ConfigurationError as error:
+        # The periodic optimizer run books and announces, so it needs the whole service's
+        # settings (secret for the links, limits, policy); delivery alone does not.
+        service = load_settings(ServiceSettings) if settings.optimizer_interval_seconds else None
+        policy = load_policy(service.policy_file) if service else None
+    except (ConfigurationError, PolicyError) as error:
         _fail(str(error))
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -193,8 +202,11 @@ def worker(
         settings.smtp_url,
         settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
     )
-    if not transports:
-        _fail("nothing to deliver with: set P2P_SMTP_URL and/or P2P_WEBHOOK_SECRET")
+    if not transports and service is None:
+        _fail(
+            "nothing to do: set P2P_SMTP_URL and/or P2P_WEBHOOK_SECRET to deliver, "
+            "P2P_OPTIMIZER_INTERVAL_SECONDS to run the optimizer"
+        )
     engine = make_engine(settings.database_url)
     try:
         if not migrations.status(engine).at_head:
@@ -204,7 +216,17 @@ def worker(
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    typer.echo(f"worker: delivering {', '.join(sorted(transports))}", err=True)
+    typer.echo(f"worker: delivering {', '.join(sorted(transports)) or 'nothing'}", err=True)
+    if service is not None and policy is not None and not once:
+        interval = settings.optimizer_interval_seconds
+        typer.echo(f"worker: optimizer run every {interval} s", err=True)
+        periodic = threading.Thread(
+            target=_optimize_periodically,
+            args=(engine, service, policy, interval, stop),
+            name="optimizer",
+            daemon=True,
+        )
+        periodic.start()
     tuning = delivery.DeliverySettings(
         poll_seconds=poll_seconds, lease=timedelta(seconds=settings.outbox_lease_seconds)
     )
@@ -214,6 +236,50 @@ def worker(
     else:
         delivery.run(engine, transports, system_clock, stop, tuning)
     engine.dispose()
+
+
+def _optimize_periodically(
+    engine: Engine, settings: ServiceSettings, policy: Policy, interval: float, stop: Event
+) -> None:
+    """One optimizer run every ``interval`` seconds until ``stop``; a failed run is logged.
+
+    Workers may run this side by side: a request is booked under its row lock, so the second
+    run to reach it finds it no longer pending.
+    """
+    import logging
+
+    log = logging.getLogger("p2p_scheduler.optimizer")
+    while not stop.wait(interval):
+        try:
+            report = _run_optimizer(engine, settings, policy, None)
+        except Exception:  # keep the worker alive; the next run retries
+            log.exception("optimizer run failed")
+        else:
+            log.info(
+                "optimizer run: %s, %d assigned, %d unassigned",
+                report.status,
+                len(report.assigned),
+                len(report.unassigned),
+            )
+
+
+def _run_optimizer(
+    engine: Engine, settings: ServiceSettings, policy: Policy, time_limit: float | None
+) -> RunReport:
+    from p2p_scheduler import optimizer
+    from p2p_scheduler.booking import Limits
+    from p2p_scheduler.clock import system_clock
+    from p2p_scheduler.notifications import Notifier
+
+    return optimizer.run(
+        engine=engine,
+        policy=policy,
+        limits=Limits.from_settings(settings),
+        now=system_clock(),
+        time_limit_seconds=time_limit or settings.optimizer_time_limit_seconds,
+        workers=settings.optimizer_workers,
+        announcer=Notifier.from_settings(settings, policy),
+    )
 
 
 @app.command()
@@ -235,11 +301,6 @@ def optimize(
     import json
     from dataclasses import asdict
 
-    from p2p_scheduler import optimizer
-    from p2p_scheduler.booking import Limits
-    from p2p_scheduler.clock import system_clock
-    from p2p_scheduler.notifications import Notifier
-
     try:
         settings = load_settings(ServiceSettings)
         policy = load_policy(settings.policy_file)
@@ -249,15 +310,7 @@ def optimize(
     try:
         if not migrations.status(engine).at_head:
             _fail("the database is not migrated to head; run 'p2p-scheduler migrate'")
-        report = optimizer.run(
-            engine=engine,
-            policy=policy,
-            limits=Limits.from_settings(settings),
-            now=system_clock(),
-            time_limit_seconds=time_limit or settings.optimizer_time_limit_seconds,
-            workers=settings.optimizer_workers,
-            announcer=Notifier.from_settings(settings, policy),
-        )
+        report = _run_optimizer(engine, settings, policy, time_limit)
     except SQLAlchemyError as error:
         _fail(_database_error(error, settings.database_url))
     finally:

@@ -93,6 +93,8 @@ class DeliverySettings(DatabaseSettings):
     webhook_secret: SecretStr | None = None
     #: how long a claimed message stays with its worker before another may take it over
     outbox_lease_seconds: int = Field(60, ge=1, le=3600)
+    #: seconds between the worker's optimizer runs; 0: the worker runs none
+    optimizer_interval_seconds: int = Field(0, ge=0, le=86400)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,20 +12,19 @@ import pytest
 from sqlalchemy import Engine, select
 
 from p2p_scheduler import p2p_requests, records
-from p2p_scheduler.booking import Contact, Limits
+from p2p_scheduler.booking import BookingView, Contact, Limits
 from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.db.tables import BookingRow, OutboxRow
 from p2p_scheduler.domain import CaseStatus, Weekday, WorkingHours
 from p2p_scheduler.policy import load_policy
 from tests.db.factories import POLICY_ZONE, make_case, make_reviewer
-from tests.e2e.server import cli_env, run_cli
+from tests.e2e.server import SCRIPT, cli_env, run_cli, wait_until
 
 pytestmark = pytest.mark.e2e
 
 
-def test_optimize_books_pending_requests_and_announces_them(
-    engine: Engine, database_url: str, tmp_path: Path
-) -> None:
+def _pending_request(engine: Engine) -> BookingView:
+    """A reviewer free around the clock and one pending request she qualifies for."""
     now = datetime.now(UTC)
     every_day = tuple(WorkingHours(day, "00:00", "24:00") for day in Weekday)
     records.put_reviewer(
@@ -61,6 +62,14 @@ def test_optimize_books_pending_requests_and_announces_them(
         ),
         actor="test",
     )
+    return pending
+
+
+def test_optimize_books_pending_requests_and_announces_them(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    now = datetime.now(UTC)
+    pending = _pending_request(engine)
 
     result = run_cli(
         "optimize",
@@ -87,3 +96,29 @@ def test_optimize_books_pending_requests_and_announces_them(
     assert sorted(message.recipient for message in emails) == sorted(
         ["olive@clinic.example.org", make_reviewer().email]
     )
+
+
+def test_the_worker_runs_the_optimizer_periodically_and_stops_on_sigterm(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    pending = _pending_request(engine)
+    env = cli_env(
+        P2P_DATABASE_URL=database_url,
+        P2P_SECRET_KEY="cli-secret-0123456789abc",
+        P2P_OPTIMIZER_INTERVAL_SECONDS="1",
+        P2P_OPTIMIZER_TIME_LIMIT_SECONDS="5",
+    )
+    worker = subprocess.Popen([str(SCRIPT), "worker"], env=env, cwd=tmp_path)
+    try:
+
+        def scheduled() -> bool:
+            with transaction(engine) as session:
+                row = session.get(BookingRow, pending.id)
+                return row is not None and row.status == "scheduled"
+
+        wait_until("the periodic optimizer run to book the request", scheduled, 60)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=30) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
