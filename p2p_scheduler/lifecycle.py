@@ -28,11 +28,11 @@ from p2p_scheduler.booking import (
     refuse_booked_cases,
     view_of,
 )
+from p2p_scheduler.db import repo
 from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.db.tables import (
     BookingCaseRow,
     BookingRow,
-    CaseRow,
     ReviewerRow,
     SlotCellRow,
     TimeOffRow,
@@ -131,20 +131,10 @@ def reschedule(
     try:
         with transaction(engine) as session:
             row = _locked(session, booking_id, "reschedule")
-            numbers = [
-                c.case_number
-                for c in session.exec(
-                    select(BookingCaseRow)
-                    .where(BookingCaseRow.booking_id == booking_id)
-                    .order_by(BookingCaseRow.position)  # type: ignore[arg-type]
-                )
-            ]
-            dobs = {
-                c.case_number: c.member_dob
-                for c in session.exec(select(CaseRow).where(CaseRow.case_number.in_(numbers)))  # type: ignore[attr-defined]
-            }
+            lookups = repo.booking_lookups(session, booking_id)
+            numbers = [number for number, _ in lookups]
             slot = SlotRequest(
-                cases=tuple((n, dobs[n]) for n in numbers),
+                cases=lookups,
                 reviewer_id=reviewer_id or row.reviewer_id or "",
                 start=start,
                 time_zone=row.time_zone,

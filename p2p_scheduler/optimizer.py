@@ -37,7 +37,7 @@ from p2p_scheduler.booking import (
 )
 from p2p_scheduler.db import calendar_reads, repo
 from p2p_scheduler.db.engine import transaction
-from p2p_scheduler.db.tables import BookingCaseRow, BookingRow, CaseRow
+from p2p_scheduler.db.tables import BookingRow
 from p2p_scheduler.domain import LevelOfReview, Weekday
 from p2p_scheduler.errors import DomainError
 from p2p_scheduler.policy import Policy
@@ -66,13 +66,6 @@ class RunReport:
     solve_seconds: float
     gap_pct: float | None
     method: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Pending:
-    booking_id: str
-    time_zone: str
-    cases: tuple[tuple[str, datetime], ...]
 
 
 def run(
@@ -150,21 +143,9 @@ def _problem(
             )
         )
         for arrival, row in enumerate(rows):
-            numbers = [
-                c.case_number
-                for c in session.exec(
-                    select(BookingCaseRow)
-                    .where(BookingCaseRow.booking_id == row.id)
-                    .order_by(BookingCaseRow.position)  # type: ignore[arg-type]
-                )
-            ]
-            dobs = {
-                c.case_number: c.member_dob
-                for c in session.exec(select(CaseRow).where(CaseRow.case_number.in_(numbers)))  # type: ignore[attr-defined]
-            }
             try:
                 request = check_request(
-                    session, policy=policy, now=now, cases=tuple((n, dobs[n]) for n in numbers)
+                    session, policy=policy, now=now, cases=repo.booking_lookups(session, row.id)
                 )
             except DomainError:
                 refused.append(Unplaced(row.id, "not_eligible"))
@@ -297,20 +278,8 @@ def _book(
         row = session.get(BookingRow, booking_id, with_for_update=True)
         if row is None or row.status != "pending_assignment":
             raise _Gone()
-        numbers = [
-            c.case_number
-            for c in session.exec(
-                select(BookingCaseRow)
-                .where(BookingCaseRow.booking_id == booking_id)
-                .order_by(BookingCaseRow.position)  # type: ignore[arg-type]
-            )
-        ]
-        dobs = {
-            c.case_number: c.member_dob
-            for c in session.exec(select(CaseRow).where(CaseRow.case_number.in_(numbers)))  # type: ignore[attr-defined]
-        }
         slot = SlotRequest(
-            cases=tuple((n, dobs[n]) for n in numbers),
+            cases=repo.booking_lookups(session, booking_id),
             reviewer_id=reviewer_id,
             start=start,
             time_zone=row.time_zone,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import replace
+from datetime import date
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
@@ -293,3 +294,15 @@ def provider_no_shows(session: Session, case_numbers: list[str]) -> dict[str, in
         .group_by(BookingCaseRow.case_number)
     )
     return {case_number: int(count) for case_number, count in rows}
+
+
+def booking_lookups(session: Session, booking_id: str) -> tuple[tuple[str, date], ...]:
+    """A booking's cases as (case number, member DOB), in request order: what re-checking
+    its eligibility takes."""
+    rows = session.exec(
+        select(BookingCaseRow.case_number, CaseRow.member_dob)
+        .join(CaseRow, CaseRow.case_number == BookingCaseRow.case_number)  # type: ignore[arg-type]
+        .where(BookingCaseRow.booking_id == booking_id)
+        .order_by(BookingCaseRow.position)  # type: ignore[arg-type]
+    )
+    return tuple((number, dob) for number, dob in rows)
