@@ -465,3 +465,53 @@ def test_demo_cycle_leaks_no_member_name_dob_or_id_anywhere(demo_world: World) -
             for secret in secrets:
                 assert secret not in output, f"{secret!r} found in {where}"
     assert case_number in outputs["invite"]  # what a reviewer needs is there
+
+
+def test_optimizer_run_books_pending_requests_and_mails_their_invites(world: World) -> None:
+    """SPEC §6/§7 over HTTP: two requests without a slot, one run, two invitations each."""
+    server = world.server
+    _seed(server)
+    now = datetime.now(UTC)
+    with httpx.Client(base_url=server.base_url, headers=auth(ADMIN_KEY), timeout=30) as admin:
+        second_case = case_body(
+            status="in_review",
+            determination_at=None,
+            received_at=(now - timedelta(hours=1)).isoformat(),
+            hold_due_at=(now + timedelta(days=21)).isoformat(),
+        )
+        assert admin.put("/v1/cases/N100002", json=second_case).status_code == 201
+    ids = []
+    with httpx.Client(base_url=server.base_url, headers=auth(PORTAL_KEY), timeout=30) as portal:
+        for number in (CASE, "N100002"):
+            body = booking_body(number, REVIEWER, "2026-01-01T00:00:00Z", email=PROVIDER_EMAIL)
+            del body["reviewer_id"], body["start"]
+            body["preferences"] = {"days": list(ALL_DAYS), "hours": list(ALL_HOURS)}
+            made = portal.post("/v1/p2p-requests", json=body)
+            assert made.status_code == 201, made.text
+            assert made.json()["status"] == "pending_assignment"
+            ids.append(made.json()["id"])
+    with httpx.Client(base_url=server.base_url, headers=auth(ADMIN_KEY), timeout=60) as admin:
+        answer = admin.post("/v1/optimizer/runs")
+    assert answer.status_code == 200, answer.text
+    assert sorted(answer.json()["assigned"]) == sorted(ids)
+
+    wait_until("four emails", lambda: len(world.mailbox.messages) >= 4)
+    wait_until("two webhooks", lambda: len(world.hooks.received) >= 2)
+    uids = set()
+    assert sorted(to for _, (to,), _ in world.mailbox.messages) == sorted(
+        [PROVIDER_EMAIL, PROVIDER_EMAIL, REVIEWER_EMAIL, REVIEWER_EMAIL]
+    )
+    for _, _, raw in world.mailbox.messages:
+        message = email.message_from_bytes(raw, policy=default_policy)
+        assert isinstance(message, EmailMessage)
+        assert message["Subject"].startswith("Scheduled: P2P: case N10000")
+        method, calendar = _calendar_part(message)
+        event = _event(calendar)
+        assert (method, int(event["SEQUENCE"])) == ("REQUEST", 0)
+        uids.add(str(event["UID"]))
+        _assert_no_phi(raw.decode(errors="replace"))
+    assert uids == {f"{booking_id}@p2p-scheduler" for booking_id in ids}
+    assert sorted(json.loads(body)["type"] for _, body in world.hooks.received) == [
+        "booking.scheduled",
+        "booking.scheduled",
+    ]
