@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, update
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from p2p_scheduler import invites
 from p2p_scheduler.booking import BookingView, view_of
@@ -48,9 +48,7 @@ def booking_for_token(
 ) -> BookingView:
     """The booking behind a manage link (the link stands in for an API key)."""
     with transaction(engine) as session:
-        row = session.get(BookingRow, booking_id)
-        if row is None:
-            raise NotFound(f"No booking {booking_id!r} exists.")
+        row = _booking(session, booking_id)
         _verify(notifier, Purpose.MANAGE, token, row.id, row.manage_link_version, now)
         return view_of(session, row)
 
@@ -60,9 +58,7 @@ def current_invite(
 ) -> CalendarFile:
     """The booking's invite as it stands: REQUEST, or CANCEL once cancelled (SPEC §9)."""
     with transaction(engine) as session:
-        row = session.get(BookingRow, booking_id)
-        if row is None:
-            raise NotFound(f"No booking {booking_id!r} exists.")
+        row = _booking(session, booking_id)
         _verify(notifier, Purpose.INVITE, token, row.id, row.invite_link_version, now)
         if row.start_at is None:
             raise NotFound("This P2P request has no time yet; its invite comes once it has one.")
@@ -85,12 +81,9 @@ def reviewer_feed(
 ) -> CalendarFile:
     """A subscribable calendar of the reviewer's P2Ps, in the reviewer's zone."""
     with transaction(engine) as session:
-        version = session.exec(
-            select(ReviewerRow.feed_link_version).where(ReviewerRow.reviewer_id == reviewer_id)
-        ).first()
-        if version is None:
-            raise NotFound(f"No reviewer {reviewer_id!r} exists.")
-        _verify(notifier, Purpose.FEED, token, reviewer_id, version, now)
+        _verify(
+            notifier, Purpose.FEED, token, reviewer_id, _feed_version(session, reviewer_id), now
+        )
         reviewer = repo.get_reviewer(session, reviewer_id)
         assert reviewer is not None
         rows = list(
@@ -121,11 +114,7 @@ def reviewer_feed(
 
 def feed_url(engine: Engine, notifier: Notifier, reviewer_id: str, *, now: datetime) -> str:
     with transaction(engine) as session:
-        version = session.exec(
-            select(ReviewerRow.feed_link_version).where(ReviewerRow.reviewer_id == reviewer_id)
-        ).first()
-    if version is None:
-        raise NotFound(f"No reviewer {reviewer_id!r} exists.")
+        version = _feed_version(session, reviewer_id)
     return notifier.feed_url(reviewer_id, version, now)
 
 
@@ -155,6 +144,22 @@ def rotate_booking_links(engine: Engine, booking_id: str, *, now: datetime) -> B
         session.add(row)
         session.flush()
         return view_of(session, row)
+
+
+def _booking(session: Session, booking_id: str) -> BookingRow:
+    row = session.get(BookingRow, booking_id)
+    if row is None:
+        raise NotFound(f"No booking {booking_id!r} exists.")
+    return row
+
+
+def _feed_version(session: Session, reviewer_id: str) -> int:
+    version = session.exec(
+        select(ReviewerRow.feed_link_version).where(ReviewerRow.reviewer_id == reviewer_id)
+    ).first()
+    if version is None:
+        raise NotFound(f"No reviewer {reviewer_id!r} exists.")
+    return version
 
 
 def _verify(
