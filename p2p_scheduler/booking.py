@@ -133,6 +133,7 @@ class BookingView:
     created_at: datetime
     invite_link_version: int = 0
     manage_link_version: int = 0
+    attention: str | None = None
 
 
 class Announcer(Protocol):
@@ -206,7 +207,7 @@ def _reviewer_calendar(
     starts = [
         start
         for _, start, _ in calendar_reads.scheduled_spans(
-            session, [reviewer_id], wider, ignore=ignore_booking
+            session, [reviewer_id], wider, ignore=[ignore_booking] if ignore_booking else ()
         )
     ]
     return availability.ReviewerCalendar(
@@ -662,4 +663,5 @@ def view_of(
         created_at=row.created_at,
         invite_link_version=row.invite_link_version,
         manage_link_version=row.manage_link_version,
+        attention=row.attention,
     )

@@ -1,4 +1,4 @@
-"""After booking: My P2P requests, reschedule, cancel, complete, no-show, reviewer time off.
+"""After booking: My P2P requests, reschedule, cancel, complete, no-show.
 
 Every state change is checked against ``TRANSITIONS`` (data, not scattered ``if``s) while the
 booking row is locked, writes a history event, and releases or re-claims the reviewer's
@@ -33,9 +33,7 @@ from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.db.tables import (
     BookingCaseRow,
     BookingRow,
-    ReviewerRow,
     SlotCellRow,
-    TimeOffRow,
 )
 from p2p_scheduler.errors import InvalidInput, InvalidTransition, NotFound, SlotTaken
 from p2p_scheduler.policy import Policy
@@ -96,6 +94,7 @@ def _transition(
 ) -> None:
     _, target = TRANSITIONS[action]
     row.status = target
+    row.attention = None  # a person or the service has acted on the booking
     if action in SEQUENCED:
         row.sequence += 1
     row.updated_at = now
@@ -263,6 +262,7 @@ class BookingFilter:
     provider_email: str | None = None
     start_from: datetime | None = None
     start_to: datetime | None = None
+    needs_attention: bool | None = None
 
 
 def _cursor(row: BookingRow) -> str:
@@ -306,6 +306,9 @@ def search(
         query = query.where(BookingRow.start_at >= filters.start_from)  # type: ignore[operator]
     if filters.start_to:
         query = query.where(BookingRow.start_at < filters.start_to)  # type: ignore[operator]
+    if filters.needs_attention is not None:
+        flagged = BookingRow.attention.is_not(None)  # type: ignore[union-attr]
+        query = query.where(flagged if filters.needs_attention else ~flagged)
     if cursor:
         created_at, booking_id = _decode_cursor(cursor)
         query = query.where(
@@ -319,35 +322,3 @@ def search(
         rows = list(session.exec(query))
         views = [view_of(session, row) for row in rows[:limit]]
     return views, (_cursor(rows[limit - 1]) if len(rows) > limit else None)
-
-
-@dataclass(frozen=True, slots=True)
-class Affected:
-    booking_id: str
-    action: str
-
-
-def add_time_off(
-    *, engine: Engine, now: datetime, reviewer_id: str, start: datetime, end: datetime, reason: str
-) -> list[Affected]:
-    """Block a period. Bookings inside it are flagged ``needs_attention`` (reassignment comes
-    with the optimizer); the reviewer's new bookings there are refused from now on."""
-    if end <= start:
-        raise InvalidInput("end must be after start.", field="end")
-    with transaction(engine) as session:
-        if session.get(ReviewerRow, reviewer_id) is None:
-            raise NotFound(f"No reviewer {reviewer_id!r} exists.")
-        session.add(
-            TimeOffRow(
-                reviewer_id=reviewer_id, start_at=start, end_at=end, reason=reason, created_at=now
-            )
-        )
-        overlapping = session.exec(
-            select(BookingRow.id).where(
-                BookingRow.reviewer_id == reviewer_id,
-                BookingRow.status == "scheduled",
-                BookingRow.start_at < end,  # type: ignore[operator]
-                BookingRow.end_at > start,  # type: ignore[operator]
-            )
-        ).all()
-    return [Affected(booking_id, "needs_attention") for booking_id in overlapping]

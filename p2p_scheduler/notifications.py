@@ -270,6 +270,7 @@ def booking_payload(view: BookingView, links: BookingLinks) -> dict[str, Any]:
         },
         "links": {"invite_ics": links.invite_ics, "manage": links.manage},
         "created_at": _instant(view.created_at),
+        "attention": view.attention,
     }
 
 

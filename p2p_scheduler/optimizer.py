@@ -17,6 +17,7 @@ problem (``solver.check``) before anything is written.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -39,6 +40,7 @@ from p2p_scheduler.db import calendar_reads, repo
 from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.db.tables import BookingRow
 from p2p_scheduler.domain import LevelOfReview, Weekday
+from p2p_scheduler.eligibility import RequestEligibility
 from p2p_scheduler.errors import DomainError
 from p2p_scheduler.policy import Policy
 from p2p_scheduler.policy.model import OriginalReviewer
@@ -79,61 +81,7 @@ def run(
     announcer: Announcer | None = None,
 ) -> RunReport:
     """Assign every pending request that can be placed; report why the others cannot."""
-    epoch = _floor_to_grid(now)
-    problem, refused = _problem(engine, policy, limits, now, epoch)
-    settings = solver.SolverSettings(time_limit_seconds=time_limit_seconds, num_workers=workers)
-    result = solver.solve(problem, settings)
-    solver.check(problem, result)
-    assigned: list[str] = []
-    unassigned = list(refused)
-    unassigned += [Unplaced(u.request_id, u.reason.value) for u in result.unassigned]
-    for assignment in sorted(result.assignments, key=lambda a: (a.start, a.request_id)):
-        start = epoch + timedelta(minutes=assignment.start)
-        try:
-            _book(
-                engine,
-                policy,
-                limits,
-                now,
-                assignment.request_id,
-                assignment.reviewer_id,
-                start,
-                announcer,
-            )
-        except DomainError as error:
-            reason = "no_longer_pending" if isinstance(error, _Gone) else "slot_taken_meanwhile"
-            unassigned.append(Unplaced(assignment.request_id, reason))
-        else:
-            assigned.append(assignment.request_id)
-    return RunReport(
-        status=result.status.value,
-        assigned=assigned,
-        unassigned=unassigned,
-        objective=int(result.objective),
-        bound=int(result.best_bound),
-        solve_seconds=round(result.timings.solve_seconds, 3),
-        gap_pct=result.gap_pct,
-        method=result.method.value,
-    )
-
-
-def _floor_to_grid(instant: datetime) -> datetime:
-    seconds = math.floor(instant.timestamp() / GRID.total_seconds()) * GRID.total_seconds()
-    return datetime.fromtimestamp(seconds, UTC)
-
-
-def _minutes(epoch_seconds: float, epoch: datetime) -> int:
-    return math.floor((epoch_seconds - epoch.timestamp()) / 60)
-
-
-def _problem(
-    engine: Engine, policy: Policy, limits: Limits, now: datetime, epoch: datetime
-) -> tuple[solver.Problem, list[Unplaced]]:
-    earliest = now + timedelta(minutes=limits.min_notice_minutes)
-    horizon = now + timedelta(days=limits.max_horizon_days)
-    refused: list[Unplaced] = []
-    requests: list[solver.Request] = []
-    wanted: dict[str, dict[str, int]] = {}
+    epoch = floor_to_grid(now)
     with transaction(engine) as session:
         rows = list(
             session.exec(
@@ -142,66 +90,104 @@ def _problem(
                 .order_by(BookingRow.created_at, BookingRow.id)  # type: ignore[arg-type]
             )
         )
-        for arrival, row in enumerate(rows):
-            try:
-                request = check_request(
-                    session, policy=policy, now=now, cases=repo.booking_lookups(session, row.id)
-                )
-            except DomainError:
-                refused.append(Unplaced(row.id, "not_eligible"))
-                continue
-            assert request.valid_until is not None
-            candidates = calendar_reads.candidate_reviewers(
-                session,
-                skills={case.skill for case in request.cases if case.skill},
-                licence_states=licence_states(request),
+        problem, refused = problem_for(session, policy, limits, now, epoch, rows)
+    settings = solver.SolverSettings(time_limit_seconds=time_limit_seconds, num_workers=workers)
+    result = solver.solve(problem, settings)
+    solver.check(problem, result)
+
+    def book(booking_id: str, reviewer_id: str, start: datetime) -> None:
+        _book(engine, policy, limits, now, booking_id, reviewer_id, start, announcer)
+
+    assigned, lost = commit(result, epoch, book)
+    return RunReport(
+        status=result.status.value,
+        assigned=assigned,
+        unassigned=[
+            *refused,
+            *(Unplaced(u.request_id, u.reason.value) for u in result.unassigned),
+            *lost,
+        ],
+        objective=int(result.objective),
+        bound=int(result.best_bound),
+        solve_seconds=round(result.timings.solve_seconds, 3),
+        gap_pct=result.gap_pct,
+        method=result.method.value,
+    )
+
+
+def commit(
+    result: solver.Result, epoch: datetime, book: Callable[[str, str, datetime], None]
+) -> tuple[list[str], list[Unplaced]]:
+    """Write each assignment with ``book`` (its own transaction, re-checking the slot), earliest
+    first; an assignment that the database now refuses is reported, not retried."""
+    assigned: list[str] = []
+    lost: list[Unplaced] = []
+    for assignment in sorted(result.assignments, key=lambda a: (a.start, a.request_id)):
+        start = epoch + timedelta(minutes=assignment.start)
+        try:
+            book(assignment.request_id, assignment.reviewer_id, start)
+        except DomainError as error:
+            reason = "no_longer_pending" if isinstance(error, _Gone) else "slot_taken_meanwhile"
+            lost.append(Unplaced(assignment.request_id, reason))
+        else:
+            assigned.append(assignment.request_id)
+    return assigned, lost
+
+
+def floor_to_grid(instant: datetime) -> datetime:
+    """The quarter hour at or before ``instant``: the epoch of a run's integer minutes."""
+    seconds = math.floor(instant.timestamp() / GRID.total_seconds()) * GRID.total_seconds()
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def minutes_since(instant: datetime, epoch: datetime) -> int:
+    return _minutes(instant.timestamp(), epoch)
+
+
+def _minutes(epoch_seconds: float, epoch: datetime) -> int:
+    return math.floor((epoch_seconds - epoch.timestamp()) / 60)
+
+
+#: Adjusts one booking's request for a particular question (e.g. "the same time, another
+#: reviewer"); ``None`` leaves the booking out.
+Reshape = Callable[[BookingRow, solver.Request], solver.Request | None]
+
+
+def problem_for(
+    session: Session,
+    policy: Policy,
+    limits: Limits,
+    now: datetime,
+    epoch: datetime,
+    rows: list[BookingRow],
+    *,
+    reshape: Reshape | None = None,
+    ignore: Collection[str] = (),
+) -> tuple[solver.Problem, list[Unplaced]]:
+    """The solver problem of ``rows`` (in arrival order), and those that cannot be requests.
+
+    ``ignore``: bookings whose own time must not block anyone (they are the ones being moved).
+    """
+    earliest = now + timedelta(minutes=limits.min_notice_minutes)
+    horizon = now + timedelta(days=limits.max_horizon_days)
+    refused: list[Unplaced] = []
+    requests: list[solver.Request] = []
+    for arrival, row in enumerate(rows):
+        try:
+            request = check_request(
+                session, policy=policy, now=now, cases=repo.booking_lookups(session, row.id)
             )
-            profiles = repo.get_reviewers(session, candidates)
-            tiers = {
-                rid: tier
-                for rid, profile in profiles.items()
-                if (tier := qualification.tier_for(profile, request.cases)) is not None
-            }
-            wanted[row.id] = tiers
-            days = frozenset(Weekday(d) for d in (row.preferred_days or "").split(",") if d)
-            hours = frozenset(int(h) for h in (row.preferred_hours or "").split(",") if h)
-            deadline = min(request.valid_until, horizon)
-            case = request.cases[0]
-            favour = case.level_of_review in FAVOUR_ORIGINAL or (
-                case.reviewer_rule is not None
-                and case.reviewer_rule.original_reviewer is OriginalReviewer.PREFER
-            )
-            excluded = frozenset(
-                c.original_reviewer
-                for c in request.cases
-                if c.original_reviewer
-                and c.reviewer_rule is not None
-                and c.reviewer_rule.original_reviewer is OriginalReviewer.EXCLUDE
-            )
-            requests.append(
-                solver.Request(
-                    id=row.id,
-                    arrival=arrival,
-                    duration=request.duration_minutes,
-                    earliest_start=max(0, math.ceil((earliest - epoch).total_seconds() / 60)),
-                    deadline=_minutes(deadline.timestamp(), epoch),
-                    eligible=tuple(
-                        solver.Eligible(rid, tier) for rid, tier in sorted(tiers.items())
-                    ),
-                    urgent=any(c.urgent for c in request.cases),
-                    preferred=tuple(
-                        solver.Interval(_minutes(a, epoch), _minutes(b, epoch))
-                        for a, b in availability.preferred_windows(
-                            row.time_zone, days, hours, earliest, deadline
-                        )
-                    ),
-                    original_reviewer=case.original_reviewer if favour else None,
-                    favour_original=favour and case.original_reviewer is not None,
-                    excluded_reviewers=excluded,
-                )
-            )
-        reviewer_ids = sorted({rid for tiers in wanted.values() for rid in tiers})
-        reviewers = _reviewers(session, reviewer_ids, limits, now, earliest, horizon, epoch)
+        except DomainError:
+            refused.append(Unplaced(row.id, "not_eligible"))
+            continue
+        made = _request(session, row, request, arrival, earliest, horizon, epoch)
+        if reshape is not None and (made := reshape(row, made)) is None:
+            continue
+        requests.append(made)
+    reviewer_ids = sorted({e.reviewer_id for r in requests for e in r.eligible})
+    reviewers = _reviewers(
+        session, reviewer_ids, limits, now, earliest, horizon, epoch, ignore=ignore
+    )
     problem = solver.Problem(
         reviewers=tuple(reviewers),
         requests=tuple(requests),
@@ -209,6 +195,62 @@ def _problem(
         buffer_minutes=_buffer(limits),
     )
     return problem, refused
+
+
+def _request(
+    session: Session,
+    row: BookingRow,
+    request: RequestEligibility,
+    arrival: int,
+    earliest: datetime,
+    horizon: datetime,
+    epoch: datetime,
+) -> solver.Request:
+    assert request.valid_until is not None
+    candidates = calendar_reads.candidate_reviewers(
+        session,
+        skills={case.skill for case in request.cases if case.skill},
+        licence_states=licence_states(request),
+    )
+    profiles = repo.get_reviewers(session, candidates)
+    tiers = {
+        rid: tier
+        for rid, profile in profiles.items()
+        if (tier := qualification.tier_for(profile, request.cases)) is not None
+    }
+    days = frozenset(Weekday(d) for d in (row.preferred_days or "").split(",") if d)
+    hours = frozenset(int(h) for h in (row.preferred_hours or "").split(",") if h)
+    deadline = min(request.valid_until, horizon)
+    case = request.cases[0]
+    favour = case.level_of_review in FAVOUR_ORIGINAL or (
+        case.reviewer_rule is not None
+        and case.reviewer_rule.original_reviewer is OriginalReviewer.PREFER
+    )
+    excluded = frozenset(
+        c.original_reviewer
+        for c in request.cases
+        if c.original_reviewer
+        and c.reviewer_rule is not None
+        and c.reviewer_rule.original_reviewer is OriginalReviewer.EXCLUDE
+    )
+    return solver.Request(
+        id=row.id,
+        arrival=arrival,
+        duration=request.duration_minutes,
+        earliest_start=max(0, math.ceil((earliest - epoch).total_seconds() / 60)),
+        deadline=minutes_since(deadline, epoch),
+        eligible=tuple(solver.Eligible(rid, tier) for rid, tier in sorted(tiers.items())),
+        urgent=any(c.urgent for c in request.cases),
+        preferred=tuple(
+            solver.Interval(_minutes(a, epoch), _minutes(b, epoch))
+            for a, b in availability.preferred_windows(
+                row.time_zone, days, hours, earliest, deadline
+            )
+        ),
+        original_reviewer=case.original_reviewer if favour else None,
+        favour_original=favour and case.original_reviewer is not None,
+        excluded_reviewers=excluded,
+    )
 
 
 def _buffer(limits: Limits) -> int:
@@ -224,11 +266,13 @@ def _reviewers(
     earliest: datetime,
     horizon: datetime,
     epoch: datetime,
+    *,
+    ignore: Collection[str] = (),
 ) -> list[solver.Reviewer]:
     profiles = repo.get_reviewers(session, reviewer_ids)
     window = availability.Interval(earliest - timedelta(days=2), horizon + timedelta(days=1))
     buffer = limits.buffer_minutes * 60
-    booked = calendar_reads.scheduled_spans(session, reviewer_ids, window)
+    booked = calendar_reads.scheduled_spans(session, reviewer_ids, window, ignore=ignore)
     held = calendar_reads.held_spans(session, reviewer_ids, window, now=now)
     time_off = calendar_reads.time_off(session, reviewer_ids, window)
     reviewers = []

@@ -179,6 +179,10 @@ def list_bookings(
     provider_email: Annotated[str | None, Query(max_length=254)] = None,
     start_from: Annotated[Instant | None, Query(alias="from")] = None,
     start_to: Annotated[Instant | None, Query(alias="to")] = None,
+    needs_attention: Annotated[
+        bool | None,
+        Query(description="true: only bookings a person must look at (see `attention`)"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> BookingPage:
@@ -191,6 +195,7 @@ def list_bookings(
             provider_email=provider_email,
             start_from=start_from,
             start_to=start_to,
+            needs_attention=needs_attention,
         ),
         limit=limit,
         cursor=cursor,

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Path, Response
+from fastapi.concurrency import run_in_threadpool
 
 from api.auth import require, require_json
-from api.deps import EngineDep, NotifierDep, NowDep
+from api.deps import EngineDep, LimitsDep, NotifierDep, NowDep, PolicyDep, SettingsDep
 from api.problems import responses
 from api.schemas.common import IDENTIFIER
 from api.schemas.records import FeedOut, ReviewerIn, ReviewerOut
 from api.schemas.scheduling import AffectedOut, TimeOffIn, TimeOffOut
-from p2p_scheduler import calendars, lifecycle, records
+from p2p_scheduler import calendars, records, time_off
 
 router = APIRouter(
     prefix="/v1/reviewers", tags=["reviewers"], dependencies=[Depends(require("admin"))]
@@ -72,20 +73,35 @@ def rotate_feed(
     "/{reviewer_id}/time-off",
     response_model=TimeOffOut,
     status_code=201,
-    summary="Block a period; bookings inside it are reported (for now as needs_attention)",
+    summary="Block a period; bookings inside it are reassigned, moved or flagged for a person",
     dependencies=[Depends(require_json)],
     responses=responses(401, 403, 404, 415, 422),
 )
-def add_time_off(
-    body: TimeOffIn, engine: EngineDep, now: NowDep, reviewer_id: str = ReviewerPath
+async def add_time_off(
+    body: TimeOffIn,
+    settings: SettingsDep,
+    engine: EngineDep,
+    policy: PolicyDep,
+    limits: LimitsDep,
+    notifier: NotifierDep,
+    now: NowDep,
+    reviewer_id: str = ReviewerPath,
 ) -> TimeOffOut:
-    affected = lifecycle.add_time_off(
-        engine=engine,
-        now=now,
-        reviewer_id=reviewer_id,
-        start=body.start,
-        end=body.end,
-        reason=body.reason,
+    # Finding other reviewers and times is a (small, time-limited) solver run: off the loop.
+    affected = await run_in_threadpool(
+        lambda: time_off.add(
+            engine=engine,
+            policy=policy,
+            limits=limits,
+            now=now,
+            reviewer_id=reviewer_id,
+            start=body.start,
+            end=body.end,
+            reason=body.reason,
+            time_limit_seconds=settings.optimizer_time_limit_seconds,
+            workers=settings.optimizer_workers,
+            announcer=notifier,
+        )
     )
     return TimeOffOut(
         affected=[AffectedOut(booking_id=a.booking_id, action=a.action) for a in affected]

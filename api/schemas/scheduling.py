@@ -309,6 +309,11 @@ class BookingOut(BaseModel):
     contact: ContactOut
     links: Links
     created_at: datetime
+    attention: str | None = Field(
+        default=None,
+        description="why a person must look at this booking (its reviewer is off at its time "
+        "and no other reviewer or time was found); null when nothing needs doing",
+    )
 
     @classmethod
     def of(cls, view: BookingView, links: BookingLinks | None = None) -> BookingOut:
@@ -351,6 +356,7 @@ class BookingOut(BaseModel):
             ),
             links=Links(invite_ics=links.invite_ics, manage=links.manage) if links else Links(),
             created_at=view.created_at,
+            attention=view.attention,
         )
 
 

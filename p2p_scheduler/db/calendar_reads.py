@@ -93,9 +93,10 @@ def time_off(
 
 
 def scheduled_spans(
-    session: Session, reviewer_ids: list[str], window: Interval, *, ignore: str | None = None
+    session: Session, reviewer_ids: list[str], window: Interval, *, ignore: Collection[str] = ()
 ) -> list[Span]:
-    """Scheduled consultations of the reviewers that overlap ``window`` (but ``ignore``)."""
+    """Scheduled consultations of the reviewers that overlap ``window``, but the bookings in
+    ``ignore`` (being moved, so their own time must not block them)."""
     query = select(
         BookingRow.reviewer_id,
         epoch_seconds(BookingRow.start_at),
@@ -106,8 +107,8 @@ def scheduled_spans(
         BookingRow.start_at < window.end,  # type: ignore[operator]
         BookingRow.end_at > window.start,  # type: ignore[operator]
     )
-    if ignore is not None:
-        query = query.where(BookingRow.id != ignore)
+    if ignore:
+        query = query.where(BookingRow.id.not_in(ignore))  # type: ignore[attr-defined]
     return list(session.exec(query).all())  # type: ignore[arg-type]
 
 

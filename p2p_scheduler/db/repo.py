@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Collection
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
@@ -306,3 +307,25 @@ def booking_lookups(session: Session, booking_id: str) -> tuple[tuple[str, date]
         .order_by(BookingCaseRow.position)  # type: ignore[arg-type]
     )
     return tuple((number, dob) for number, dob in rows)
+
+
+def scheduled_bookings(
+    session: Session,
+    *,
+    ids: Collection[str] | None = None,
+    reviewer_id: str | None = None,
+    overlapping: tuple[datetime, datetime] | None = None,
+    lock: bool = False,
+) -> list[BookingRow]:
+    """Scheduled bookings by id and/or a reviewer's over a period, oldest request first
+    (the optimizer's arrival order); ``lock`` takes their row locks (PostgreSQL)."""
+    query = select(BookingRow).where(BookingRow.status == "scheduled")
+    if ids is not None:
+        query = query.where(BookingRow.id.in_(ids))  # type: ignore[attr-defined]
+    if reviewer_id is not None:
+        query = query.where(BookingRow.reviewer_id == reviewer_id)
+    if overlapping is not None:
+        start, end = overlapping
+        query = query.where(BookingRow.start_at < end, BookingRow.end_at > start)  # type: ignore[operator]
+    query = query.order_by(BookingRow.created_at, BookingRow.id)  # type: ignore[arg-type]
+    return list(session.exec(query.with_for_update() if lock else query))

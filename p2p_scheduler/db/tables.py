@@ -214,6 +214,9 @@ class BookingRow(SQLModel, table=True):
     #: ("mon,tue") and starting hours ("7,8,9") in ``time_zone``, for the optimizer.
     preferred_days: str | None = Field(default=None, max_length=27)
     preferred_hours: str | None = Field(default=None, max_length=70)
+    #: Why a person must look at this scheduled booking (its reviewer is off at its time and
+    #: no reassignment was found); cleared by the next change of status, time or reviewer.
+    attention: str | None = Field(default=None, max_length=300)
     #: Bumped to revoke the booking's signed links (the manage link on cancel; both on rotate).
     invite_link_version: int = _counter()
     manage_link_version: int = _counter()

@@ -1150,7 +1150,9 @@ async def time_off(
     )
 
 
-async def test_time_off_reports_the_bookings_inside_it(client: httpx.AsyncClient) -> None:
+async def test_time_off_acts_on_exactly_the_bookings_it_overlaps(
+    client: httpx.AsyncClient,
+) -> None:
     await setup(client, "T1", "T2", "T3", "T4", "T5", "T6", "T7")
     inside = await booked(client, "T1", ny(TUE, "10:00"))
     before = await booked(client, "T2", ny(TUE, "09:45"))  # ends as the time off starts
@@ -1162,17 +1164,15 @@ async def test_time_off_reports_the_bookings_inside_it(client: httpx.AsyncClient
 
     response = await time_off(client, REV_A, ny(TUE, "10:00"), ny(TUE, "11:00"))
     assert response.status_code == 201, response.text
-    assert response.json() == {
-        "affected": [{"booking_id": inside["id"], "action": "needs_attention"}]
-    }
-    # a period that only overlaps the end of a booking affects it too
+    # rev-b is busy at 10:00, so the booking moves (test_time_off.py details the choices)
+    assert response.json() == {"affected": [{"booking_id": inside["id"], "action": "moved"}]}
+    # a period that only overlaps the end of a booking affects it too; rev-b is free then
     response = await time_off(client, REV_A, ny(TUE, "16:15"), ny(TUE, "18:00"))
     assert response.status_code == 201, response.text
-    assert response.json()["affected"] == [
-        {"booking_id": partly["id"], "action": "needs_attention"}
-    ]
+    assert response.json()["affected"] == [{"booking_id": partly["id"], "action": "reassigned"}]
     for untouched in (before, after, elsewhere):
-        assert (await fetch(client, untouched["id"]))["status"] == "scheduled"
+        shown = await fetch(client, untouched["id"])
+        assert (shown["status"], shown["sequence"]) == ("scheduled", 0)
 
 
 async def test_time_off_removes_the_reviewers_slots_and_refuses_bookings_in_it(
@@ -1211,10 +1211,28 @@ async def test_time_off_over_whole_days(client: httpx.AsyncClient) -> None:
     assert sorted(a["booking_id"] for a in response.json()["affected"]) == sorted(
         [wed["id"], thu["id"]]
     )
-    assert {a["action"] for a in response.json()["affected"]} == {"needs_attention"}
+    assert {a["action"] for a in response.json()["affected"]} == {"reassigned"}
+    for made in (wed, thu):
+        shown = await fetch(client, made["id"])
+        assert (shown["reviewer"]["reviewer_id"], shown["start"]) == (REV_B, made["start"])
     days = await slots_of(client, "T3", REV_A)
     assert not days.get(WED) and not days.get(THU)
     assert days.get("2026-11-27")
+
+
+async def test_time_off_over_a_consultation_under_way_flags_it(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    await setup(client, "T1")
+    made = await booked(client, "T1", ny(TUE, "10:00"))
+    clock.advance(days=1, minutes=5)  # Tuesday 10:05: the call has begun
+    response = await time_off(client, REV_A, ny(TUE, "09:00"), ny(TUE, "12:00"))
+    assert response.json()["affected"] == [{"booking_id": made["id"], "action": "needs_attention"}]
+    shown = await fetch(client, made["id"])
+    assert (shown["reviewer"]["reviewer_id"], shown["start"]) == (REV_A, ny(TUE, "10:00"))
+    assert shown["attention"] == (
+        "The reviewer is off at this time, and the consultation has already begun."
+    )
 
 
 async def test_time_off_validates_its_period_the_reviewer_and_the_key(

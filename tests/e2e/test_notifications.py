@@ -515,3 +515,67 @@ def test_optimizer_run_books_pending_requests_and_mails_their_invites(world: Wor
         "booking.scheduled",
         "booking.scheduled",
     ]
+
+
+def test_time_off_hands_the_call_to_another_reviewer_and_tells_all_three(world: World) -> None:
+    """SPEC §4 over HTTP and SMTP: the absent reviewer's booking goes to a colleague at the
+    same time; the provider and the colleague get the updated invite (same UID, SEQUENCE 1),
+    the absent reviewer a cancellation."""
+    server = world.server
+    _seed(server)
+    colleague = "rev-colleague"
+    colleague_email = "colleague@plan.example.org"
+    with httpx.Client(base_url=server.base_url, headers=auth(ADMIN_KEY), timeout=30) as admin:
+        body = reviewer_body(
+            name="Dr. Cole League",
+            email=colleague_email,
+            time_zone=CHICAGO,
+            skills={"msk_spine": 1},
+            licensed_states=["PA"],
+            working_hours=weekly("08:00", "20:00", ALL_DAYS),
+            max_consults_per_day=40,
+        )
+        assert admin.put(f"/v1/reviewers/{colleague}", json=body).status_code == 201
+    start, _ = _two_starts(server)
+    with httpx.Client(base_url=server.base_url, headers=auth(PORTAL_KEY), timeout=30) as portal:
+        made = portal.post(
+            "/v1/bookings", json=booking_body(CASE, REVIEWER, start, email=PROVIDER_EMAIL)
+        )
+        assert made.status_code == 201, made.text
+    booking_id = made.json()["id"]
+    wait_until("two emails", lambda: len(world.mailbox.messages) >= 2)
+    away = datetime.fromisoformat(start)
+    with httpx.Client(base_url=server.base_url, headers=auth(ADMIN_KEY), timeout=60) as admin:
+        answer = admin.post(
+            f"/v1/reviewers/{REVIEWER}/time-off",
+            json={
+                "start": (away - timedelta(hours=1)).isoformat(),
+                "end": (away + timedelta(hours=1)).isoformat(),
+                "reason": "Board meeting",
+            },
+        )
+    assert answer.status_code == 201, answer.text
+    assert answer.json() == {"affected": [{"booking_id": booking_id, "action": "reassigned"}]}
+
+    wait_until("five emails", lambda: len(world.mailbox.messages) >= 5)
+    wait_until("two webhooks", lambda: len(world.hooks.received) >= 2)
+    later = {}
+    for _, (to,), raw in world.mailbox.messages[2:]:
+        message = email.message_from_bytes(raw, policy=default_policy)
+        assert isinstance(message, EmailMessage)
+        method, calendar = _calendar_part(message)
+        event = _event(calendar)
+        assert str(event["UID"]) == f"{booking_id}@p2p-scheduler"
+        assert event.decoded("DTSTART") == away
+        attendees = {str(a).removeprefix("mailto:") for a in event.get("ATTENDEE", [])}
+        later[to] = (message["Subject"].split(":")[0], method, int(event["SEQUENCE"]), attendees)
+        _assert_no_phi(raw.decode(errors="replace"))
+    assert later == {
+        PROVIDER_EMAIL: ("Updated", "REQUEST", 1, {PROVIDER_EMAIL, colleague_email}),
+        colleague_email: ("Updated", "REQUEST", 1, {PROVIDER_EMAIL, colleague_email}),
+        REVIEWER_EMAIL: ("Cancelled", "CANCEL", 1, {PROVIDER_EMAIL, REVIEWER_EMAIL}),
+    }
+    hooks = [json.loads(body) for _, body in world.hooks.received]
+    assert sorted(hook["type"] for hook in hooks) == ["booking.rescheduled", "booking.scheduled"]
+    update = next(hook for hook in hooks if hook["type"] == "booking.rescheduled")
+    assert update["data"]["reviewer"]["reviewer_id"] == colleague
