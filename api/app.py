@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from api import problems
 from api.routes import (
+    audit,
     availability,
     bookings,
     calendars,
@@ -112,6 +113,7 @@ def create_app(
         bookings,
         calendars,
         optimizer,
+        audit,
     ):
         app.include_router(module.router)
     return app

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from p2p_scheduler import availability, qualification
+from p2p_scheduler import audit, availability, qualification
 from p2p_scheduler.config import ServiceSettings
 from p2p_scheduler.db import calendar_reads, repo
 from p2p_scheduler.db.engine import transaction
@@ -591,7 +591,8 @@ def book(
 def record_event(
     session: Session, row: BookingRow, event: str, *, actor: str, now: datetime, detail: str = ""
 ) -> None:
-    """Append the booking's state after a change to its history."""
+    """Append the booking's state after a change to its history and to the audit trail."""
+    audit.booking(session, row, event, actor=actor, now=now, reason=detail)
     session.add(
         BookingEventRow(
             booking_id=row.id,

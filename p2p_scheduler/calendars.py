@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
-from p2p_scheduler import invites
+from p2p_scheduler import audit, invites
 from p2p_scheduler.booking import BookingView, view_of
 from p2p_scheduler.db import repo
 from p2p_scheduler.db.engine import transaction
@@ -118,7 +118,9 @@ def feed_url(engine: Engine, notifier: Notifier, reviewer_id: str, *, now: datet
     return notifier.feed_url(reviewer_id, version, now)
 
 
-def rotate_feed(engine: Engine, notifier: Notifier, reviewer_id: str, *, now: datetime) -> str:
+def rotate_feed(
+    engine: Engine, notifier: Notifier, reviewer_id: str, *, now: datetime, actor: str
+) -> str:
     """Revoke the reviewer's feed URL and return the new one."""
     with transaction(engine) as session:
         version = session.exec(
@@ -127,12 +129,23 @@ def rotate_feed(engine: Engine, notifier: Notifier, reviewer_id: str, *, now: da
             .values(feed_link_version=ReviewerRow.feed_link_version + 1)
             .returning(ReviewerRow.feed_link_version)
         ).first()
-    if version is None:
-        raise NotFound(f"No reviewer {reviewer_id!r} exists.")
+        if version is None:
+            raise NotFound(f"No reviewer {reviewer_id!r} exists.")
+        audit.record(
+            session,
+            actor=actor,
+            entity="reviewer",
+            entity_id=reviewer_id,
+            action="feed_rotated",
+            now=now,
+            reason="calendar feed URL revoked; a new one issued",
+        )
     return notifier.feed_url(reviewer_id, version[0], now)
 
 
-def rotate_booking_links(engine: Engine, booking_id: str, *, now: datetime) -> BookingView:
+def rotate_booking_links(
+    engine: Engine, booking_id: str, *, now: datetime, actor: str
+) -> BookingView:
     """Revoke a booking's invite and manage links (the answer carries the new ones)."""
     with transaction(engine) as session:
         row = session.get(BookingRow, booking_id, with_for_update=True)
@@ -142,6 +155,7 @@ def rotate_booking_links(engine: Engine, booking_id: str, *, now: datetime) -> B
         row.manage_link_version += 1
         row.updated_at = now
         session.add(row)
+        audit.booking(session, row, "links_rotated", actor=actor, now=now)
         session.flush()
         return view_of(session, row)
 

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
+from p2p_scheduler import audit
 from p2p_scheduler.db import repo
 from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.domain import CaseSnapshot, ReviewerProfile
@@ -23,9 +24,13 @@ T = TypeVar("T")
 
 
 def _upsert(
-    engine: Engine, save: Callable[[Any], bool], read: Callable[[Any], T | None]
+    engine: Engine,
+    save: Callable[[Any], bool],
+    read: Callable[[Any], T | None],
+    audited: Callable[[Any, T, bool], None],
 ) -> tuple[T, bool]:
-    """Save and read back in one transaction; returns what is stored and whether it was new.
+    """Save, read back and audit in one transaction; returns what is stored and whether it
+    was new.
 
     Two first PUTs of one id both see no row and both insert; the loser's primary-key
     violation means the row now exists, so it runs once more and updates it.
@@ -35,16 +40,19 @@ def _upsert(
             with transaction(engine) as session:
                 created = save(session)
                 stored = read(session)
+                assert stored is not None
+                audited(session, stored, created)
         except IntegrityError:
             if attempt == 2:
                 raise
             continue
-        assert stored is not None
         return stored, created
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def put_case(*, engine: Engine, case: CaseSnapshot, policy_zone: str) -> tuple[CaseSnapshot, bool]:
+def put_case(
+    *, engine: Engine, case: CaseSnapshot, policy_zone: str, actor: str, now: datetime
+) -> tuple[CaseSnapshot, bool]:
     """Upsert a case snapshot; a date-only ``hold_due_at`` becomes the end of that day in
     ``policy_zone`` here, once, so that everything stored is a UTC instant."""
     hold_due = case.hold_due_at
@@ -54,6 +62,15 @@ def put_case(*, engine: Engine, case: CaseSnapshot, policy_zone: str) -> tuple[C
         engine,
         lambda session: repo.save_case(session, case),
         lambda session: repo.get_case(session, case.case_number),
+        lambda session, stored, created: audit.record(
+            session,
+            actor=actor,
+            entity="case",
+            entity_id=stored.case_number,
+            action="created" if created else "replaced",
+            now=now,
+            after=audit.case_state(stored),
+        ),
     )
 
 
@@ -67,12 +84,23 @@ def get_case(*, engine: Engine, case_number: str) -> CaseSnapshot:
     return case
 
 
-def put_reviewer(*, engine: Engine, profile: ReviewerProfile) -> tuple[ReviewerProfile, bool]:
+def put_reviewer(
+    *, engine: Engine, profile: ReviewerProfile, actor: str, now: datetime
+) -> tuple[ReviewerProfile, bool]:
     """Upsert a reviewer with skills, licences and hours; returns what is stored and if new."""
     return _upsert(
         engine,
         lambda session: repo.save_reviewer(session, profile),
         lambda session: repo.get_reviewer(session, profile.reviewer_id),
+        lambda session, stored, created: audit.record(
+            session,
+            actor=actor,
+            entity="reviewer",
+            entity_id=stored.reviewer_id,
+            action="created" if created else "replaced",
+            now=now,
+            after=audit.reviewer_state(stored),
+        ),
     )
 
 

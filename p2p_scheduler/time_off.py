@@ -36,7 +36,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 import solver
-from p2p_scheduler import lifecycle, optimizer
+from p2p_scheduler import audit, lifecycle, optimizer
 from p2p_scheduler.booking import Announcer, Limits, record_event
 from p2p_scheduler.db import repo
 from p2p_scheduler.db.engine import transaction
@@ -44,7 +44,6 @@ from p2p_scheduler.db.tables import BookingRow, ReviewerRow, TimeOffRow
 from p2p_scheduler.errors import InvalidInput, NotFound
 from p2p_scheduler.policy import Policy
 
-ACTOR = "time-off"
 PENDING = "The reviewer is off at this time; the service is looking for another reviewer or time."
 UNPLACED = (
     "The reviewer is off at this time, and no qualified reviewer is free then nor at any other "
@@ -120,9 +119,12 @@ def add(
     reason: str,
     time_limit_seconds: float,
     workers: int,
+    actor: str,
     announcer: Announcer | None = None,
 ) -> list[Affected]:
-    """Block the period, then reassign or move every scheduled booking it overlaps."""
+    """Block the period, then reassign or move every scheduled booking it overlaps.
+
+    ``actor`` (the admin key) is who made every resulting change, in history and audit."""
     if end <= start:
         raise InvalidInput("end must be after start.", field="end")
     with transaction(engine) as session:
@@ -132,6 +134,16 @@ def add(
             TimeOffRow(
                 reviewer_id=reviewer_id, start_at=start, end_at=end, reason=reason, created_at=now
             )
+        )
+        audit.record(
+            session,
+            actor=actor,
+            entity="reviewer",
+            entity_id=reviewer_id,
+            action="time_off_added",
+            now=now,
+            reason=f"off {start.isoformat()} to {end.isoformat()}"
+            + (f": {reason}" if reason else ""),
         )
         covered = repo.scheduled_bookings(
             session, reviewer_id=reviewer_id, overlapping=(start, end), lock=True
@@ -145,12 +157,13 @@ def add(
     for action, question in STEPS:
         if not waiting:
             break
-        placed = _ask(engine, policy, limits, now, waiting, question, settings, announcer)
+        placed = _ask(engine, policy, limits, now, waiting, question, settings, actor, announcer)
         outcome.update(dict.fromkeys(placed, action))
         waiting = [booking_id for booking_id in waiting if booking_id not in placed]
     for row in covered:
         if row.id not in outcome:
-            _flag(engine, now, row.id, UNPLACED if row.id in waiting else STARTED, announcer)
+            why = UNPLACED if row.id in waiting else STARTED
+            _flag(engine, now, row.id, why, actor, announcer)
     return [Affected(row.id, outcome.get(row.id, "needs_attention")) for row in covered]
 
 
@@ -162,6 +175,7 @@ def _ask(
     booking_ids: list[str],
     question: Question,
     settings: solver.SolverSettings,
+    actor: str,
     announcer: Announcer | None,
 ) -> set[str]:
     """Solve one step for the waiting bookings and reschedule what it places."""
@@ -189,7 +203,7 @@ def _ask(
             booking_id=booking_id,
             start=start,
             reviewer_id=reviewer_id,
-            actor=ACTOR,
+            actor=actor,
             announcer=announcer,
         )
 
@@ -198,7 +212,12 @@ def _ask(
 
 
 def _flag(
-    engine: Engine, now: datetime, booking_id: str, why: str, announcer: Announcer | None
+    engine: Engine,
+    now: datetime,
+    booking_id: str,
+    why: str,
+    actor: str,
+    announcer: Announcer | None,
 ) -> None:
     with transaction(engine) as session:
         row = session.get(BookingRow, booking_id, with_for_update=True)
@@ -206,7 +225,7 @@ def _flag(
             return
         row.attention = why
         session.add(row)
-        record_event(session, row, "needs_attention", actor=ACTOR, now=now, detail=why)
+        record_event(session, row, "needs_attention", actor=actor, now=now, detail=why)
         session.flush()
         if announcer is not None:
             announcer.announce(session, row, "needs_attention", now=now)

@@ -327,11 +327,14 @@ def no_show_booking(
     "/bookings/{booking_id}/links/rotate",
     response_model=BookingOut,
     summary="Revoke the booking's invite and manage links; the answer carries new ones",
-    dependencies=[Depends(require("portal"))],
     responses=responses(401, 403, 404, 422),
 )
 def rotate_booking_links(
-    booking_id: BookingPath, engine: EngineDep, now: NowDep, notifier: NotifierDep
+    booking_id: BookingPath,
+    engine: EngineDep,
+    now: NowDep,
+    notifier: NotifierDep,
+    principal: Annotated[Principal, Depends(require("portal"))],
 ) -> BookingOut:
-    view = calendars.rotate_booking_links(engine, booking_id, now=now)
+    view = calendars.rotate_booking_links(engine, booking_id, now=now, actor=principal.key_id)
     return BookingOut.of(view, notifier.links(view, now))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Path, Response
 
-from api.auth import require, require_json
-from api.deps import EngineDep, PolicyDep
+from api.auth import Principal, require, require_json
+from api.deps import EngineDep, NowDep, PolicyDep
 from api.problems import responses
 from api.schemas.common import IDENTIFIER
 from api.schemas.records import CaseIn, CaseOut, case_snapshot
@@ -28,10 +30,16 @@ def put_case(
     response: Response,
     engine: EngineDep,
     policy: PolicyDep,
+    principal: Annotated[Principal, Depends(require("admin"))],
+    now: NowDep,
     case_number: str = CasePath,
 ) -> CaseOut:
     stored, created = records.put_case(
-        engine=engine, case=case_snapshot(case_number, body), policy_zone=policy.time_zone
+        engine=engine,
+        case=case_snapshot(case_number, body),
+        policy_zone=policy.time_zone,
+        actor=principal.key_id,
+        now=now,
     )
     response.status_code = 201 if created else 200
     response.headers["Location"] = f"/v1/cases/{case_number}"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Path, Response
 from fastapi.concurrency import run_in_threadpool
 
-from api.auth import require, require_json
+from api.auth import Principal, require, require_json
 from api.deps import EngineDep, LimitsDep, NotifierDep, NowDep, PolicyDep, SettingsDep
 from api.problems import responses
 from api.schemas.common import IDENTIFIER
@@ -36,9 +38,12 @@ def put_reviewer(
     engine: EngineDep,
     notifier: NotifierDep,
     now: NowDep,
+    principal: Annotated[Principal, Depends(require("admin"))],
     reviewer_id: str = ReviewerPath,
 ) -> ReviewerOut:
-    stored, created = records.put_reviewer(engine=engine, profile=body.profile(reviewer_id))
+    stored, created = records.put_reviewer(
+        engine=engine, profile=body.profile(reviewer_id), actor=principal.key_id, now=now
+    )
     response.status_code = 201 if created else 200
     response.headers["Location"] = f"/v1/reviewers/{reviewer_id}"
     return ReviewerOut.of(stored, calendars.feed_url(engine, notifier, reviewer_id, now=now))
@@ -64,9 +69,14 @@ def get_reviewer(
     responses=responses(401, 403, 404, 422),
 )
 def rotate_feed(
-    engine: EngineDep, notifier: NotifierDep, now: NowDep, reviewer_id: str = ReviewerPath
+    engine: EngineDep,
+    notifier: NotifierDep,
+    now: NowDep,
+    principal: Annotated[Principal, Depends(require("admin"))],
+    reviewer_id: str = ReviewerPath,
 ) -> FeedOut:
-    return FeedOut(calendar_feed_url=calendars.rotate_feed(engine, notifier, reviewer_id, now=now))
+    url = calendars.rotate_feed(engine, notifier, reviewer_id, now=now, actor=principal.key_id)
+    return FeedOut(calendar_feed_url=url)
 
 
 @router.post(
@@ -85,6 +95,7 @@ async def add_time_off(
     limits: LimitsDep,
     notifier: NotifierDep,
     now: NowDep,
+    principal: Annotated[Principal, Depends(require("admin"))],
     reviewer_id: str = ReviewerPath,
 ) -> TimeOffOut:
     # Finding other reviewers and times is a (small, time-limited) solver run: off the loop.
@@ -100,6 +111,7 @@ async def add_time_off(
             reason=body.reason,
             time_limit_seconds=settings.optimizer_time_limit_seconds,
             workers=settings.optimizer_workers,
+            actor=principal.key_id,
             announcer=notifier,
         )
     )

@@ -372,3 +372,29 @@ class OutboxRow(SQLModel, table=True):
     sent_at: datetime | None = _instant()  # type: ignore[assignment]
     gave_up_at: datetime | None = _instant()  # type: ignore[assignment]
     last_error: str = Field(default="", max_length=1000)
+
+
+class AuditRow(SQLModel, table=True):
+    """Every change to cases, reviewers and bookings: who (API key role and id, or the
+    service's own job), what, when, why, and the object before and after as JSON.
+
+    Append-only: database triggers refuse UPDATE and DELETE (migration 0008), so not even a
+    bug in this service can rewrite the past.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_entity", "entity", "entity_id"),
+        Index("ix_audit_events_at", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    actor_role: str = Field(max_length=16)
+    actor_id: str = Field(max_length=40)
+    entity: str = Field(max_length=16)
+    entity_id: str = Field(max_length=64)
+    action: str = Field(max_length=32)
+    reason: str = Field(default="", max_length=1000)
+    before: str | None = Field(default=None, sa_type=Text)
+    after: str | None = Field(default=None, sa_type=Text)

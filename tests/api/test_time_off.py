@@ -91,7 +91,7 @@ async def test_the_same_time_goes_to_the_best_tier_and_everyone_is_told(
     assert where(moved) == ("rev-c", ny(TUE, "10:00"), 1)
     assert (moved["status"], moved["attention"]) == ("scheduled", None)
     assert [event for event, _ in events(engine, made["id"])] == ["scheduled", "rescheduled"]
-    assert events(engine, made["id"])[-1] == ("rescheduled", "time-off")
+    assert events(engine, made["id"])[-1] == ("rescheduled", "admin-1")
     # one update: the invite (same UID, SEQUENCE 1) to the provider and rev-c, a
     # cancellation to rev-a, who will not be there
     with transaction(engine) as session:
@@ -224,7 +224,7 @@ async def test_a_booking_nobody_can_take_is_flagged_for_a_person(
     assert where(kept) == ("rev-a", ny(WED, "10:00"), 0)  # unchanged: a person decides
     assert kept["status"] == "scheduled"
     assert "no qualified reviewer is free" in kept["attention"]
-    assert events(engine, stuck["id"])[-1] == ("needs_attention", "time-off")
+    assert events(engine, stuck["id"])[-1] == ("needs_attention", "admin-1")
     flagged = await client.get("/v1/bookings?needs_attention=true", headers=PORTAL)
     assert [b["id"] for b in flagged.json()["items"]] == [stuck["id"]]
     others = await client.get("/v1/bookings?needs_attention=false", headers=PORTAL)

@@ -48,7 +48,7 @@ def _booking(
 
 
 def test_bookings_and_holds_come_back_as_utc_epoch_seconds(engine: Engine) -> None:
-    records.put_reviewer(engine=engine, profile=make_reviewer())
+    records.put_reviewer(actor="admin-1", now=NOW, engine=engine, profile=make_reviewer())
     with transaction(engine) as session:
         session.add(_booking("b-1", START, 30))
         session.add(_booking("b-2", START + timedelta(hours=2), 15))
@@ -91,8 +91,10 @@ def test_bookings_and_holds_come_back_as_utc_epoch_seconds(engine: Engine) -> No
 
 
 def test_time_off_overlapping_the_window_only(engine: Engine) -> None:
-    records.put_reviewer(engine=engine, profile=make_reviewer())
-    records.put_reviewer(engine=engine, profile=make_reviewer("dr-wilson"))
+    records.put_reviewer(actor="admin-1", now=NOW, engine=engine, profile=make_reviewer())
+    records.put_reviewer(
+        actor="admin-1", now=NOW, engine=engine, profile=make_reviewer("dr-wilson")
+    )
     inside = Interval(START, START + timedelta(hours=8, seconds=30))
     with transaction(engine) as session:
         session.add(TimeOffRow(reviewer_id="dr-house", start_at=inside.start, end_at=inside.end))
@@ -109,12 +111,24 @@ def test_time_off_overlapping_the_window_only(engine: Engine) -> None:
 
 
 def test_candidates_need_every_skill_and_a_licence_in_the_state(engine: Engine) -> None:
-    records.put_reviewer(engine=engine, profile=make_reviewer())  # PA NJ NY; spine, pain, neuro
     records.put_reviewer(
-        engine=engine, profile=make_reviewer("dr-ca", licensed_states=frozenset({"CA"}))
+        actor="admin-1", now=NOW, engine=engine, profile=make_reviewer()
+    )  # PA NJ NY; spine, pain, neuro
+    records.put_reviewer(
+        actor="admin-1",
+        now=NOW,
+        engine=engine,
+        profile=make_reviewer("dr-ca", licensed_states=frozenset({"CA"})),
     )
-    records.put_reviewer(engine=engine, profile=make_reviewer("dr-off", active=False))
-    records.put_reviewer(engine=engine, profile=make_reviewer("dr-neuro", skills={"neurology": 1}))
+    records.put_reviewer(
+        actor="admin-1", now=NOW, engine=engine, profile=make_reviewer("dr-off", active=False)
+    )
+    records.put_reviewer(
+        actor="admin-1",
+        now=NOW,
+        engine=engine,
+        profile=make_reviewer("dr-neuro", skills={"neurology": 1}),
+    )
     with transaction(engine) as session:
         both = calendar_reads.candidate_reviewers(
             session, skills={"msk_spine", "neurology"}, licence_states=[frozenset({"NJ"})]
@@ -131,7 +145,7 @@ def test_candidates_need_every_skill_and_a_licence_in_the_state(engine: Engine) 
 
 
 def test_profiles_come_from_the_cache_until_the_reviewer_is_saved_again(engine: Engine) -> None:
-    records.put_reviewer(engine=engine, profile=make_reviewer())
+    records.put_reviewer(actor="admin-1", now=NOW, engine=engine, profile=make_reviewer())
     with transaction(engine) as session:
         first = repo.get_reviewers(session, ["dr-house"])["dr-house"]
     with transaction(engine) as session:
@@ -143,7 +157,7 @@ def test_profiles_come_from_the_cache_until_the_reviewer_is_saved_again(engine: 
         working_hours=(WorkingHours(Weekday.TUE, "10:00", "11:00"),),
         licensed_states=frozenset({"TX"}),
     )
-    records.put_reviewer(engine=engine, profile=changed)
+    records.put_reviewer(actor="admin-1", now=NOW, engine=engine, profile=changed)
     with transaction(engine) as session:
         after = repo.get_reviewers(session, ["dr-house", "dr-nobody"])
     assert list(after) == ["dr-house"]
@@ -154,7 +168,7 @@ def test_profiles_come_from_the_cache_until_the_reviewer_is_saved_again(engine: 
 def test_every_save_writes_a_new_version(engine: Engine) -> None:
     versions = []
     for _ in range(3):
-        records.put_reviewer(engine=engine, profile=make_reviewer())
+        records.put_reviewer(actor="admin-1", now=NOW, engine=engine, profile=make_reviewer())
         with engine.connect() as connection:
             versions.append(connection.execute(text("SELECT version FROM reviewers")).scalar_one())
     assert len(set(versions)) == 3

@@ -178,8 +178,10 @@ def test_reviewer_daily_cap_must_be_positive(engine: Engine) -> None:
 
 
 def test_deleting_a_reviewer_cascades_in_the_database(engine: Engine) -> None:
-    records.put_reviewer(engine=engine, profile=make_reviewer("dr-house"))
-    records.put_reviewer(engine=engine, profile=make_reviewer("dr-wilson"))
+    records.put_reviewer(actor="admin-1", now=NOW, engine=engine, profile=make_reviewer("dr-house"))
+    records.put_reviewer(
+        actor="admin-1", now=NOW, engine=engine, profile=make_reviewer("dr-wilson")
+    )
     assert (count(engine, ReviewerSkillRow), count(engine, ReviewerLicenseRow)) == (6, 6)
     # a plain DELETE statement: no ORM relationship is involved, so only ON DELETE CASCADE acts
     with engine.begin() as connection:
@@ -215,9 +217,13 @@ def test_storing_a_naive_datetime_is_refused(engine: Engine) -> None:
 
 def test_put_case_with_a_naive_datetime_stores_nothing(engine: Engine) -> None:
     original = make_case()
-    records.put_case(engine=engine, policy_zone=POLICY_ZONE, case=original)
+    records.put_case(
+        actor="admin-1", now=NOW, engine=engine, policy_zone=POLICY_ZONE, case=original
+    )
     with pytest.raises(StatementError) as raised:
         records.put_case(
+            actor="admin-1",
+            now=NOW,
             engine=engine,
             policy_zone=POLICY_ZONE,
             case=replace(original, received_at=datetime(2026, 11, 1, 9, 0)),
@@ -226,6 +232,8 @@ def test_put_case_with_a_naive_datetime_stores_nothing(engine: Engine) -> None:
     assert records.get_case(engine=engine, case_number=original.case_number) == original
     with pytest.raises(StatementError):
         records.put_case(
+            actor="admin-1",
+            now=NOW,
             engine=engine,
             policy_zone=POLICY_ZONE,
             case=make_case("NEW-1", hold_due_at=datetime(2026, 12, 1)),

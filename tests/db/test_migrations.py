@@ -45,6 +45,7 @@ def test_app_tables_are_the_expected_ones() -> None:
         "slot_cells",
         "idempotency_keys",
         "outbox",
+        "audit_events",
     } == APP_TABLES
 
 

@@ -15,6 +15,7 @@ from p2p_scheduler.db.tables import ReviewerHoursRow, ReviewerLicenseRow, Review
 from p2p_scheduler.domain import CaseStatus, LineOfBusiness, Urgency, Weekday, WorkingHours
 from p2p_scheduler.errors import NotFound
 from tests.db.factories import INSTANT_FIELDS, POLICY_ZONE, make_case, make_reviewer
+from tests.support import NOW
 
 
 def assert_utc(value: datetime | None) -> None:
@@ -29,7 +30,9 @@ def assert_utc(value: datetime | None) -> None:
 
 def test_case_round_trip_keeps_instants_and_dates(engine: Engine) -> None:
     case = make_case()
-    stored, created = records.put_case(engine=engine, policy_zone=POLICY_ZONE, case=case)
+    stored, created = records.put_case(
+        actor="admin-1", now=NOW, engine=engine, policy_zone=POLICY_ZONE, case=case
+    )
     assert created is True
     fetched = records.get_case(engine=engine, case_number=case.case_number)
     for result in (stored, fetched):
@@ -55,7 +58,9 @@ def test_case_round_trip_keeps_instants_and_dates(engine: Engine) -> None:
 
 def test_instants_are_stored_as_utc(engine: Engine) -> None:
     """What is in the database is the UTC wall time, whatever offset came in."""
-    records.put_case(engine=engine, policy_zone=POLICY_ZONE, case=make_case())
+    records.put_case(
+        actor="admin-1", now=NOW, engine=engine, policy_zone=POLICY_ZONE, case=make_case()
+    )
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
             sql = "SELECT received_at AT TIME ZONE 'UTC' FROM cases"
@@ -70,7 +75,9 @@ def test_instants_are_stored_as_utc(engine: Engine) -> None:
 def test_postgresql_session_time_zone_does_not_leak(database_url: str, engine: Engine) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("only PostgreSQL has a session TimeZone")
-    records.put_case(engine=engine, policy_zone=POLICY_ZONE, case=make_case())
+    records.put_case(
+        actor="admin-1", now=NOW, engine=engine, policy_zone=POLICY_ZONE, case=make_case()
+    )
     other = make_engine(database_url, connect_args={"options": "-c TimeZone=Asia/Kolkata"})
     try:
         with other.connect() as connection:
@@ -81,6 +88,8 @@ def test_postgresql_session_time_zone_does_not_leak(database_url: str, engine: E
             assert_utc(getattr(fetched, name))
         # and writing through that session stores the same instant
         records.put_case(
+            actor="admin-1",
+            now=NOW,
             engine=other,
             policy_zone=POLICY_ZONE,
             case=make_case("B1", received_at=datetime(2026, 3, 8, 6, 59, 59, tzinfo=UTC)),
@@ -103,14 +112,18 @@ def test_case_nulls_round_trip(engine: Engine) -> None:
         date_of_service=None,
         appeal_filed_at=None,
     )
-    stored, _ = records.put_case(engine=engine, policy_zone=POLICY_ZONE, case=case)
+    stored, _ = records.put_case(
+        actor="admin-1", now=NOW, engine=engine, policy_zone=POLICY_ZONE, case=case
+    )
     assert stored == case
     assert stored.hold_due_at is None and stored.date_of_service is None
 
 
 def test_put_case_replaces_the_snapshot(engine: Engine) -> None:
     first = make_case()
-    _, created = records.put_case(engine=engine, policy_zone=POLICY_ZONE, case=first)
+    _, created = records.put_case(
+        actor="admin-1", now=NOW, engine=engine, policy_zone=POLICY_ZONE, case=first
+    )
     assert created is True
     second = make_case(
         status=CaseStatus.APPROVED,
@@ -120,7 +133,9 @@ def test_put_case_replaces_the_snapshot(engine: Engine) -> None:
         member=replace(first.member, state="TX", dob=date(1970, 1, 1)),
         line_of_business=LineOfBusiness.MEDICARE,
     )
-    stored, created = records.put_case(engine=engine, policy_zone=POLICY_ZONE, case=second)
+    stored, created = records.put_case(
+        actor="admin-1", now=NOW, engine=engine, policy_zone=POLICY_ZONE, case=second
+    )
     assert created is False
     assert stored == second
     assert records.get_case(engine=engine, case_number=first.case_number) == second
@@ -128,7 +143,9 @@ def test_put_case_replaces_the_snapshot(engine: Engine) -> None:
 
 
 def test_unknown_case_is_not_found(engine: Engine) -> None:
-    records.put_case(engine=engine, policy_zone=POLICY_ZONE, case=make_case())
+    records.put_case(
+        actor="admin-1", now=NOW, engine=engine, policy_zone=POLICY_ZONE, case=make_case()
+    )
     with pytest.raises(NotFound) as raised:
         records.get_case(engine=engine, case_number="NOPE-1")
     assert "NOPE-1" in raised.value.detail
@@ -149,7 +166,7 @@ def _child_counts(engine: Engine, reviewer_id: str) -> tuple[int, int, int]:
 
 def test_reviewer_round_trip(engine: Engine) -> None:
     profile = make_reviewer()
-    stored, created = records.put_reviewer(engine=engine, profile=profile)
+    stored, created = records.put_reviewer(actor="admin-1", now=NOW, engine=engine, profile=profile)
     assert created is True
     fetched = records.get_reviewer(engine=engine, reviewer_id=profile.reviewer_id)
     for result in (stored, fetched):
@@ -161,8 +178,13 @@ def test_reviewer_round_trip(engine: Engine) -> None:
 
 
 def test_put_reviewer_replaces_skills_licences_and_hours(engine: Engine) -> None:
-    records.put_reviewer(engine=engine, profile=make_reviewer())
-    records.put_reviewer(engine=engine, profile=make_reviewer("dr-wilson", name="James Wilson"))
+    records.put_reviewer(actor="admin-1", now=NOW, engine=engine, profile=make_reviewer())
+    records.put_reviewer(
+        actor="admin-1",
+        now=NOW,
+        engine=engine,
+        profile=make_reviewer("dr-wilson", name="James Wilson"),
+    )
     replacement = make_reviewer(
         name="Gregory House Jr.",
         credentials="DO",
@@ -177,7 +199,9 @@ def test_put_reviewer_replaces_skills_licences_and_hours(engine: Engine) -> None
         max_consults_per_day=1,
         active=False,
     )
-    stored, created = records.put_reviewer(engine=engine, profile=replacement)
+    stored, created = records.put_reviewer(
+        actor="admin-1", now=NOW, engine=engine, profile=replacement
+    )
     assert created is False
     assert stored == replacement
     assert records.get_reviewer(engine=engine, reviewer_id="dr-house") == replacement
@@ -189,12 +213,14 @@ def test_put_reviewer_replaces_skills_licences_and_hours(engine: Engine) -> None
     assert _child_counts(engine, "dr-wilson") == (3, 3, 3)
 
     emptied = replace(replacement, skills={}, licensed_states=frozenset(), working_hours=())
-    assert records.put_reviewer(engine=engine, profile=emptied)[0] == emptied
+    assert (
+        records.put_reviewer(actor="admin-1", now=NOW, engine=engine, profile=emptied)[0] == emptied
+    )
     assert _child_counts(engine, "dr-house") == (0, 0, 0)
 
 
 def test_unknown_reviewer_is_not_found(engine: Engine) -> None:
-    records.put_reviewer(engine=engine, profile=make_reviewer())
+    records.put_reviewer(actor="admin-1", now=NOW, engine=engine, profile=make_reviewer())
     with pytest.raises(NotFound) as raised:
         records.get_reviewer(engine=engine, reviewer_id="dr-nobody")
     assert "dr-nobody" in raised.value.detail

@@ -15,7 +15,9 @@ from sqlalchemy import create_engine, text
 
 from tests.e2e.server import cli_env, run_cli
 
-pytestmark = pytest.mark.e2e
+#: One pytest process runs every benchmark test (``--dist loadgroup``): they count the
+#: server-wide ``p2p_bench_*`` databases, which another benchmark running at once would change.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("bench")]
 
 MACHINE_KEYS = {"cpus", "python", "platform"}
 

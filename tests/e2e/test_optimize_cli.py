@@ -28,6 +28,8 @@ def _pending_request(engine: Engine) -> BookingView:
     now = datetime.now(UTC)
     every_day = tuple(WorkingHours(day, "00:00", "24:00") for day in Weekday)
     records.put_reviewer(
+        actor="admin-1",
+        now=now,
         engine=engine,
         profile=make_reviewer(working_hours=every_day, max_consults_per_day=96),
     )
@@ -44,7 +46,7 @@ def _pending_request(engine: Engine) -> BookingView:
         additional_info_received_at=None,
         skill="msk_spine",
     )
-    records.put_case(engine=engine, case=case, policy_zone=POLICY_ZONE)
+    records.put_case(actor="admin-1", now=now, engine=engine, case=case, policy_zone=POLICY_ZONE)
     pending = p2p_requests.submit(
         engine=engine,
         policy=load_policy(None),
