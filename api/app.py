@@ -11,6 +11,8 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from api import problems
+from api.middleware import RequestMiddleware
+from api.ratelimit import RateLimiter
 from api.routes import (
     audit,
     availability,
@@ -103,6 +105,10 @@ def create_app(
     app.state.policy = policy
     app.state.clock = clock
     app.state.notifier = notifier
+    app.state.rate_limiter = (
+        RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
+    )
+    app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes)
     problems.install(app)
     for module in (
         health,

@@ -66,6 +66,10 @@ def authorize(
             "This API key is not recognised. Check the key, or ask your administrator for one.",
             headers=challenge,
         )
+    request.state.key_id = principal.key_id
+    limiter = getattr(request.app.state, "rate_limiter", None)
+    if limiter is not None:
+        limiter.check(principal.key_id)
     if principal.role not in allowed:
         needed = " or ".join(sorted(allowed))
         article = "an" if needed[0] in "aeiou" else "a"

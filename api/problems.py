@@ -35,6 +35,7 @@ KINDS: dict[str, tuple[int, str]] = {
     "not-qualified": (422, "Reviewer not qualified"),
     "idempotency-key-reused": (422, "Idempotency key reused with a different request"),
     "request-in-progress": (409, "Request still in progress"),
+    "payload-too-large": (413, "Request body too large"),
     "rate-limited": (429, "Too many requests"),
     "internal": (500, "Internal error"),
     "not-ready": (503, "Service not ready"),
@@ -105,8 +106,16 @@ def problem_response(
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` entries for the problem statuses a route can answer."""
+    """OpenAPI ``responses`` entries for the problem statuses a route can answer.
+
+    A route that takes a key (401) can also be rate limited (429); one that takes a body
+    (415) can also get one too large (413)."""
     titles = {status: title for status, title in KINDS.values()}
+    statuses = (
+        *statuses,
+        *((429,) if 401 in statuses else ()),
+        *((413,) if 415 in statuses else ()),
+    )
     return {
         status: {
             "model": Problem,
@@ -174,6 +183,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ApiProblem)
     async def _api_problem(request: Request, exc: ApiProblem) -> JSONResponse:
+        request.state.problem_kind = exc.kind
         return problem_response(
             exc.kind, exc.detail, instance=request.url.path, headers=exc.headers, errors=exc.errors
         )
@@ -181,6 +191,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         kind = exc.kind if exc.kind in KINDS else "validation"
+        request.state.problem_kind = kind
         field = exc.extra.get("field")
         errors = [FieldError(field=str(field), message=exc.detail)] if field else None
         extensions = {k: v for k, v in exc.extra.items() if k != "field"}
@@ -196,6 +207,7 @@ def install(app: FastAPI) -> None:
             await check_before_body(request)
         except ApiProblem as problem:
             return await _api_problem(request, problem)
+        request.state.problem_kind = "validation"
         errors = validation_errors(list(exc.errors()))
         summary = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""

@@ -501,6 +501,8 @@ def running_server(database_url: str, api_keys: str, workers: int = 1) -> Iterat
         P2P_SECRET_KEY=secrets.token_urlsafe(32),
         P2P_BASE_URL=base,
         P2P_LOG_LEVEL="warning",
+        # the benchmark's clients are one key at full speed: measure the service, not the limit
+        P2P_RATE_LIMIT_PER_MINUTE="0",
     )
     command = [_console_script(), "serve", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--workers", str(workers)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from threading import Event
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -15,8 +16,9 @@ import typer
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from p2p_scheduler import __version__, records
+from p2p_scheduler import __version__, logs, records
 from p2p_scheduler.bench import bench_app
+from p2p_scheduler.bench_load import bench_load
 from p2p_scheduler.config import (
     DEMO_API_KEYS,
     DEMO_SECRET_KEY,
@@ -42,6 +44,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+bench_app.command("load")(bench_load)  # in its own module: the portal mix on PostgreSQL
 app.add_typer(bench_app, name="bench")
 
 
@@ -152,6 +155,10 @@ def serve(
         typer.echo(f"  try case {demo_data.WALKTHROUGH_CASE[0]} (README: Walk-through with curl)")
     typer.echo(f"API docs: {base}/docs")
     engine.dispose()
+    metrics_dir = "PROMETHEUS_MULTIPROC_DIR"
+    if workers > 1 and not os.environ.get(metrics_dir):
+        # Each process counts its own requests; a scrape of any of them reports the sum.
+        os.environ[metrics_dir] = tempfile.mkdtemp(prefix="p2p-metrics-")
     # By import string, so this package never imports ``api`` (ARCHITECTURE.md: nothing does);
     # the factory reads the same validated environment again.
     uvicorn.run(
@@ -160,6 +167,8 @@ def serve(
         host=host,
         port=port,
         log_level=settings.log_level,
+        log_config=logs.config(settings.log_level),
+        access_log=False,  # the app logs each request itself, without query strings
         proxy_headers=True,
         workers=workers,
     )
@@ -179,7 +188,7 @@ def worker(
     Any number of workers (and serving processes) may share one database: each message is
     leased to one of them at a time. SIGTERM or Ctrl-C finishes the message in hand first.
     """
-    import logging
+    import logging.config
     import signal
     import threading
     from datetime import timedelta
@@ -195,9 +204,7 @@ def worker(
         policy = load_policy(service.policy_file) if service else None
     except (ConfigurationError, PolicyError) as error:
         _fail(str(error))
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    logging.config.dictConfig(logs.config(settings.log_level))
     transports = delivery.transports_for(
         settings.smtp_url,
         settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,

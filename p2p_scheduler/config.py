@@ -160,6 +160,10 @@ class Settings(ServiceSettings):
     """The HTTP service's settings: everything, and the API keys."""
 
     api_keys: Annotated[tuple[ApiKey, ...], NoDecode]
+    #: Requests per minute per API key and per serving process (a moving window); 0: no limit.
+    rate_limit_per_minute: int = Field(6000, ge=0, le=1_000_000)
+    #: Largest request body accepted (413 beyond it).
+    max_body_bytes: int = Field(1_048_576, ge=1024, le=100 * 1_048_576)
 
     @field_validator("api_keys", mode="before")
     @classmethod

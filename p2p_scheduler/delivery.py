@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import httpx
 from sqlalchemy import Engine
 
-from p2p_scheduler import notifications
+from p2p_scheduler import metrics, notifications
 from p2p_scheduler.db import outbox_store
 from p2p_scheduler.db.outbox_store import Claimed
 
@@ -88,6 +88,7 @@ def deliver_due(
             transports[message.channel].send(message, clock())
         except Exception as error:  # any failure is retried
             failed += 1
+            metrics.DELIVERY_FAILURES.labels(message.channel).inc()
             now = clock()
             retry_at = settings.backoff.retry_at(message.attempts, now)
             # The error names the transport's complaint, never the message (it may hold
@@ -105,6 +106,7 @@ def deliver_due(
             )
         else:
             sent += 1
+            metrics.DELIVERED.labels(message.channel).inc()
             outbox_store.mark_sent(engine, message.id, now=clock())
     return PassReport(sent, failed)
 

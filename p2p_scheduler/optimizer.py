@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 import solver
-from p2p_scheduler import availability, qualification
+from p2p_scheduler import availability, metrics, qualification
 from p2p_scheduler.availability_search import licence_states
 from p2p_scheduler.booking import (
     Announcer,
@@ -99,6 +99,9 @@ def run(
         _book(engine, policy, limits, now, booking_id, reviewer_id, start, announcer)
 
     assigned, lost = commit(result, epoch, book)
+    metrics.OPTIMIZER_RUNS.labels(result.status.value).inc()
+    metrics.OPTIMIZER_ASSIGNED.inc(len(assigned))
+    metrics.OPTIMIZER_SECONDS.observe(result.timings.solve_seconds)
     return RunReport(
         status=result.status.value,
         assigned=assigned,

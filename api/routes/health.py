@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import EngineDep
 from api.problems import ApiProblem, responses
+from p2p_scheduler import metrics
 from p2p_scheduler.db import migrate
 
 router = APIRouter(tags=["health"])
@@ -50,3 +51,16 @@ async def ready(engine: EngineDep) -> Ready:
             f"{state.head}; run 'p2p-scheduler migrate'.",
         )
     return Ready(status="ready", database=engine.dialect.name, revision=state.head)
+
+
+@router.get(
+    "/metrics",
+    include_in_schema=False,  # Prometheus' text format, for scrapers inside the network
+    response_class=Response,
+)
+async def prometheus_metrics(request: Request, engine: EngineDep) -> Response:
+    """Prometheus exposition: no PHI, no ids (route templates only), so no key is needed."""
+    body, content_type = await run_in_threadpool(
+        metrics.exposition, engine, request.app.state.clock
+    )
+    return Response(content=body, media_type=content_type)

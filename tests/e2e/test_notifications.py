@@ -466,6 +466,26 @@ def test_demo_cycle_leaks_no_member_name_dob_or_id_anywhere(demo_world: World) -
                 assert secret not in output, f"{secret!r} found in {where}"
     assert case_number in outputs["invite"]  # what a reviewer needs is there
 
+    # ---- the log: JSON lines with the request id, never a signed link's token ------------------
+    log = server.output()
+    for link in (booking["links"]["invite_ics"], booking["links"]["manage"]):
+        assert link.split("token=")[1] not in log
+    served = log.split("API docs:", 1)[1].splitlines()[1:]  # after the start-up banner
+    lines = [json.loads(line) for line in served if line.strip()]
+    assert lines and all(
+        {"ts", "level", "logger", "message", "request_id"} <= set(x) for x in lines
+    )
+    requests = [line for line in lines if line["logger"] == "p2p_scheduler.access"]
+    made = next(r for r in requests if r["request_id"] == booked.headers["x-request-id"])
+    assert (made["method"], made["route"], made["status"], made["key_id"]) == (
+        "POST",
+        "/v1/bookings",
+        201,
+        "portal-2",
+    )
+    assert made["duration_ms"] > 0
+    assert any(r["route"] == "/v1/bookings/{booking_id}/invite.ics" for r in requests)
+
 
 def test_optimizer_run_books_pending_requests_and_mails_their_invites(world: World) -> None:
     """SPEC §6/§7 over HTTP: two requests without a slot, one run, two invitations each."""
