@@ -81,9 +81,16 @@ def deliver_due(
         channels=frozenset(transports),
     )
     sent = failed = 0
-    for message in claimed:
+    for position, message in enumerate(claimed):
         if stop is not None and stop.is_set():
-            break  # the rest of the batch goes back when its lease lapses
+            # Shutting down: the rest of the batch goes back now, not when its lease lapses.
+            outbox_store.release(engine, claimed[position:])
+            break
+        # The batch was leased when claimed; a slow batch must not outlive that lease and
+        # let another worker send the same message too, so each is renewed just before it
+        # is sent, and skipped if it is no longer ours.
+        if not outbox_store.renew(engine, message, now=clock(), lease=settings.lease):
+            continue
         try:
             transports[message.channel].send(message, clock())
         except Exception as error:  # any failure is retried

@@ -103,6 +103,39 @@ def claim(
         ]
 
 
+def _ours(message: Claimed) -> list[object]:
+    """The row is still as our claim left it: ``attempts`` is the claim's fencing token
+    (every claim increments it), and nobody has finished it."""
+    return [
+        OutboxRow.id == message.id,
+        OutboxRow.attempts == message.attempts,
+        OutboxRow.sent_at.is_(None),  # type: ignore[union-attr]
+        OutboxRow.gave_up_at.is_(None),  # type: ignore[union-attr]
+    ]
+
+
+def renew(engine: Engine, message: Claimed, *, now: datetime, lease: timedelta) -> bool:
+    """Extend the lease of a claimed message just before sending it; ``False`` when it is no
+    longer ours (our lease lapsed and another worker claimed it, or it was finished)."""
+    with transaction(engine) as session:
+        result = session.exec(  # type: ignore[call-overload]
+            update(OutboxRow).where(*_ours(message)).values(locked_until=now + lease)
+        )
+        return bool(result.rowcount == 1)
+
+
+def release(engine: Engine, messages: list[Claimed]) -> None:
+    """Give claimed but unsent messages back at once (a worker shutting down), without
+    counting the attempt that never happened."""
+    with transaction(engine) as session:
+        for message in messages:
+            session.exec(  # type: ignore[call-overload]
+                update(OutboxRow)
+                .where(*_ours(message))
+                .values(locked_until=None, attempts=message.attempts - 1)
+            )
+
+
 def mark_sent(engine: Engine, message_id: str, *, now: datetime) -> None:
     with transaction(engine) as session:
         session.exec(  # type: ignore[call-overload]

@@ -7,6 +7,7 @@ recording transport; the clock is a variable, so leases and backoff are stepped 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -217,6 +218,87 @@ def test_two_workers_never_send_one_message_twice(engine: Engine) -> None:
     for thread in threads:
         thread.join(timeout=60)
     assert sorted(recorder.sent) == sorted(ids)  # every one, each exactly once
+
+
+@dataclass
+class SlowRecorder(Recorder):
+    """A transport that takes ``seconds`` per message (real time)."""
+
+    seconds: float = 0.1
+
+    def send(self, message: Claimed, now: datetime) -> None:
+        time.sleep(self.seconds)
+        super().send(message, now)
+
+
+def test_a_batch_slower_than_its_lease_is_not_sent_twice_by_another_worker(
+    engine: Engine,
+) -> None:
+    # Ten messages in one batch, 0.1 s each, under a 0.4 s lease: the batch outlives its
+    # lease while a second worker keeps claiming; each send is well inside the lease.
+    ids = _write(engine, 10)
+    recorder = SlowRecorder()
+    settings = delivery.DeliverySettings(batch=10, lease=timedelta(seconds=0.4))
+    start = threading.Barrier(2)
+
+    began = time.monotonic()
+
+    def now() -> datetime:  # real time, from the messages' T0
+        return T0 + timedelta(seconds=time.monotonic() - began)
+
+    def work() -> None:
+        start.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and len(set(recorder.sent)) < len(ids):
+            delivery.deliver_due(engine, {"email": recorder}, now, settings)
+            time.sleep(0.02)
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(recorder.sent) == sorted(ids)  # every one, each exactly once
+    assert all(row.sent_at is not None for row in _rows(engine).values())
+
+
+def test_a_message_whose_lease_was_taken_over_is_left_to_its_new_holder(
+    engine: Engine,
+) -> None:
+    [message_id] = _write(engine, 1)
+    lease = timedelta(seconds=60)
+    email = frozenset({"email"})
+    [first] = outbox_store.claim(engine, now=T0, lease=lease, limit=1, channels=email)
+    later = T0 + lease
+    [second] = outbox_store.claim(engine, now=later, lease=lease, limit=1, channels=email)
+    assert (first.id, second.id, second.attempts) == (message_id, message_id, 2)
+    assert not outbox_store.renew(engine, first, now=later, lease=lease)  # no longer ours
+    assert outbox_store.renew(engine, second, now=later, lease=lease)
+
+
+def test_a_worker_told_to_stop_gives_the_rest_of_its_batch_back_at_once(
+    engine: Engine,
+) -> None:
+    ids = _write(engine, 5)
+    stop = threading.Event()
+
+    class StopAfterOne(Recorder):
+        def send(self, message: Claimed, now: datetime) -> None:
+            super().send(message, now)
+            stop.set()  # SIGTERM arrives while the first message is being sent
+
+    recorder = StopAfterOne()
+    clock = Clock()
+    settings = delivery.DeliverySettings(batch=5, lease=timedelta(seconds=60))
+    report = delivery.deliver_due(engine, {"email": recorder}, clock, settings, stop=stop)
+    assert report == delivery.PassReport(sent=1)
+    rest = {i: row for i, row in _rows(engine).items() if row.sent_at is None}
+    assert len(rest) == 4
+    assert all(row.locked_until is None and row.attempts == 0 for row in rest.values())
+    # another worker takes them now, not a lease later
+    other = Recorder()
+    assert delivery.deliver_due(engine, {"email": other}, clock, settings).sent == 4
+    assert sorted(recorder.sent + other.sent) == sorted(ids)
 
 
 def test_webhook_signature_is_hmac_sha256_of_timestamp_dot_body() -> None:

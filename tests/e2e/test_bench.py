@@ -15,9 +15,7 @@ from sqlalchemy import create_engine, text
 
 from tests.e2e.server import cli_env, run_cli
 
-#: One pytest process runs every benchmark test (``--dist loadgroup``): they count the
-#: server-wide ``p2p_bench_*`` databases, which another benchmark running at once would change.
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("bench")]
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("one_bench_at_a_time")]
 
 MACHINE_KEYS = {"cpus", "python", "platform"}
 

@@ -16,9 +16,9 @@ from sqlalchemy import create_engine, text
 
 from tests.e2e.server import cli_env, run_cli
 
-#: In the benchmarks' xdist group (``--dist loadgroup``), like tests/e2e/test_bench.py: the
-#: test counts the server-wide ``p2p_bench_*`` databases, which another benchmark changes.
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("bench")]
+#: One benchmark at a time (tests/e2e/conftest.py): the test counts the server-wide
+#: ``p2p_bench_*`` databases, which another benchmark running at once would change.
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("one_bench_at_a_time")]
 
 OPERATIONS = {"eligibility", "availability", "hold", "book", "reschedule", "cancel"}
 #: What a portal may legitimately be told under contention (409 slot-taken and friends).
