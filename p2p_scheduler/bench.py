@@ -917,6 +917,28 @@ def _problem(response: httpx.Response) -> str | None:
     return str(kind).rstrip("/").rsplit("/", 1)[-1] or None
 
 
+def run_clients(clients: int, target: Callable[[int, threading.Barrier], None]) -> float:
+    """Start ``clients`` threads, release them together, wait for all; the seconds taken.
+
+    Behind a barrier, so connection set-up is not timed and every client starts at once.
+    """
+    start_line = threading.Barrier(clients + 1)
+    threads = [
+        threading.Thread(target=target, args=(client, start_line), daemon=True)
+        for client in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        start_line.wait(timeout=STARTUP_SECONDS)
+    except threading.BrokenBarrierError:
+        raise BenchError("a client could not reach the server") from None
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
 def _client(
     client: int,
     *,
@@ -1069,35 +1091,21 @@ def _run_booking(
         api_keys, token = _portal_key()
         with running_server(url, api_keys, server_workers) as base:
             _progress(f"{clients} clients booking for {seconds:g} s, {server_workers} server(s) …")
-            start_line = threading.Barrier(clients + 1)
             results: list[list[Attempt]] = [[] for _ in range(clients)]
-            threads = [
-                threading.Thread(
-                    target=_client,
-                    args=(client,),
-                    kwargs={
-                        "base": base,
-                        "token": token,
-                        "feed": feed,
-                        "pool": pool,
-                        "start_line": start_line,
-                        "seconds": seconds,
-                        "out": results[client],
-                    },
-                    daemon=True,
+
+            def client(number: int, start_line: threading.Barrier) -> None:
+                _client(
+                    number,
+                    base=base,
+                    token=token,
+                    feed=feed,
+                    pool=pool,
+                    start_line=start_line,
+                    seconds=seconds,
+                    out=results[number],
                 )
-                for client in range(clients)
-            ]
-            for thread in threads:
-                thread.start()
-            try:
-                start_line.wait(timeout=STARTUP_SECONDS)
-            except threading.BrokenBarrierError:
-                raise BenchError("a client could not reach the server") from None
-            started = time.perf_counter()
-            for thread in threads:
-                thread.join()
-            elapsed = time.perf_counter() - started
+
+            elapsed = run_clients(clients, client)
         double_bookings = count_double_bookings(engine)
         in_database = count_scheduled(engine)
 

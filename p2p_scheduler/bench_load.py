@@ -60,7 +60,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -77,7 +77,6 @@ from p2p_scheduler.bench import (
     PROVIDER_EMAIL,
     PROVIDER_PHONE,
     REQUEST_TIMEOUT,
-    STARTUP_SECONDS,
     WORKDAYS,
     ZONES,
     BenchError,
@@ -97,11 +96,13 @@ from p2p_scheduler.bench import (
     machine,
     next_monday,
     percentiles,
+    run_clients,
     running_server,
     scratch_database,
 )
 from p2p_scheduler.clock import system_clock
 from p2p_scheduler.db import outbox_store
+from p2p_scheduler.lifecycle import CANCEL_REASONS
 
 #: The environment variable the test suite reads its PostgreSQL server from; the default here
 #: so that a developer who runs the PostgreSQL tests can run the benchmark as it is.
@@ -116,14 +117,6 @@ RESCHEDULE_SHARE = 0.4  # after booking: move it; otherwise cancel it
 POPULAR_SHARE = 0.5  # pick one of the first POPULAR_SLOTS on the screen (collisions)
 POPULAR_SLOTS = 3
 NEXT_WEEK_SHARE = 0.7  # next week; otherwise the week after
-CANCEL_REASONS = (
-    "provider_unavailable",
-    "reviewer_unavailable",
-    "case_resolved",
-    "scheduled_in_error",
-    "duplicate",
-    "other",
-)
 
 LOAD_REVIEWERS = 20
 #: Cases are sized for this many cycles per second (a cycle ends with at most one case left
@@ -465,28 +458,6 @@ def _postgres(url: str | None) -> str:
     return url
 
 
-def _run_threads(clients: int, target: Callable[[int, threading.Barrier], None]) -> float:
-    """Start ``clients`` threads, release them together, wait for all; the seconds taken.
-
-    Behind a barrier, so connection set-up is not timed and every client starts at once.
-    """
-    start_line = threading.Barrier(clients + 1)
-    threads = [
-        threading.Thread(target=target, args=(client, start_line), daemon=True)
-        for client in range(clients)
-    ]
-    for thread in threads:
-        thread.start()
-    try:
-        start_line.wait(timeout=STARTUP_SECONDS)
-    except threading.BrokenBarrierError:
-        raise BenchError("a client could not reach the server") from None
-    started = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - started
-
-
 def _run_load(
     database_url: str | None, clients: int, seconds: float, server_workers: int, seed: int
 ) -> dict[str, object]:
@@ -526,7 +497,7 @@ def _run_load(
                     log=logs[index],
                 )
 
-            elapsed = _run_threads(clients, client)
+            elapsed = run_clients(clients, client)
         double_bookings = count_double_bookings(engine)
         in_database = count_scheduled(engine)
         outbox = outbox_store.depth(engine)

@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import default as default_policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -81,7 +81,7 @@ from tests.e2e.test_booking_race import (
     seed,
     utc,
 )
-from tests.e2e.test_notifications import Hooks, Mailbox
+from tests.e2e.test_notifications import Hooks, Mailbox, _receiver
 from tests.support import auth
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
@@ -125,20 +125,6 @@ class GatedMailbox(Mailbox):
             finally:
                 self.waiting -= 1
         return await super().handle_DATA(server, session, envelope)
-
-
-def _hook_receiver(hooks: Hooks) -> type[BaseHTTPRequestHandler]:
-    class Receiver(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            hooks.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    return Receiver
 
 
 # ---- the cluster -------------------------------------------------------------------------------
@@ -210,7 +196,7 @@ def running_cluster(
     mailbox, hooks = GatedMailbox(), Hooks()
     smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
-    receiver = ThreadingHTTPServer(("127.0.0.1", 0), _hook_receiver(hooks))
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), _receiver(hooks))
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     env = cli_env(
         P2P_DATABASE_URL=database_url,
