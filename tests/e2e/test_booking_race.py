@@ -10,7 +10,7 @@ read back from the database itself, not from the API.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -118,13 +118,20 @@ def offered_starts(server: Server, cases: list[str]) -> list[datetime]:
     return sorted(start.astimezone(UTC) for start in starts)
 
 
-def fire(server: Server, bodies: list[dict[str, Any]]) -> list[httpx.Response]:
-    """POST every body at once, one thread and one connection each."""
+def fire(
+    server: Server,
+    bodies: list[dict[str, Any]],
+    *,
+    server_for: Callable[[int], Server] | None = None,
+) -> list[httpx.Response]:
+    """POST every body at once, one thread and one connection each (body ``i`` to
+    ``server_for(i)`` when given, else all to ``server``)."""
     barrier = threading.Barrier(len(bodies))
     results: list[httpx.Response | BaseException | None] = [None] * len(bodies)
 
     def run(index: int) -> None:
-        with httpx.Client(base_url=server.base_url, headers=auth(PORTAL_KEY), timeout=60) as portal:
+        target = server_for(index) if server_for else server
+        with httpx.Client(base_url=target.base_url, headers=auth(PORTAL_KEY), timeout=60) as portal:
             portal.get("/health")  # connect before the barrier, so the POSTs really race
             barrier.wait(timeout=30)
             try:

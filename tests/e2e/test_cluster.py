@@ -76,6 +76,7 @@ from tests.e2e.test_booking_race import (
     PORTAL_KEY,
     REVIEWER,
     assert_slot_taken,
+    fire,
     offered_starts,
     scheduled_rows,
     seed,
@@ -343,32 +344,11 @@ def stop_workers(cluster: Cluster) -> None:
 # ---- test 1: 32 racing bookings over two processes ---------------------------------------------
 
 
-def fire(apis: list[Server], bodies: list[dict[str, Any]]) -> list[httpx.Response]:
-    """POST every body at once, one thread and connection each. Bodies ``i`` and ``i + 16``
+def fire_at_both(apis: list[Server], bodies: list[dict[str, Any]]) -> list[httpx.Response]:
+    """POST every body at once (``test_booking_race.fire``). Bodies ``i`` and ``i + 16``
     (the two contenders of one start) go to different processes, and which process gets
     the lower-numbered contender alternates every two starts."""
-    barrier = threading.Barrier(len(bodies))
-    results: list[httpx.Response | BaseException | None] = [None] * len(bodies)
-
-    def run(index: int) -> None:
-        api = apis[(index // 2 + index // 16) % 2]
-        with httpx.Client(base_url=api.base_url, headers=auth(PORTAL_KEY), timeout=60) as portal:
-            portal.get("/health")  # connect before the barrier, so the POSTs really race
-            barrier.wait(timeout=30)
-            try:
-                results[index] = portal.post("/v1/bookings", json=bodies[index])
-            except BaseException as error:  # reported below, with the others
-                results[index] = error
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(bodies))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a booking request hung"
-    failures = [r for r in results if not isinstance(r, httpx.Response)]
-    assert not failures, failures
-    return [r for r in results if isinstance(r, httpx.Response)]
+    return fire(apis[0], bodies, server_for=lambda index: apis[(index // 2 + index // 16) % 2])
 
 
 def test_thirty_two_racing_bookings_on_two_processes_never_overlap_and_notify_once(
@@ -391,7 +371,7 @@ def test_thirty_two_racing_bookings_on_two_processes_never_overlap_and_notify_on
             for i, pair in enumerate(pairs)
         ]
 
-        responses = fire(cluster.apis, bodies)
+        responses = fire_at_both(cluster.apis, bodies)
 
         codes = Counter(r.status_code for r in responses)
         assert set(codes) <= {201, 409}, [(r.status_code, r.text) for r in responses]
