@@ -135,6 +135,15 @@ class ServiceSettings(DatabaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
+    @field_validator("webhook_secret", "smtp_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # ``P2P_WEBHOOK_SECRET=`` (as an env file leaves it) means "not set", not a secret
+        # of no characters: webhooks signed with it could never be verified.
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
     @field_validator("policy_file")
     @classmethod
     def _policy_exists(cls, value: Path | None) -> Path | None:
