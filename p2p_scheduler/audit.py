@@ -115,42 +115,19 @@ def reviewer_state(profile: ReviewerProfile) -> dict[str, Any]:
     return dataclasses.asdict(profile)
 
 
-def events(
-    session: Session,
-    *,
-    entity: str | None = None,
-    entity_id: str | None = None,
-    actor_id: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    after_id: int | None = None,
-    limit: int = 100,
-) -> list[AuditEvent]:
-    rows = audit_store.search(
-        session,
-        entity=entity,
-        entity_id=entity_id,
-        actor_id=actor_id,
-        since=since,
-        until=until,
-        after_id=after_id,
-        limit=limit,
+def _event(row: AuditRow) -> AuditEvent:
+    return AuditEvent(
+        id=row.id or 0,
+        at=row.at,
+        actor_role=row.actor_role,
+        actor_id=row.actor_id,
+        entity=row.entity,
+        entity_id=row.entity_id,
+        action=row.action,
+        reason=row.reason,
+        before=json.loads(row.before) if row.before else None,
+        after=json.loads(row.after) if row.after else None,
     )
-    return [
-        AuditEvent(
-            id=row.id or 0,
-            at=row.at,
-            actor_role=row.actor_role,
-            actor_id=row.actor_id,
-            entity=row.entity,
-            entity_id=row.entity_id,
-            action=row.action,
-            reason=row.reason,
-            before=json.loads(row.before) if row.before else None,
-            after=json.loads(row.after) if row.after else None,
-        )
-        for row in rows
-    ]
 
 
 def _dumps(state: dict[str, Any]) -> str:
@@ -190,16 +167,19 @@ def trail(
         after_id = int(cursor)
     limit = max(1, min(limit, MAX_PAGE))
     with transaction(engine) as session:
-        found = events(
-            session,
-            entity=entity,
-            entity_id=entity_id,
-            actor_id=actor_id,
-            since=since,
-            until=until,
-            after_id=after_id,
-            limit=limit + 1,
-        )
+        found = [
+            _event(row)
+            for row in audit_store.search(
+                session,
+                entity=entity,
+                entity_id=entity_id,
+                actor_id=actor_id,
+                since=since,
+                until=until,
+                after_id=after_id,
+                limit=limit + 1,
+            )
+        ]
     page = found[:limit]
     return page, (str(page[-1].id) if len(found) > limit else None)
 
