@@ -426,12 +426,15 @@ def week_bounds(week_start: date | None, zone: str, now: datetime) -> tuple[date
         week_start = today - timedelta(days=today.weekday())
     elif week_start.isoweekday() != 1:
         raise ValueError("week_start must be a Monday")
-    return (
-        week_start,
-        week_start + timedelta(days=6),
-        week_start - timedelta(days=7),
-        week_start + timedelta(days=7),
-    )
+    try:
+        return (
+            week_start,
+            week_start + timedelta(days=6),
+            week_start - timedelta(days=7),
+            week_start + timedelta(days=7),
+        )
+    except OverflowError:
+        raise ValueError("week_start is too close to the edge of the calendar") from None
 
 
 @lru_cache(maxsize=1 << 16)

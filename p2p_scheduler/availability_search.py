@@ -18,7 +18,7 @@ from p2p_scheduler.db import calendar_reads, repo
 from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.domain import Weekday
 from p2p_scheduler.eligibility import RequestEligibility
-from p2p_scheduler.errors import InvalidInput
+from p2p_scheduler.errors import InvalidInput, InvalidTransition, NotFound
 from p2p_scheduler.policy import Policy
 from p2p_scheduler.policy.days import start_of_day
 
@@ -48,8 +48,13 @@ def search(
     days: frozenset[Weekday],
     hours: frozenset[int],
     week_start: date | None,
+    moving: str | None = None,
 ) -> Availability:
-    """Open slots for the request in the requester's week, grouped by tier, reviewer and day."""
+    """Open slots for the request in the requester's week, grouped by tier, reviewer and day.
+
+    ``moving`` names a booking being rescheduled: its own time must not block its new one
+    (a move by fifteen minutes overlaps the old time) nor count towards a daily cap.
+    """
     try:
         start_day, end_day, previous, following = availability.week_bounds(
             week_start, time_zone, now
@@ -78,7 +83,10 @@ def search(
         time_off = calendar_reads.time_off(session, ids, reach)
         # A day's count includes consultations that started on it before the reach began.
         booked = calendar_reads.scheduled_spans(
-            session, ids, availability.Interval(reach.start - _DAY, reach.end)
+            session,
+            ids,
+            availability.Interval(reach.start - _DAY, reach.end),
+            ignore=(moving,) if moving else (),
         )
         held = calendar_reads.held_spans(session, ids, reach, now=now)
     # Bookings and holds are widened by the buffer on both sides, so that a consultation
@@ -123,6 +131,25 @@ def search(
         valid_until=request.valid_until,
         tiers=availability.group_by_tier(found, time_zone),
     )
+
+
+def cases_of(engine: Engine, booking_id: str) -> tuple[tuple[str, date], ...]:
+    """The cases of a booking that can be rescheduled, as look-ups for ``search(moving=…)``.
+
+    The portal re-opens a booking without asking for the member's date of birth again: the
+    booking already proved it, and the case snapshot holds it.
+    """
+    with transaction(engine) as session:
+        status = repo.booking_status(session, booking_id)
+        if status is None:
+            raise NotFound(f"No booking {booking_id!r} exists.")
+        if status != "scheduled":
+            raise InvalidTransition(
+                f"A {status.replace('_', ' ')} booking cannot be rescheduled; "
+                "only a scheduled one can.",
+                booking_status=status,
+            )
+        return repo.booking_lookups(session, booking_id)
 
 
 def licence_states(request: RequestEligibility) -> list[frozenset[str]]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Path, Response
 
 from api.auth import require, require_json
 from api.deps import EngineDep, LimitsDep, NowDep, PolicyDep
 from api.problems import responses
-from api.schemas.scheduling import AvailabilityIn, AvailabilityOut
-from p2p_scheduler import availability_search
+from api.schemas.common import UUID_PATTERN
+from api.schemas.scheduling import AvailabilityIn, AvailabilityOut, MoveAvailabilityIn
+from p2p_scheduler import availability_search, booking
 
 router = APIRouter(prefix="/v1", tags=["availability"])
 
@@ -36,4 +37,36 @@ def find_availability(
     )
     # A week can hold thousands of slots: serialise once, in pydantic-core, rather than
     # letting FastAPI validate the model again and encode it a second time in Python.
+    return Response(AvailabilityOut.of(found).model_dump_json(), media_type="application/json")
+
+
+@router.post(
+    "/bookings/{booking_id}/availability",
+    response_model=AvailabilityOut,
+    summary="Times a scheduled booking can be moved to (its own time does not block them)",
+    dependencies=[Depends(require("portal")), Depends(require_json)],
+    responses=responses(401, 403, 404, 409, 415, 422),
+)
+def find_move_availability(
+    body: MoveAvailabilityIn,
+    engine: EngineDep,
+    policy: PolicyDep,
+    limits: LimitsDep,
+    now: NowDep,
+    booking_id: str = Path(pattern=UUID_PATTERN),
+) -> Response:
+    cases = availability_search.cases_of(engine, booking_id)
+    zone = body.time_zone or booking.get_booking(engine=engine, booking_id=booking_id).time_zone
+    found = availability_search.search(
+        engine=engine,
+        policy=policy,
+        limits=limits,
+        now=now,
+        cases=cases,
+        time_zone=zone,
+        days=frozenset(body.preferences.days),
+        hours=frozenset(body.preferences.hours),
+        week_start=body.week_start,
+        moving=booking_id,
+    )
     return Response(AvailabilityOut.of(found).model_dump_json(), media_type="application/json")

@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from api.auth import Principal, authorize, bearer, require, require_json
 from api.deps import EngineDep, LimitsDep, NotifierDep, NowDep, PolicyDep
 from api.problems import responses
-from api.schemas.common import IDENTIFIER, Instant
+from api.schemas.common import IDENTIFIER, UUID_PATTERN, Instant
 from api.schemas.scheduling import (
     BookingIn,
     BookingOut,
@@ -27,7 +27,6 @@ from p2p_scheduler import booking, calendars, idempotency, lifecycle
 
 router = APIRouter(prefix="/v1", tags=["bookings"])
 
-UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 PortalKey = Annotated[Principal, Depends(require("portal"))]
 
 

@@ -392,6 +392,33 @@ class NoShowIn(Strict):
     notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
 
 
+class MoveAvailabilityIn(Strict):
+    """``POST /v1/bookings/{id}/availability``: times to move a booking to. Its cases (and
+    their dates of birth) are the booking's own."""
+
+    time_zone: TimeZoneName | None = Field(None, description="default: the booking's zone")
+    preferences: Preferences = Field(default_factory=Preferences)
+    week_start: date | None = Field(None, description="a Monday in the requester's zone")
+
+
+class AgendaOut(BaseModel):
+    """A reviewer's week, Monday to Sunday in the reviewer's zone (``today`` is theirs too)."""
+
+    reviewer_id: str
+    name: str
+    credentials: str
+    time_zone: str
+    today: date
+    week_start: date
+    week_end: date
+    previous_week_start: date
+    next_week_start: date
+    calendar_feed_url: str
+    bookings: list[BookingOut] = Field(
+        description="scheduled, completed and no-show P2Ps starting this week, earliest first"
+    )
+
+
 class TimeOffIn(Strict):
     start: Instant
     end: Instant

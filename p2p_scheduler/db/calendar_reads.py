@@ -130,3 +130,20 @@ def held_spans(
             )
         ).all()  # type: ignore[arg-type]
     )
+
+
+def reviewer_bookings(session: Session, reviewer_id: str, window: Interval) -> list[BookingRow]:
+    """The reviewer's consultations starting inside ``window``, held or already held (not
+    cancelled), earliest first: a reviewer's agenda."""
+    return list(
+        session.exec(
+            select(BookingRow)
+            .where(
+                BookingRow.reviewer_id == reviewer_id,
+                BookingRow.status.in_(("scheduled", "completed", "no_show")),  # type: ignore[attr-defined]
+                BookingRow.start_at >= window.start,  # type: ignore[operator]
+                BookingRow.start_at < window.end,  # type: ignore[operator]
+            )
+            .order_by(BookingRow.start_at, BookingRow.id)  # type: ignore[arg-type]
+        )
+    )

@@ -297,6 +297,12 @@ def provider_no_shows(session: Session, case_numbers: list[str]) -> dict[str, in
     return {case_number: int(count) for case_number, count in rows}
 
 
+def booking_status(session: Session, booking_id: str) -> str | None:
+    """A booking's status, or None when there is no such booking."""
+    row = session.get(BookingRow, booking_id)
+    return row.status if row else None
+
+
 def booking_lookups(session: Session, booking_id: str) -> tuple[tuple[str, date], ...]:
     """A booking's cases as (case number, member DOB), in request order: what re-checking
     its eligibility takes."""

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import copy
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 
-from tests.support import ADMIN_KEY, NOW, PORTAL_KEY, auth
+from tests.support import ADMIN_KEY, NOW, PORTAL_KEY, REVIEWER_KEY, auth
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://p2p-scheduler.org/problems/"
 
 ADMIN = auth(ADMIN_KEY)
 PORTAL = auth(PORTAL_KEY)
+REVIEWER = auth(REVIEWER_KEY)
 
 #: the member every built case is about; distinctive so a PHI leak is easy to spot
 MEMBER_NAME = "Quinlan Zebedee-Marchetti"
@@ -271,3 +272,53 @@ async def book(
 ) -> httpx.Response:
     """``POST /v1/bookings`` with ``booking_body(*args, **kwargs)``."""
     return await client.post("/v1/bookings", json=booking_body(*args, **kwargs), headers=headers)
+
+
+class Clock:
+    """A fixed clock that a test may move forward."""
+
+    def __init__(self, instant: datetime) -> None:
+        self.instant = instant
+
+    def __call__(self) -> datetime:
+        return self.instant
+
+    def advance(self, **delta: float) -> None:
+        self.instant += timedelta(**delta)
+
+
+async def cancel(
+    client: httpx.AsyncClient,
+    booking_id: str,
+    reason_code: str = "provider_unavailable",
+    reason_text: str | None = None,
+    headers: dict[str, str] = PORTAL,
+) -> httpx.Response:
+    body: dict[str, Any] = {"reason_code": reason_code}
+    if reason_text is not None:
+        body["reason_text"] = reason_text
+    return await client.post(f"/v1/bookings/{booking_id}/cancel", json=body, headers=headers)
+
+
+async def complete(
+    client: httpx.AsyncClient,
+    booking_id: str,
+    outcome: str = "upheld",
+    headers: dict[str, str] = REVIEWER,
+    **extra: Any,
+) -> httpx.Response:
+    return await client.post(
+        f"/v1/bookings/{booking_id}/complete", json={"outcome": outcome, **extra}, headers=headers
+    )
+
+
+async def no_show(
+    client: httpx.AsyncClient,
+    booking_id: str,
+    party: str = "provider",
+    headers: dict[str, str] = REVIEWER,
+    **extra: Any,
+) -> httpx.Response:
+    return await client.post(
+        f"/v1/bookings/{booking_id}/no-show", json={"party": party, **extra}, headers=headers
+    )

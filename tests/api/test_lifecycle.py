@@ -17,7 +17,6 @@ import asyncio
 import base64
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -26,7 +25,15 @@ from sqlalchemy import Engine
 
 from api.app import create_app
 from p2p_scheduler.config import Settings
-from tests.api.helpers import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, assert_problem
+from tests.api.helpers import (
+    PROBLEM_BASE,
+    PROBLEM_MEDIA_TYPE,
+    Clock,
+    assert_problem,
+    cancel,
+    complete,
+    no_show,
+)
 from tests.support import ADMIN_KEY, NOW, PORTAL_KEY, REVIEWER_KEY, auth
 
 pytestmark = pytest.mark.anyio
@@ -64,19 +71,6 @@ TUE, WED, THU = "2026-11-24", "2026-11-25", "2026-11-26"
 
 
 # ---- an app whose clock the test can move ---------------------------------------------------
-
-
-class Clock:
-    """A fixed clock that a test may move forward."""
-
-    def __init__(self, instant: datetime) -> None:
-        self.instant = instant
-
-    def __call__(self) -> datetime:
-        return self.instant
-
-    def advance(self, **delta: float) -> None:
-        self.instant += timedelta(**delta)
 
 
 async def _every_error_is_a_problem(response: httpx.Response) -> None:
@@ -247,43 +241,6 @@ async def reschedule(
     if reviewer_id is not None:
         body["reviewer_id"] = reviewer_id
     return await client.post(f"/v1/bookings/{booking_id}/reschedule", json=body, headers=headers)
-
-
-async def cancel(
-    client: httpx.AsyncClient,
-    booking_id: str,
-    reason_code: str = "provider_unavailable",
-    reason_text: str | None = None,
-    headers: dict[str, str] = PORTAL,
-) -> httpx.Response:
-    body: dict[str, Any] = {"reason_code": reason_code}
-    if reason_text is not None:
-        body["reason_text"] = reason_text
-    return await client.post(f"/v1/bookings/{booking_id}/cancel", json=body, headers=headers)
-
-
-async def complete(
-    client: httpx.AsyncClient,
-    booking_id: str,
-    outcome: str = "upheld",
-    headers: dict[str, str] = REVIEWER,
-    **extra: Any,
-) -> httpx.Response:
-    return await client.post(
-        f"/v1/bookings/{booking_id}/complete", json={"outcome": outcome, **extra}, headers=headers
-    )
-
-
-async def no_show(
-    client: httpx.AsyncClient,
-    booking_id: str,
-    party: str = "provider",
-    headers: dict[str, str] = REVIEWER,
-    **extra: Any,
-) -> httpx.Response:
-    return await client.post(
-        f"/v1/bookings/{booking_id}/no-show", json={"party": party, **extra}, headers=headers
-    )
 
 
 async def listing(client: httpx.AsyncClient, **params: Any) -> httpx.Response:
