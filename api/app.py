@@ -14,6 +14,7 @@ from api import problems
 from api.middleware import RequestMiddleware
 from api.ratelimit import RateLimiter
 from api.routes import (
+    agenda,
     audit,
     availability,
     bookings,
@@ -22,6 +23,7 @@ from api.routes import (
     eligibility,
     health,
     optimizer,
+    portal,
     reviewers,
 )
 from p2p_scheduler import __version__, delivery
@@ -120,8 +122,11 @@ def create_app(
         calendars,
         optimizer,
         audit,
+        agenda,
+        portal,
     ):
         app.include_router(module.router)
+    app.mount("/portal/static", portal.static, name="portal-static")
     return app
 
 

@@ -153,6 +153,18 @@ def serve(
         # No date of birth here: what a server prints ends up in logs (SPEC §5, no PHI in logs);
         # the README's walk-through gives the fictional member's.
         typer.echo(f"  try case {demo_data.WALKTHROUGH_CASE[0]} (README: Walk-through with curl)")
+        # The key rides in the URL *fragment*: browsers never send it to the server, so it
+        # stays out of access logs; the page moves it into session storage at once.
+        keys = {key.role: key.secret.get_secret_value() for key in settings.api_keys}
+        if "portal" in keys:
+            typer.echo(f"Provider pages: {base}/portal/#key={keys['portal']}")
+        if "reviewer" in keys:
+            typer.echo(
+                f"Reviewer day view: {base}/portal/reviewers/{demo_data.DAY_VIEW_REVIEWER}"
+                f"#key={keys['reviewer']}"
+            )
+    else:
+        typer.echo(f"Provider pages: {base}/portal/")
     typer.echo(f"API docs: {base}/docs")
     engine.dispose()
     metrics_dir = "PROMETHEUS_MULTIPROC_DIR"

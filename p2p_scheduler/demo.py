@@ -57,6 +57,8 @@ from p2p_scheduler.domain import (
 WALKTHROUGH_CASE: tuple[str, date] = ("A100001", date(1962, 4, 17))
 #: A denied Medicare case: consultative-only (Medicare has no reconsideration).
 WALKTHROUGH_CONSULTATIVE_CASE: tuple[str, date] = ("A100004", date(1949, 11, 30))
+#: A Texas MSK spine reviewer who can take the walk-through case: the demo's reviewer day view.
+DAY_VIEW_REVIEWER = "rev-001"
 #: Two cases of one member, same skill and level: a multi-case request (dates of birth equal).
 MULTI_CASE_PAIR: tuple[tuple[str, date], tuple[str, date]] = (
     ("A100019", date(1970, 8, 25)),

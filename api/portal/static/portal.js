@@ -1,0 +1,754 @@
+// The provider's P2P scheduling pages: the seeds' flow (time zone → case look-up → preferences
+// → a week of slots → hold and contact form → summary), and My P2P requests with reschedule
+// and cancel. Every step is one call to /v1/…, exactly what any portal front end would send.
+import {
+  LEVELS, ROLES, STATUSES, SignedOut, addDays, apiKey, call, clearProblem, dateLabel, el, facts,
+  longDate, show, showProblem, signIn, takeKeyFromFragment, uuid, whenLabel, zoneAbbr,
+} from "./common.js";
+
+const ZONE_KEY = "p2p.timeZone";
+const ZONES = [
+  ["America/New_York", "US/Eastern"],
+  ["America/Chicago", "US/Central"],
+  ["America/Denver", "US/Mountain"],
+  ["America/Phoenix", "US/Arizona (no daylight saving)"],
+  ["America/Los_Angeles", "US/Pacific"],
+  ["America/Anchorage", "US/Alaska"],
+  ["Pacific/Honolulu", "US/Hawaii"],
+];
+const DAYS = [["mon", "Mon"], ["tue", "Tues"], ["wed", "Wed"], ["thu", "Thurs"], ["fri", "Fri"]];
+const HOURS = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
+const SHOWN_PER_DAY = 4;
+const CANCEL_REASONS = {
+  provider_unavailable: "Provider unavailable",
+  reviewer_unavailable: "Reviewer unavailable",
+  case_resolved: "Case resolved",
+  scheduled_in_error: "Scheduled in error",
+  duplicate: "Duplicate request",
+  other: "Other",
+};
+const TIER_NAMES = ["1st", "2nd", "3rd"];
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  zone: localStorage.getItem(ZONE_KEY),
+  rows: [{ case_number: "", member_dob: "" }],
+  cases: [], // the looked-up cases [{case_number, member_dob}]
+  eligibility: null,
+  days: new Set(DAYS.map(([code]) => code)),
+  hours: new Set(HOURS),
+  mode: "book", // book | pending | reschedule
+  moving: null, // the booking being rescheduled
+  firstWeek: null,
+  week: null,
+  availability: null,
+  expanded: new Set(),
+  choice: null, // {reviewer, slot}
+  hold: null,
+  holdTimer: null,
+  listCursor: null,
+  detail: null,
+};
+
+// ---- start and routing ---------------------------------------------------------------------
+
+async function guarded(work) {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof SignedOut)) throw error;
+    await signIn(error.message);
+    route();
+  }
+}
+
+async function start() {
+  takeKeyFromFragment();
+  $("sign-out").onclick = () => {
+    apiKey.clear();
+    location.hash = "#/new";
+    location.reload();
+  };
+  $("change-zone").onclick = () => askZone().then(route);
+  wireLookup();
+  wirePreferences();
+  wireSlots();
+  wireContact();
+  wireRequests();
+  window.addEventListener("hashchange", route);
+  // A link to the view's own address changes no hash: show that view again all the same.
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest('a[href^="#/"]');
+    if (link && link.getAttribute("href") === location.hash) {
+      event.preventDefault();
+      route();
+    }
+  });
+  if (!apiKey.get()) await signIn();
+  $("sign-out").hidden = false;
+  if (!state.zone) await askZone();
+  route();
+}
+
+function route() {
+  const hash = location.hash || "#/new";
+  const one = hash.match(/^#\/requests\/([0-9a-f-]{36})$/);
+  releaseHold();
+  if (one) guarded(() => openRequest(one[1]));
+  else if (hash === "#/requests") guarded(() => listRequests(true));
+  else newRequest();
+}
+
+// ---- time zone -----------------------------------------------------------------------------
+
+function askZone() {
+  const select = $("time-zone");
+  const browser = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const zones = ZONES.some(([zone]) => zone === browser) || !browser ? ZONES : [...ZONES, [browser, browser]];
+  select.replaceChildren(
+    ...zones.map(([zone, name]) =>
+      el("option", { value: zone }, `${name} — ${zone} (${zoneAbbr(zone)})`)),
+  );
+  select.value = state.zone || (zones.some(([zone]) => zone === browser) ? browser : "America/New_York");
+  show("view-timezone");
+  return new Promise((resolve) => {
+    $("timezone-form").onsubmit = (event) => {
+      event.preventDefault();
+      state.zone = select.value;
+      localStorage.setItem(ZONE_KEY, state.zone);
+      resolve();
+    };
+  });
+}
+
+function showZone() {
+  $("zone-indicator").textContent = `Times in ${state.zone} (${zoneAbbr(state.zone)})`;
+  $("change-zone").hidden = false;
+  for (const node of document.querySelectorAll(".zone-name")) {
+    node.textContent = `${state.zone} (${zoneAbbr(state.zone)})`;
+  }
+}
+
+// ---- case look-up --------------------------------------------------------------------------
+
+function newRequest() {
+  showZone();
+  state.mode = "book";
+  state.moving = null;
+  renderRows();
+  show("view-lookup");
+}
+
+function renderRows() {
+  $("case-rows").replaceChildren(
+    ...state.rows.map((row, i) =>
+      el("fieldset", { class: "case-row" },
+        el("legend", {}, `Case ${i + 1}`),
+        el("div", { class: "field" },
+          el("label", { for: `case-number-${i}` }, "Case reference number"),
+          el("input", {
+            id: `case-number-${i}`, name: "case_number", value: row.case_number,
+            autocomplete: "off", dataset: { field: `cases[${i}].case_number` },
+            oninput: (e) => { row.case_number = e.target.value; },
+          })),
+        el("div", { class: "field" },
+          el("label", { for: `member-dob-${i}` }, "Member date of birth"),
+          el("input", {
+            id: `member-dob-${i}`, name: "member_dob", type: "date", value: row.member_dob,
+            autocomplete: "off", dataset: { field: `cases[${i}].member_dob` },
+            oninput: (e) => { row.member_dob = e.target.value; },
+          })),
+        state.rows.length > 1
+          ? el("button", {
+            type: "button", class: "link", "aria-label": `Remove case ${i + 1}`,
+            onclick: () => { state.rows.splice(i, 1); renderRows(); },
+          }, "Remove")
+          : null)),
+  );
+}
+
+function wireLookup() {
+  $("add-case").onclick = () => {
+    state.rows.push({ case_number: "", member_dob: "" });
+    renderRows();
+    $(`case-number-${state.rows.length - 1}`).focus();
+  };
+  $("lookup-form").onsubmit = (event) => {
+    event.preventDefault();
+    guarded(() => lookUp(state.rows.map((r) => ({ case_number: r.case_number.trim(), member_dob: r.member_dob }))));
+  };
+}
+
+async function lookUp(cases) {
+  const form = $("lookup-form");
+  clearProblem(form);
+  $("lookup-results").replaceChildren();
+  const missing = [];
+  cases.forEach((c, i) => {
+    if (!c.case_number) missing.push({ field: `cases[${i}].case_number`, message: "Enter the case reference number." });
+    if (!c.member_dob) missing.push({ field: `cases[${i}].member_dob`, message: "Enter the member's date of birth." });
+  });
+  if (missing.length) {
+    showProblem(form, { detail: "Fill in every case number and date of birth.", errors: missing });
+    return;
+  }
+  const answer = await call("POST", "/v1/eligibility", { cases });
+  if (!answer.ok) {
+    showProblem(form, answer.data);
+    return;
+  }
+  state.cases = cases;
+  state.eligibility = answer.data;
+  renderEligibility();
+}
+
+function renderEligibility() {
+  const result = state.eligibility;
+  const dobs = Object.fromEntries(state.cases.map((c) => [c.case_number, c.member_dob]));
+  const cards = result.cases.map((c) =>
+    el("article", { class: `case-card ${c.eligible ? "ok" : "refused"}` },
+      el("h2", {}, `Case Ref #: ${c.case_number} `,
+        el("span", { class: "badge" }, c.eligible ? "✓ P2P Eligible" : c.found ? "✗ Not eligible" : "✗ Not found")),
+      ...c.messages.map((m) => el("p", { class: "message" }, m)),
+      c.found && c.decision_can_change === false
+        ? el("p", { class: "consultative" }, "Consultative only: the P2P can be held, but the original decision cannot be modified.")
+        : null,
+      c.found
+        ? facts([
+          ["Member DOB", longDate(dobs[c.case_number])],
+          ["Member state", c.member_state],
+          ["Case type", c.case_type],
+          ["Line of business", c.line_of_business],
+          ["Level of review", c.level_of_review_label || LEVELS[c.level_of_review]],
+          ["P2P valid until", c.valid_until ? whenLabel(c.valid_until, state.zone) : ""],
+        ])
+        : null,
+      el("button", {
+        type: "button", class: "link", "aria-label": `Remove case ${c.case_number}`,
+        onclick: () => removeCase(c.case_number),
+      }, "Remove")));
+  $("lookup-results").replaceChildren(
+    el("h2", {}, "Case information"),
+    ...result.messages.map((m) => el("p", { class: result.eligible ? "notice" : "notice warn" }, m)),
+    ...cards,
+    el("p", { class: "actions" },
+      el("button", {
+        type: "button", id: "lookup-continue", disabled: !result.eligible,
+        onclick: () => { state.firstWeek = null; state.week = null; showPreferences(); },
+      }, "Continue")),
+  );
+}
+
+function removeCase(caseNumber) {
+  const rest = state.cases.filter((c) => c.case_number !== caseNumber);
+  state.rows = rest.length ? rest.map((c) => ({ ...c })) : [{ case_number: "", member_dob: "" }];
+  renderRows();
+  if (rest.length) guarded(() => lookUp(rest));
+  else $("lookup-results").replaceChildren();
+}
+
+// ---- preferences ---------------------------------------------------------------------------
+
+function hourLabel(hour) {
+  const twelve = (h) => ((h + 11) % 12) + 1;
+  return `${twelve(hour)}:00 to ${twelve(hour + 1)}:00`;
+}
+
+function toggle(label, pressed, onToggle) {
+  return el("button", {
+    type: "button", class: "toggle", "aria-pressed": String(pressed),
+    onclick: (e) => {
+      const now = e.currentTarget.getAttribute("aria-pressed") !== "true";
+      e.currentTarget.setAttribute("aria-pressed", String(now));
+      e.currentTarget.querySelector(".mark").textContent = now ? "✓" : "✗";
+      onToggle(now);
+    },
+  }, el("span", { class: "mark", "aria-hidden": "true" }, pressed ? "✓" : "✗"), " ", label);
+}
+
+function showPreferences() {
+  showZone();
+  $("preferred-days").replaceChildren(...DAYS.map(([code, name]) =>
+    toggle(name, state.days.has(code), (on) => (on ? state.days.add(code) : state.days.delete(code)))));
+  $("preferred-hours").replaceChildren(
+    el("span", { class: "group-label" }, "Morning"),
+    ...HOURS.slice(0, 5).map(hourToggle),
+    el("span", { class: "group-label" }, "Afternoon"),
+    ...HOURS.slice(5).map(hourToggle),
+  );
+  $("preferences-problem").hidden = true;
+  $("preferences-pending").hidden = state.mode === "reschedule";
+  show("view-preferences");
+}
+
+function hourToggle(hour) {
+  return toggle(hourLabel(hour), state.hours.has(hour), (on) => (on ? state.hours.add(hour) : state.hours.delete(hour)));
+}
+
+function preferences() {
+  return {
+    days: DAYS.map(([code]) => code).filter((code) => state.days.has(code)),
+    hours: HOURS.filter((hour) => state.hours.has(hour)),
+  };
+}
+
+function wirePreferences() {
+  const check = () => {
+    const chosen = preferences();
+    const box = $("preferences-problem");
+    if (chosen.days.length && chosen.hours.length) {
+      box.hidden = true;
+      return true;
+    }
+    box.replaceChildren(el("p", {}, "Keep at least one day and one time selected."));
+    box.hidden = false;
+    box.focus();
+    return false;
+  };
+  $("preferences-continue").onclick = () => {
+    if (check()) guarded(() => loadSlots(null));
+  };
+  $("preferences-pending").onclick = () => {
+    if (!check()) return;
+    state.mode = "pending";
+    state.choice = null;
+    showContact();
+  };
+}
+
+// ---- a week of slots -----------------------------------------------------------------------
+
+function wireSlots() {
+  $("prev-week").onclick = () => guarded(() => loadSlots(state.availability.previous_week_start));
+  $("next-week").onclick = () => guarded(() => loadSlots(state.availability.next_week_start));
+  $("slots-back").onclick = showPreferences;
+  $("move-cancel-button").onclick = () => {
+    $("move-confirm").hidden = true;
+    state.choice = null;
+  };
+  $("move-confirm-button").onclick = () => guarded(confirmMove);
+}
+
+async function loadSlots(weekStart) {
+  showZone();
+  const body = { time_zone: state.zone, preferences: preferences() };
+  if (weekStart) body.week_start = weekStart;
+  const path = state.mode === "reschedule"
+    ? `/v1/bookings/${state.moving.id}/availability`
+    : "/v1/availability";
+  if (state.mode !== "reschedule") body.cases = state.cases;
+  const problem = $("slots-problem");
+  const answer = await call("POST", path, body);
+  if (!answer.ok) {
+    problem.replaceChildren(el("p", {}, answer.data.detail));
+    problem.hidden = false;
+    show("view-slots");
+    return;
+  }
+  problem.hidden = true;
+  state.availability = answer.data;
+  state.firstWeek = state.firstWeek || answer.data.week_start;
+  state.expanded.clear();
+  $("move-confirm").hidden = true;
+  $("slots-title").textContent = state.mode === "reschedule" ? "Choose a new P2P time" : "Choose a P2P time";
+  renderSlots();
+  show("view-slots");
+}
+
+function weekName(weekStart) {
+  if (weekStart === state.firstWeek) return " (This week)";
+  if (weekStart === addDays(state.firstWeek, 7)) return " (Upcoming week)";
+  return "";
+}
+
+function renderSlots() {
+  const a = state.availability;
+  $("week-label").textContent = `${longDate(a.week_start)} - ${longDate(a.week_end)}${weekName(a.week_start)}`;
+  $("prev-week").disabled = a.week_start <= state.firstWeek;
+  const days = [0, 1, 2, 3, 4, 5, 6].map((n) => addDays(a.week_start, n));
+  const groups = a.tiers.map((tier) =>
+    el("section", { class: "tier" },
+      el("h2", {}, tier.label || `${TIER_NAMES[tier.tier - 1] || `${tier.tier}th`} Priority by Skill`),
+      ...tier.reviewers.map((reviewer) => reviewerWeek(reviewer, days))));
+  $("slot-groups").replaceChildren(
+    ...(groups.length
+      ? groups
+      : [el("p", { class: "notice" }, "No open P2P times this week match your preferences. Try the next week, or go back and select more days or times.")]),
+  );
+}
+
+function reviewerWeek(reviewer, days) {
+  const byDate = Object.fromEntries(reviewer.days.map((d) => [d.date, d.slots]));
+  return el("section", { class: "reviewer" },
+    el("h3", {}, `${reviewer.name}, ${reviewer.credentials}`),
+    el("div", { class: "week" },
+      ...days.map((day) => {
+        const slots = byDate[day] || [];
+        const key = `${reviewer.reviewer_id}|${day}`;
+        const open = state.expanded.has(key);
+        const shown = open ? slots : slots.slice(0, SHOWN_PER_DAY);
+        const headingId = `day-${reviewer.reviewer_id}-${day}`;
+        return el("div", { class: "day", role: "group", "aria-labelledby": headingId },
+          el("h4", { id: headingId }, dateLabel(day)),
+          slots.length
+            ? el("ul", {}, ...shown.map((slot) => el("li", {},
+              el("button", {
+                type: "button", class: "slot",
+                "aria-describedby": headingId,
+                onclick: () => guarded(() => choose(reviewer, slot)),
+              }, slot.label))))
+            : el("p", { class: "none" }, el("span", { "aria-hidden": "true" }, "-"), el("span", { class: "visually-hidden" }, "No times")),
+          slots.length > SHOWN_PER_DAY && !open
+            ? el("button", {
+              type: "button", class: "link more",
+              "aria-label": `Show more times on ${dateLabel(day)} with ${reviewer.name}`,
+              onclick: () => {
+                state.expanded.add(key);
+                renderSlots();
+                document.querySelectorAll(`[aria-describedby="${CSS.escape(headingId)}"]`)[SHOWN_PER_DAY]?.focus();
+              },
+            }, "Show more...")
+            : null);
+      })));
+}
+
+async function choose(reviewer, slot) {
+  state.choice = { reviewer, slot };
+  if (state.mode === "reschedule") {
+    $("move-summary").textContent =
+      `From ${whenLabel(state.moving.start, state.zone)} with ${state.moving.reviewer.name} ` +
+      `to ${whenLabel(slot.start, state.zone)} with ${reviewer.name}, ${reviewer.credentials}.`;
+    $("move-confirm").hidden = false;
+    $("move-confirm-button").focus();
+    return;
+  }
+  const answer = await call("POST", "/v1/holds", {
+    cases: state.cases, reviewer_id: reviewer.reviewer_id, start: slot.start, time_zone: state.zone,
+  });
+  if (!answer.ok) {
+    const problem = $("slots-problem");
+    problem.replaceChildren(el("p", {}, answer.data.detail), el("p", {}, "The times below are up to date."));
+    problem.hidden = false;
+    await loadSlots(state.availability.week_start);
+    problem.hidden = false;
+    problem.focus();
+    return;
+  }
+  state.hold = answer.data;
+  showContact();
+  startCountdown();
+}
+
+async function confirmMove() {
+  const { reviewer, slot } = state.choice;
+  const answer = await call("POST", `/v1/bookings/${state.moving.id}/reschedule`, {
+    start: slot.start, reviewer_id: reviewer.reviewer_id,
+  });
+  if (!answer.ok) {
+    const problem = $("slots-problem");
+    problem.replaceChildren(el("p", {}, answer.data.detail));
+    problem.hidden = false;
+    $("move-confirm").hidden = true;
+    problem.focus();
+    return;
+  }
+  showSummary(answer.data, "Rescheduled");
+}
+
+// ---- hold and contact form -----------------------------------------------------------------
+
+function startCountdown() {
+  clearInterval(state.holdTimer);
+  const status = $("hold-status");
+  const submit = $("contact-submit");
+  const tick = () => {
+    const left = Math.max(0, Math.round((new Date(state.hold.expires_at) - Date.now()) / 1000));
+    if (left === 0) {
+      clearInterval(state.holdTimer);
+      status.textContent = "Your hold on this time has expired. Go back and choose a time again.";
+      status.classList.add("warn");
+      submit.disabled = true;
+      return;
+    }
+    const text = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+    status.replaceChildren("This time is held for you for ", el("strong", { class: "countdown" }, text), ".");
+  };
+  status.classList.remove("warn");
+  submit.disabled = false;
+  tick();
+  state.holdTimer = setInterval(tick, 1000);
+}
+
+function releaseHold() {
+  clearInterval(state.holdTimer);
+  if (state.hold) {
+    const id = state.hold.hold_id;
+    state.hold = null;
+    call("DELETE", `/v1/holds/${id}`).catch(() => {});
+  }
+}
+
+function showContact() {
+  const choice = state.choice;
+  const dobs = state.cases;
+  $("contact-title").textContent = choice ? "P2P contact details" : "Submit preferences without a time";
+  $("hold-status").hidden = !choice;
+  const pending = preferences();
+  $("p2p-info").replaceChildren(
+    choice
+      ? facts([
+        ["P2P time", whenLabel(choice.slot.start, state.zone)],
+        ["Reviewer", `${choice.reviewer.name}, ${choice.reviewer.credentials}`],
+      ])
+      : facts([
+        ["Preferred days", pending.days.join(", ")],
+        ["Preferred times", pending.hours.map(hourLabel).join("; ")],
+        ["Time zone", state.zone],
+        ["What happens next", "A reviewer and time are assigned for you; the invitation arrives by email."],
+      ]),
+    ...state.eligibility.cases.map((c, i) =>
+      el("div", { class: "case-info" },
+        el("h3", {}, `${["1st", "2nd", "3rd"][i] || `${i + 1}th`} Case`),
+        facts([
+          ["Case #", c.case_number],
+          ["Member DOB", longDate(dobs[i].member_dob)],
+          ["Member state", c.member_state],
+          ["Case type", c.case_type],
+          ["Level of review", c.level_of_review_label || LEVELS[c.level_of_review]],
+        ]))),
+  );
+  const roles = $("provider_role");
+  if (!roles.options.length) {
+    roles.replaceChildren(...Object.entries(ROLES).map(([code, name]) => el("option", { value: code }, name)));
+  }
+  clearProblem($("contact-form"));
+  show("view-contact");
+}
+
+function wireContact() {
+  const form = $("contact-form");
+  $("contact-back").onclick = () => {
+    releaseHold();
+    if (state.mode === "pending") showPreferences();
+    else guarded(() => loadSlots(state.availability.week_start));
+  };
+  form.onsubmit = (event) => {
+    event.preventDefault();
+    guarded(submitContact);
+  };
+}
+
+function contactFromForm() {
+  const f = $("contact-form").elements;
+  const value = (name) => f[name].value.trim();
+  return {
+    provider_name: value("provider_name"),
+    provider_role: value("provider_role"),
+    contact_name: value("contact_name"),
+    contact_location: value("contact_location"),
+    phone: value("phone"),
+    phone_ext: value("phone_ext"),
+    alt_phone: value("alt_phone") || null,
+    alt_phone_ext: value("alt_phone_ext"),
+    email: value("email"),
+    instructions: value("instructions"),
+  };
+}
+
+async function submitContact() {
+  const form = $("contact-form");
+  const button = $("contact-submit");
+  button.disabled = true;
+  try {
+    const contact = contactFromForm();
+    const answer = state.mode === "pending"
+      ? await call("POST", "/v1/p2p-requests",
+        { cases: state.cases, time_zone: state.zone, preferences: preferences(), contact },
+        { idempotencyKey: uuid() })
+      : await call("POST", "/v1/bookings", {
+        cases: state.cases,
+        reviewer_id: state.choice.reviewer.reviewer_id,
+        start: state.choice.slot.start,
+        time_zone: state.zone,
+        hold_id: state.hold && state.hold.hold_id,
+        contact,
+      }, { idempotencyKey: uuid() });
+    if (!answer.ok) {
+      showProblem(form, answer.data);
+      return;
+    }
+    clearInterval(state.holdTimer);
+    state.hold = null; // the booking used it up
+    form.reset();
+    showSummary(answer.data, answer.data.status === "pending_assignment" ? "Pending assignment" : "Scheduled");
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// ---- summary -------------------------------------------------------------------------------
+
+function bookingFacts(booking) {
+  const c = booking.contact;
+  return facts([
+    ["Status", STATUSES[booking.status] || booking.status],
+    ["P2P time", booking.start ? whenLabel(booking.start, state.zone) : "Not assigned yet"],
+    ["Reviewer", booking.reviewer ? `${booking.reviewer.name}, ${booking.reviewer.credentials}` : "Not assigned yet"],
+    ["Case(s)", booking.cases.map((k) => `${k.case_number} (${LEVELS[k.level_of_review] || k.level_of_review})`).join(", ")],
+    ["Name of provider requesting P2P", `${c.provider_name} (${ROLES[c.provider_role] || c.provider_role})`],
+    ["Contact person", [c.contact_name, c.contact_location].filter(Boolean).join(", ")],
+    ["Phone number for P2P", c.phone + (c.phone_ext ? ` ext. ${c.phone_ext}` : "")],
+    ["Alternate phone", c.alt_phone ? c.alt_phone + (c.alt_phone_ext ? ` ext. ${c.alt_phone_ext}` : "") : ""],
+    ["Requesting provider email", c.email],
+    ["Contact instructions", c.instructions],
+    ["Needs attention", booking.attention],
+  ]);
+}
+
+function calendarLink(booking) {
+  return booking.status === "scheduled" && booking.links.invite_ics
+    ? el("a", { href: booking.links.invite_ics, class: "button", download: `p2p-${booking.id}.ics` }, "Add to calendar")
+    : null;
+}
+
+function showSummary(booking, title) {
+  $("summary-title").textContent = title;
+  $("summary-when").textContent = booking.start
+    ? `${title} — ${whenLabel(booking.start, state.zone)}`
+    : `${title} — a time will be assigned and sent to ${booking.contact.email}`;
+  $("summary-details").replaceChildren(bookingFacts(booking));
+  $("summary-links").replaceChildren(
+    calendarLink(booking),
+    el("a", { href: `#/requests/${booking.id}` }, "Open this request"),
+    el("a", { href: "#/requests" }, "My P2P requests"),
+  );
+  // The next request starts from an empty look-up (and the member's DOB leaves the page).
+  state.rows = [{ case_number: "", member_dob: "" }];
+  state.cases = [];
+  $("lookup-results").replaceChildren();
+  show("view-summary");
+}
+
+// ---- My P2P requests -----------------------------------------------------------------------
+
+function wireRequests() {
+  $("filter-status").replaceChildren(
+    el("option", { value: "" }, "Any status"),
+    ...Object.entries(STATUSES).map(([code, name]) => el("option", { value: code }, name)),
+  );
+  $("requests-filter").onsubmit = (event) => {
+    event.preventDefault();
+    guarded(() => listRequests(true));
+  };
+  $("requests-more").onclick = () => guarded(() => listRequests(false));
+  $("request-action").replaceChildren(
+    el("option", { value: "" }, "Choose an action…"),
+    el("option", { value: "reschedule" }, "Reschedule"),
+    el("option", { value: "cancel" }, "Cancel"),
+  );
+  $("reason_code").replaceChildren(
+    ...Object.entries(CANCEL_REASONS).map(([code, name]) => el("option", { value: code }, name)),
+  );
+  $("actions-form").onsubmit = (event) => {
+    event.preventDefault();
+    const action = $("request-action").value;
+    if (action === "cancel") {
+      $("cancel-form").hidden = false;
+      $("reason_code").focus();
+    } else if (action === "reschedule") {
+      state.mode = "reschedule";
+      state.moving = state.detail;
+      state.firstWeek = null;
+      guarded(() => loadSlots(null));
+    }
+  };
+  $("cancel-keep").onclick = () => {
+    $("cancel-form").hidden = true;
+  };
+  $("cancel-form").onsubmit = (event) => {
+    event.preventDefault();
+    guarded(cancelRequest);
+  };
+}
+
+async function listRequests(fresh) {
+  showZone();
+  const form = $("requests-filter");
+  const params = new URLSearchParams({ limit: "20" });
+  for (const name of ["case_number", "status"]) {
+    const value = form.elements[name].value.trim();
+    if (value) params.set(name, value);
+  }
+  if (!fresh && state.listCursor) params.set("cursor", state.listCursor);
+  const answer = await call("GET", `/v1/bookings?${params}`);
+  if (!answer.ok) {
+    showProblem(form, answer.data);
+    show("view-requests");
+    return;
+  }
+  clearProblem(form);
+  const body = document.querySelector("#requests-table tbody");
+  if (fresh) body.replaceChildren();
+  for (const booking of answer.data.items) {
+    body.append(el("tr", {},
+      el("td", {}, booking.cases.map((c) => c.case_number).join(", ")),
+      el("td", {}, booking.start ? whenLabel(booking.start, state.zone) : "—"),
+      el("td", {}, booking.reviewer ? booking.reviewer.name : "—"),
+      el("td", {}, el("span", { class: `status ${booking.status}` }, STATUSES[booking.status] || booking.status)),
+      el("td", {}, el("a", {
+        href: `#/requests/${booking.id}`,
+        "aria-label": `Open P2P request for ${booking.cases.map((c) => c.case_number).join(", ")}`,
+      }, "Open"))));
+  }
+  state.listCursor = answer.data.next_cursor;
+  $("requests-more").hidden = !state.listCursor;
+  $("requests-empty").hidden = body.children.length > 0;
+  if (fresh) show("view-requests");
+}
+
+async function openRequest(id) {
+  showZone();
+  const answer = await call("GET", `/v1/bookings/${id}`);
+  if (!answer.ok) {
+    $("request-title").textContent = "P2P request not found";
+    $("request-details").replaceChildren(el("p", { class: "notice warn" }, answer.data.detail));
+    $("request-links").replaceChildren();
+    $("actions-form").hidden = true;
+    $("cancel-form").hidden = true;
+    show("view-request");
+    return;
+  }
+  renderRequest(answer.data);
+  show("view-request");
+}
+
+function renderRequest(booking) {
+  state.detail = booking;
+  $("request-title").textContent = `P2P request — ${STATUSES[booking.status] || booking.status}`;
+  $("request-details").replaceChildren(bookingFacts(booking));
+  $("request-links").replaceChildren(calendarLink(booking));
+  const actions = { scheduled: ["reschedule", "cancel"], pending_assignment: ["cancel"] }[booking.status] || [];
+  for (const option of $("request-action").options) option.hidden = option.value && !actions.includes(option.value);
+  $("request-action").value = "";
+  $("actions-form").hidden = actions.length === 0;
+  $("cancel-form").hidden = true;
+  clearProblem($("cancel-form"));
+}
+
+async function cancelRequest() {
+  const form = $("cancel-form");
+  const answer = await call("POST", `/v1/bookings/${state.detail.id}/cancel`, {
+    reason_code: form.elements.reason_code.value,
+    reason_text: form.elements.reason_text.value.trim(),
+  });
+  if (!answer.ok) {
+    showProblem(form, answer.data);
+    return;
+  }
+  form.reset();
+  renderRequest(answer.data);
+  $("request-details").prepend(el("p", { class: "notice", role: "status" }, "The P2P is cancelled and the time released."));
+}
+
+start();

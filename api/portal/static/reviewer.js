@@ -1,0 +1,183 @@
+// The reviewer's day view: today's and this week's P2Ps in the reviewer's own zone, with what
+// the call needs (case numbers, level of review, call-back number, instructions), buttons to
+// record the outcome or a no-show, and the calendar feed URL.
+import {
+  LEVELS, ROLES, STATUSES, SignedOut, apiKey, call, clearProblem, dateLabel, el, facts,
+  localDate, longDate, show, showProblem, signIn, takeKeyFromFragment, timeLabel, zoneAbbr,
+} from "./common.js";
+
+const OUTCOMES = {
+  upheld: "Decision upheld",
+  overturned: "Decision overturned",
+  modified: "Decision modified",
+  information_only: "Information only (consultative)",
+};
+const PARTIES = { provider: "The provider did not answer", reviewer: "The reviewer could not attend" };
+
+const $ = (id) => document.getElementById(id);
+const reviewerId = decodeURIComponent(location.pathname.replace(/^\/portal\/reviewers\/?/, "").replace(/\/$/, ""));
+let current = null; // this week's agenda (for "Today")
+let shown = null; // the week on screen
+
+async function guarded(work) {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof SignedOut)) throw error;
+    await signIn(error.message);
+    return guarded(work);
+  }
+}
+
+async function start() {
+  takeKeyFromFragment();
+  $("sign-out").onclick = () => {
+    apiKey.clear();
+    location.reload();
+  };
+  if (!apiKey.get()) await signIn();
+  $("sign-out").hidden = false;
+  if (!reviewerId) {
+    show("view-pick");
+    $("pick-form").onsubmit = (event) => {
+      event.preventDefault();
+      const id = event.target.elements["reviewer-id"].value.trim();
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(id)) {
+        showProblem(event.target, {
+          detail: "Enter your reviewer ID, e.g. rev-001.",
+          errors: [{ field: "reviewer_id", message: "letters, digits, '.', '_' or '-'" }],
+        });
+        return;
+      }
+      location.pathname = `/portal/reviewers/${encodeURIComponent(id)}`;
+    };
+    return;
+  }
+  $("prev-week").onclick = () => guarded(() => loadWeek(shown.previous_week_start));
+  $("next-week").onclick = () => guarded(() => loadWeek(shown.next_week_start));
+  await guarded(() => loadWeek(null));
+}
+
+async function fetchWeek(weekStart) {
+  const query = weekStart ? `?week_start=${weekStart}` : "";
+  return call("GET", `/v1/reviewers/${encodeURIComponent(reviewerId)}/agenda${query}`);
+}
+
+async function loadWeek(weekStart) {
+  const answer = await fetchWeek(weekStart);
+  if (!answer.ok) {
+    $("agenda-title").textContent = "P2P schedule";
+    const box = $("agenda-problem");
+    box.replaceChildren(el("p", {}, answer.data.detail));
+    box.hidden = false;
+    show("view-agenda");
+    return;
+  }
+  $("agenda-problem").hidden = true;
+  shown = answer.data;
+  if (!weekStart) current = answer.data;
+  render();
+  show("view-agenda");
+}
+
+function render() {
+  const zone = shown.time_zone;
+  $("agenda-title").textContent = `${shown.name}, ${shown.credentials} — P2P schedule`;
+  $("zone-indicator").textContent = `Times in ${zone} (${zoneAbbr(zone)})`;
+  $("agenda-zone").textContent = `All times are in your time zone, ${zone} (${zoneAbbr(zone)}).`;
+  const todays = current.bookings.filter((b) => localDate(b.start, zone) === current.today);
+  $("today-title").textContent = `Today — ${dateLabel(current.today)}`;
+  $("today").replaceChildren(
+    ...(todays.length ? todays.map((b) => card(b, zone, "today")) : [el("p", {}, "No P2Ps today.")]),
+  );
+  const isCurrent = shown.week_start === current.week_start;
+  $("week-title").textContent =
+    `${isCurrent ? "This week" : "Week of"} ${longDate(shown.week_start)} - ${longDate(shown.week_end)}`;
+  const days = [];
+  for (const booking of shown.bookings) {
+    const day = localDate(booking.start, zone);
+    if (!days.length || days[days.length - 1][0] !== day) days.push([day, []]);
+    days[days.length - 1][1].push(booking);
+  }
+  $("week").replaceChildren(
+    ...(days.length
+      ? days.map(([day, bookings]) => el("section", { class: "agenda-day" },
+        el("h3", {}, dateLabel(day)),
+        ...bookings.map((b) => card(b, zone, "week"))))
+      : [el("p", {}, "No P2Ps this week.")]),
+  );
+  $("feed-url").value = shown.calendar_feed_url;
+}
+
+function card(booking, zone, where) {
+  const c = booking.contact;
+  const id = `${where}-${booking.id}`;
+  const node = el("article", { class: `p2p ${booking.status}`, "aria-labelledby": `${id}-title` },
+    el("h4", { id: `${id}-title` },
+      `${timeLabel(booking.start, zone)} – ${timeLabel(booking.end, zone)} `,
+      el("span", { class: `status ${booking.status}` }, STATUSES[booking.status] || booking.status)),
+    facts([
+      ["Case(s)", booking.cases.map((k) => `${k.case_number} — ${LEVELS[k.level_of_review] || k.level_of_review}`).join("; ")],
+      ["Call-back number", c.phone + (c.phone_ext ? ` ext. ${c.phone_ext}` : "")],
+      ["Alternate phone", c.alt_phone ? c.alt_phone + (c.alt_phone_ext ? ` ext. ${c.alt_phone_ext}` : "") : ""],
+      ["Provider", `${c.provider_name} (${ROLES[c.provider_role] || c.provider_role})`],
+      ["Contact person", [c.contact_name, c.contact_location].filter(Boolean).join(", ")],
+      ["Instructions", c.instructions],
+    ]));
+  if (booking.status === "scheduled") node.append(recordForms(booking, id));
+  return node;
+}
+
+function recordForms(booking, id) {
+  const completeForm = outcomeForm(`${id}-complete`, "Outcome", "outcome", OUTCOMES, "Save outcome", "Outcome notes",
+    (body) => call("POST", `/v1/bookings/${booking.id}/complete`, body));
+  const noShowForm = outcomeForm(`${id}-noshow`, "Who did not answer", "party", PARTIES, "Record no-show", "No-show notes",
+    (body) => call("POST", `/v1/bookings/${booking.id}/no-show`, body));
+  const open = (form) => () => {
+    completeForm.hidden = form !== completeForm;
+    noShowForm.hidden = form !== noShowForm;
+    form.querySelector("select").focus();
+  };
+  return el("div", { class: "record" },
+    el("p", { class: "actions" },
+      el("button", { type: "button", onclick: open(completeForm) }, "Record completed"),
+      el("button", { type: "button", class: "secondary", onclick: open(noShowForm) }, "Record no-show")),
+    completeForm,
+    noShowForm);
+}
+
+function outcomeForm(id, label, field, choices, submitLabel, notesLabel, send) {
+  const form = el("form", { class: "panel", novalidate: true, hidden: true },
+    el("div", { class: "problem", role: "alert", tabindex: "-1", hidden: true }),
+    el("div", { class: "field" },
+      el("label", { for: `${id}-${field}` }, label),
+      el("select", { id: `${id}-${field}`, name: field, dataset: { field } },
+        ...Object.entries(choices).map(([code, name]) => el("option", { value: code }, name)))),
+    el("div", { class: "field" },
+      el("label", { for: `${id}-notes` }, `${notesLabel} (optional)`),
+      el("textarea", { id: `${id}-notes`, name: "notes", rows: "2", dataset: { field: "notes" } })),
+    el("p", { class: "actions" }, el("button", { type: "submit" }, submitLabel)));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    guarded(async () => {
+      clearProblem(form);
+      const answer = await send({ [field]: form.elements[field].value, notes: form.elements.notes.value.trim() });
+      if (!answer.ok) {
+        showProblem(form, answer.data);
+        return;
+      }
+      const refreshed = await fetchWeek(null);
+      if (refreshed.ok) current = refreshed.data;
+      if (shown.week_start === current.week_start) shown = current;
+      else {
+        const again = await fetchWeek(shown.week_start);
+        if (again.ok) shown = again.data;
+      }
+      render();
+      $("week-title").focus();
+    });
+  });
+  return form;
+}
+
+start();

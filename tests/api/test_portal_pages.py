@@ -1,0 +1,171 @@
+"""The reference pages under ``/portal/``: served as files, without a key, with strict security
+headers; every script and stylesheet they load is there; not part of the API's OpenAPI."""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+import httpx
+import pytest
+
+from tests.api.helpers import assert_problem
+
+pytestmark = pytest.mark.anyio
+
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+}
+PAGES = ("/portal/", "/portal/reviewers/", "/portal/reviewers/rev-001")
+#: file → media type; with ``nosniff`` a browser refuses a script or stylesheet served as
+#: anything else
+ASSETS = {
+    "portal.js": "text/javascript",
+    "common.js": "text/javascript",
+    "reviewer.js": "text/javascript",
+    "portal.css": "text/css",
+}
+JAVASCRIPT = {"text/javascript", "application/javascript"}
+#: ``src="/portal/…"`` and ``href="/portal/…"`` in a page
+PAGE_REFERENCE = re.compile(r"""\b(?:src|href)\s*=\s*["'](/portal/[^"'#?]*)""")
+#: ``import … from "./x.js"`` and ``import "./x.js"`` in a module script
+MODULE_IMPORT = re.compile(r"""\bimport\s*(?:[^"';]*?\bfrom\s*)?["']([^"']+)["']""")
+
+
+@pytest.fixture
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The pages read no database: one run, on SQLite, is enough."""
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'p2p.db'}"
+
+
+def assert_secured(response: httpx.Response) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers.get(name) == value, (response.request.url.path, name)
+
+
+def media_type(response: httpx.Response) -> str:
+    return response.headers["content-type"].split(";", 1)[0].strip()
+
+
+async def test_portal_without_a_slash_redirects_permanently(client: httpx.AsyncClient) -> None:
+    response = await client.get("/portal")
+    assert response.status_code == 308
+    assert response.headers["location"] == "/portal/"
+    followed = await client.get("/portal", follow_redirects=True)
+    assert followed.status_code == 200
+    assert followed.url.path == "/portal/"
+
+
+@pytest.mark.parametrize("path", PAGES)
+async def test_pages_are_html_without_a_key_and_with_security_headers(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    response = await client.get(path)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert_secured(response)
+    # a page is the app's current one, never a stale copy
+    assert response.headers["cache-control"] == "no-store"
+    assert response.text.lstrip().lower().startswith("<!doctype html>")
+    # the strict policy allows no inline script: every script is a file of this service
+    scripts = re.findall(r"<script\b[^>]*>(.*?)</script>", response.text, flags=re.S | re.I)
+    assert scripts and all(not body.strip() for body in scripts), scripts
+    # nor inline styles or event handlers, which it would block as silently
+    assert not re.search(r"<style\b|\sstyle\s*=|\son[a-z]+\s*=", response.text, flags=re.I)
+
+
+async def test_the_day_view_is_one_page_for_every_reviewer(client: httpx.AsyncClient) -> None:
+    picker = await client.get("/portal/reviewers/")
+    for reviewer_id in ("rev-001", "rev-999", "Dr.Smith_2"):
+        page = await client.get(f"/portal/reviewers/{reviewer_id}")
+        assert page.status_code == 200, reviewer_id
+        assert page.text == picker.text
+    assert (await client.get("/portal/")).text != picker.text
+
+
+@pytest.mark.parametrize("name", sorted(ASSETS))
+async def test_assets_have_their_type_and_the_security_headers(
+    client: httpx.AsyncClient, name: str
+) -> None:
+    response = await client.get(f"/portal/static/{name}")
+    assert response.status_code == 200, response.text
+    wanted = ASSETS[name]
+    assert media_type(response) in (JAVASCRIPT if wanted in JAVASCRIPT else {wanted})
+    assert_secured(response)
+    assert response.content.strip()
+
+
+async def test_every_file_a_page_loads_is_there(client: httpx.AsyncClient) -> None:
+    """A renamed or missing script, stylesheet or module import breaks the page: follow them
+    all from both pages, as a browser would."""
+    to_fetch = []
+    for page in ("/portal/", "/portal/reviewers/rev-001"):
+        html = (await client.get(page)).text
+        found = PAGE_REFERENCE.findall(html)
+        assert any(path.endswith(".js") for path in found), (page, found)
+        assert any(path.endswith(".css") for path in found), (page, found)
+        to_fetch += found
+    fetched: dict[str, httpx.Response] = {}
+    while to_fetch:
+        path = to_fetch.pop()
+        if path in fetched:
+            continue
+        response = fetched[path] = await client.get(path)
+        assert response.status_code == 200, f"{path} → {response.status_code}"
+        assert_secured(response)
+        if path.endswith(".js"):
+            assert media_type(response) in JAVASCRIPT, path
+            for target in MODULE_IMPORT.findall(response.text):
+                assert target.startswith("./"), (path, target)  # same directory, same policy
+                to_fetch.append(str(PurePosixPath(path).parent / target.removeprefix("./")))
+        elif path.endswith(".css"):
+            assert media_type(response) == "text/css", path
+    # both pages' scripts and their shared module, and the stylesheet
+    assert set(fetched) == {f"/portal/static/{name}" for name in ASSETS}
+
+
+@pytest.mark.parametrize(
+    "name", ["nope.js", "index.html", "", "%2E%2E/index.html", "..%2Findex.html"]
+)
+async def test_an_unknown_static_file_is_a_404_problem(
+    client: httpx.AsyncClient, name: str
+) -> None:
+    response = await client.get(f"/portal/static/{name}")
+    body = assert_problem(response, 404, "not-found")
+    assert body["instance"].startswith("/portal/static/")
+
+
+@pytest.mark.parametrize(
+    ("reviewer_id", "status"),
+    [
+        ("a%20b", 422),
+        ("%2E%2E", 422),
+        (".hidden", 422),
+        ("%3Cscript%3E", 422),
+        ("x" * 65, 422),
+        ("..%2Fx", 404),
+        ("rev-001%2Fx", 404),
+        ("rev-001/x", 404),
+    ],
+)
+async def test_a_day_view_path_that_is_no_reviewer_id_is_refused(
+    client: httpx.AsyncClient, reviewer_id: str, status: int
+) -> None:
+    response = await client.get(f"/portal/reviewers/{reviewer_id}")
+    assert response.status_code != 200
+    kind = {404: "not-found", 422: "validation"}[status]
+    assert_problem(response, status, kind)
+
+
+async def test_pages_are_not_part_of_the_api_description(client: httpx.AsyncClient) -> None:
+    response = await client.get("/openapi.json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert "/v1/reviewers/{reviewer_id}/agenda" in paths  # the API the pages call is there
+    assert [path for path in paths if path.startswith("/portal")] == []

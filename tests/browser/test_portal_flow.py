@@ -1,0 +1,338 @@
+"""The seeds' P2P Scheduling Tool in a real browser against ``serve --demo``: look-up →
+preferences → slot → contact form → summary → My P2P requests → reschedule → cancel, and the
+pending request the optimizer assigns. Each step checks what the page shows against what the
+API then holds, with times written independently here (zoneinfo) and on the page (Intl)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from p2p_scheduler.clock import system_clock
+from p2p_scheduler.demo import demo_cases
+from tests.browser.support import PORTAL_KEY, ZONE, api, label
+from tests.e2e.server import Server
+
+pytestmark = pytest.mark.e2e
+
+DOBS: dict[str, date] = {case.case_number: case.member.dob for case in demo_cases(system_clock())}
+#: An Illinois radiology case: reviewers at all three skill tiers can take it.
+THREE_TIERS_CASE = "A100006"
+#: A denied Medicare case: consultative only.
+CONSULTATIVE_CASE = "A100004"
+#: An Illinois oncology case, for the request without a time.
+PENDING_CASE = "A100007"
+SLOT_LABEL = re.compile(r"^(1[0-2]|[1-9]):[0-5]\d (am|pm) C[SD]T$")
+
+
+def bookings_of(server: Server, case_number: str) -> list[dict[str, Any]]:
+    return api(server, "GET", "/v1/bookings", params={"case_number": case_number})["items"]
+
+
+def open_portal(page: Page, server: Server, urls: list[str]) -> None:
+    """Open the printed demo URL (key in the fragment) and keep every address the tab shows."""
+    page.on("framenavigated", lambda frame: urls.append(frame.url))
+    page.goto(f"{server.base_url}/portal/#key={PORTAL_KEY}")
+    expect(page.get_by_role("heading", name="Confirm your time zone")).to_be_visible()
+    assert "key=" not in page.url, "the key must leave the address bar at once"
+
+
+def confirm_zone(page: Page, shot: Callable[[str], Path]) -> None:
+    page.get_by_label("Your default time zone").select_option(ZONE)
+    shot("01-time-zone")
+    page.get_by_role("button", name="Confirm time zone").click()
+    expect(page.get_by_role("heading", name="New P2P Request")).to_be_visible()
+    expect(page.locator("#zone-indicator")).to_have_text(
+        re.compile(rf"^Times in {ZONE} \(C[SD]T\)$")
+    )
+
+
+def look_up(page: Page, *cases: tuple[str, str]) -> None:
+    for index, (number, dob) in enumerate(cases):
+        if index and page.locator(f"#case-number-{index}").count() == 0:
+            page.get_by_role("button", name="+ Add Another Case").click()
+        page.locator(f"#case-number-{index}").fill(number)
+        page.locator(f"#member-dob-{index}").fill(dob)
+    page.get_by_role("button", name="Look up cases").click()
+
+
+def card(page: Page, case_number: str) -> Locator:
+    return page.locator("article.case-card").filter(
+        has=page.get_by_role("heading", name=re.compile(f"Case Ref #: {case_number}"))
+    )
+
+
+def fact(scope: Locator, term: str) -> str:
+    """The <dd> after the <dt> named ``term`` inside ``scope``."""
+    return scope.locator(f"dt:text-is('{term}') + dd").first.inner_text()
+
+
+def day_of(slot: Locator) -> str:
+    """The day heading ("Tue 11/24") above a slot button."""
+    return slot.locator("xpath=ancestor::div[contains(@class, 'day')]/h4").inner_text()
+
+
+def show_a_week_with_tiers(page: Page, tiers: int) -> None:
+    """This week, or the next ones when this one is nearly over (a Friday-night run)."""
+    for _ in range(3):
+        expect(page.locator("#week-label")).not_to_be_empty()
+        if page.locator("section.tier").count() >= tiers:
+            return
+        page.get_by_role("button", name="Next week →").click()
+        page.wait_for_load_state("networkidle")
+    pytest.fail("no week in the next three shows slots in every tier")
+
+
+def test_book_reschedule_and_cancel_a_p2p_as_the_seeds_describe(
+    page: Page, demo: Server, shot: Callable[[str], Path]
+) -> None:
+    urls: list[str] = []
+    open_portal(page, demo, urls)
+    confirm_zone(page, shot)
+    dob = DOBS[THREE_TIERS_CASE].isoformat()
+
+    # Look-up: a wrong date of birth reveals nothing and blocks the request.
+    look_up(
+        page,
+        (THREE_TIERS_CASE, "1990-01-01"),
+        (CONSULTATIVE_CASE, DOBS[CONSULTATIVE_CASE].isoformat()),
+    )
+    expect(card(page, THREE_TIERS_CASE).locator(".badge")).to_have_text("✗ Not found")
+    expect(page.get_by_role("button", name="Continue")).to_be_disabled()
+    shot("02-case-not-found")
+
+    # The right date of birth: eligible, with level of review and deadline in the chosen zone.
+    page.locator("#member-dob-0").fill(dob)
+    page.get_by_role("button", name="Look up cases").click()
+    eligible = card(page, THREE_TIERS_CASE)
+    expect(eligible.locator(".badge")).to_have_text("✓ P2P Eligible")
+    answer = api(
+        demo,
+        "POST",
+        "/v1/eligibility",
+        json={"cases": [{"case_number": THREE_TIERS_CASE, "member_dob": dob}]},
+    )["cases"][0]
+    assert fact(eligible, "Level of review") == answer["level_of_review_label"]
+    assert fact(eligible, "P2P valid until") == label(answer["valid_until"])
+    born = DOBS[THREE_TIERS_CASE]
+    assert fact(eligible, "Member DOB") == f"{born.month}/{born.day}/{born.year}"
+    consultative = card(page, CONSULTATIVE_CASE)
+    expect(consultative.locator(".consultative")).to_contain_text(
+        "the original decision cannot be modified"
+    )
+    assert fact(consultative, "Level of review") == "Consultative-Only P2P"
+    shot("03-cases-found")
+
+    # Remove the consultative case; the look-up runs again for the one left.
+    page.get_by_role("button", name=f"Remove case {CONSULTATIVE_CASE}").click()
+    expect(card(page, CONSULTATIVE_CASE)).to_have_count(0)
+    expect(page.locator("article.case-card")).to_have_count(1)
+    page.get_by_role("button", name="Continue").click()
+
+    # Preferences: every bin pre-selected; deselect Friday and 7:00 to 8:00.
+    expect(page.get_by_role("heading", name="Please indicate your availability")).to_be_visible()
+    toggles = page.locator("#view-preferences button.toggle")
+    expect(toggles).to_have_count(5 + 12)
+    for index in range(17):
+        expect(toggles.nth(index)).to_have_attribute("aria-pressed", "true")
+    friday = page.get_by_role("button", name="Fri", exact=True)
+    friday.click()
+    expect(friday).to_have_attribute("aria-pressed", "false")
+    page.get_by_role("button", name="7:00 to 8:00").click()
+    shot("04-preferences")
+    page.get_by_role("button", name="Continue").click()
+
+    # Slots: three tier headings in order, labels in the chosen zone, preferences honoured.
+    show_a_week_with_tiers(page, 3)
+    expect(page.locator("section.tier > h2")).to_have_text(
+        ["1st Priority by Skill", "2nd Priority by Skill", "3rd Priority by Skill"]
+    )
+    expect(page.locator("#week-label")).to_have_text(
+        re.compile(r"^\d+/\d+/\d{4} - \d+/\d+/\d{4}( \((This|Upcoming) week\))?$")
+    )
+    labels = page.locator("button.slot").all_inner_texts()
+    assert labels and all(SLOT_LABEL.match(text) for text in labels), labels[:5]
+    assert not [text for text in labels if re.match(r"^7:\d\d am", text)], "7 am was deselected"
+    fridays = page.locator("div.day").filter(has=page.locator("h4", has_text=re.compile("^Fri ")))
+    expect(fridays.locator("button.slot")).to_have_count(0)
+    day_id = (
+        page.locator("div.day")
+        .filter(has=page.get_by_role("button", name=re.compile("^Show more times on")))
+        .first.get_attribute("aria-labelledby")
+    )
+    day_of_more = page.locator(f'div.day[aria-labelledby="{day_id}"]')
+    expect(day_of_more.locator("button.slot")).to_have_count(4)
+    day_of_more.get_by_role("button", name=re.compile("^Show more times on")).click()
+    expect(day_of_more.locator("button.slot")).not_to_have_count(4)
+    assert day_of_more.locator("button.slot").count() > 4
+    expect(day_of_more.locator("button.slot").nth(4)).to_be_focused()
+    shot("05-slots")
+
+    # A slot, chosen with the keyboard, is held: the contact form shows the countdown.
+    first = page.locator("section.tier").first.locator("section.reviewer").first
+    reviewer_name = first.locator("h3").inner_text()
+    slot = first.locator("button.slot").first
+    slot_text = slot.inner_text()
+    slot_day = day_of(slot)
+    slot.focus()
+    page.keyboard.press("Enter")
+    expect(
+        page.get_by_role("heading", name="P2P contact details", exact=True).first
+    ).to_be_visible()
+    expect(page.locator(".countdown")).to_have_text(re.compile(r"^[45]:[0-5]\d$"))
+    assert fact(page.locator("#p2p-info"), "P2P time") == f"{slot_day} {slot_text}"
+    shot("06-hold-and-contact-form")
+
+    # The API's validation error appears next to the phone field; nothing is booked.
+    page.get_by_label("Name of provider requesting P2P").fill("Dr. Jane Doe")
+    page.get_by_label("Contact person name").fill("Office Manager John Doe")
+    page.get_by_label("Contact person location").fill("Provider Office")
+    page.get_by_label("Phone number for P2P").fill("555-55")
+    page.get_by_label("Phone ext.", exact=True).fill("12345")
+    page.get_by_label("Requesting provider email").fill("droffice@example.org")
+    page.get_by_label("Contact instructions").fill("Select option 4, ask for Dr. Doe")
+    page.get_by_role("button", name="Submit").click()
+    phone = page.get_by_label("Phone number for P2P")
+    expect(phone).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#error-contact-phone")).to_have_text(
+        re.compile("must be a phone number with 10 to 15 digits")
+    )
+    assert bookings_of(demo, THREE_TIERS_CASE) == []
+    shot("07-validation-error")
+
+    # Submit: the summary shows the time the API holds, in the chosen zone.
+    phone.fill("(555) 555-5555")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("heading", name="Scheduled", exact=True)).to_be_visible()
+    [booked] = bookings_of(demo, THREE_TIERS_CASE)
+    assert booked["status"] == "scheduled" and booked["sequence"] == 0
+    assert booked["time_zone"] == ZONE
+    assert label(booked["start"]) == f"{slot_day} {slot_text}"
+    assert f"{booked['reviewer']['name']}, {booked['reviewer']['credentials']}" == reviewer_name
+    assert booked["contact"]["phone_ext"] == "12345"
+    assert booked["contact"]["instructions"] == "Select option 4, ask for Dr. Doe"
+    expect(page.locator("#summary-when")).to_have_text(f"Scheduled — {label(booked['start'])}")
+    invite = httpx.get(
+        page.get_by_role("link", name="Add to calendar").get_attribute("href") or "", timeout=10
+    )
+    assert invite.status_code == 200 and invite.headers["content-type"].startswith("text/calendar")
+    assert "METHOD:REQUEST" in invite.text and THREE_TIERS_CASE in invite.text
+    shot("08-summary")
+
+    # My P2P requests lists it; open it and reschedule through Actions.
+    page.get_by_role("navigation").get_by_role("link", name="My P2P requests").click()
+    row = page.locator("#requests-table tbody tr").filter(has_text=THREE_TIERS_CASE)
+    expect(row).to_have_count(1)
+    expect(row.locator("td").nth(1)).to_have_text(label(booked["start"]))
+    expect(row.locator(".status")).to_have_text("Scheduled")
+    shot("09-my-p2p-requests")
+    row.get_by_role("link", name=re.compile("^Open")).click()
+    expect(page.get_by_role("heading", name="P2P request — Scheduled")).to_be_visible()
+    page.get_by_label("Actions").select_option("reschedule")
+    page.get_by_role("button", name="Go").click()
+    expect(page.get_by_role("heading", name="Choose a new P2P time")).to_be_visible()
+    show_a_week_with_tiers(page, 1)
+    # Its own time is offered again (it does not block itself); take the one after it.
+    target = page.locator("button.slot").nth(1)
+    target_text = target.inner_text()
+    target_day = day_of(target)
+    target.click()
+    expect(page.locator("#move-summary")).to_contain_text(
+        f"From {label(booked['start'])} with {booked['reviewer']['name']} to {target_day} {target_text}"
+    )
+    shot("10-reschedule")
+    page.get_by_role("button", name="Confirm reschedule").click()
+    expect(page.get_by_role("heading", name="Rescheduled", exact=True)).to_be_visible()
+    [moved] = bookings_of(demo, THREE_TIERS_CASE)
+    assert moved["id"] == booked["id"] and moved["sequence"] == 1
+    assert label(moved["start"]) == f"{target_day} {target_text}" != label(booked["start"])
+    expect(page.locator("#summary-when")).to_have_text(f"Rescheduled — {label(moved['start'])}")
+    shot("11-rescheduled")
+
+    # Cancel: a reason is required ("other" needs words too), then the time is released.
+    page.get_by_role("link", name="Open this request").click()
+    expect(page.get_by_role("heading", name="P2P request — Scheduled")).to_be_visible()
+    page.get_by_label("Actions").select_option("cancel")
+    page.get_by_role("button", name="Go").click()
+    page.get_by_label("Cancellation reason").select_option("other")
+    page.get_by_role("button", name="Cancel P2P").click()
+    expect(page.get_by_label('Details (required for "Other")')).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    assert bookings_of(demo, THREE_TIERS_CASE)[0]["status"] == "scheduled"
+    shot("12-cancel-needs-a-reason")
+    page.get_by_label('Details (required for "Other")').fill("Member changed plans")
+    page.get_by_role("button", name="Cancel P2P").click()
+    expect(page.get_by_role("heading", name="P2P request — Cancelled")).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text("The P2P is cancelled and the time released.")
+    [cancelled] = bookings_of(demo, THREE_TIERS_CASE)
+    assert cancelled["status"] == "cancelled" and cancelled["sequence"] == 2
+    shot("13-cancelled")
+
+    # Only the printed demo URL carried the key (in its fragment, which no server sees).
+    assert not [url for url in urls[1:] if dob in url or "key=" in url], urls
+
+
+def test_preferences_without_a_time_become_a_pending_request_the_optimizer_schedules(
+    page: Page, demo: Server, shot: Callable[[str], Path]
+) -> None:
+    page.set_viewport_size({"width": 375, "height": 800})
+    # No key in the URL: the page asks for one, and says so when it is wrong.
+    page.goto(f"{demo.base_url}/portal/")
+    page.get_by_label("API key").fill("not-a-key")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Your default time zone").select_option(ZONE)
+    page.get_by_role("button", name="Confirm time zone").click()
+    look_up(page, (PENDING_CASE, DOBS[PENDING_CASE].isoformat()))
+    expect(page.locator("#signin-note")).to_contain_text("not recognised")
+    shot("01-wrong-key")
+    page.get_by_label("API key").fill(PORTAL_KEY)
+    page.get_by_role("button", name="Sign in").click()
+
+    look_up(page, (PENDING_CASE, DOBS[PENDING_CASE].isoformat()))
+    expect(card(page, PENDING_CASE).locator(".badge")).to_have_text("✓ P2P Eligible")
+    assert_fits(page)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Continue").click()
+    show_a_week_with_tiers(page, 1)
+    assert_fits(page)
+    shot("02-slots-at-375px")
+    page.get_by_role("button", name="Change preferences").click()
+    page.get_by_role("button", name="Submit preferences without a time").click()
+    expect(page.get_by_role("heading", name="Submit preferences without a time")).to_be_visible()
+    page.get_by_label("Name of provider requesting P2P").fill("Dr. Ann Lee")
+    page.get_by_label("Role of the provider who holds the call").select_option("nurse_practitioner")
+    page.get_by_label("Phone number for P2P").fill("+1 312 555 0100")
+    page.get_by_label("Requesting provider email").fill("ann.lee@example.org")
+    assert_fits(page)
+    shot("03-contact-at-375px")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("heading", name="Pending assignment")).to_be_visible()
+    expect(page.locator("#summary-when")).to_have_text(
+        "Pending assignment — a time will be assigned and sent to ann.lee@example.org"
+    )
+    [pending] = bookings_of(demo, PENDING_CASE)
+    assert pending["status"] == "pending_assignment" and pending["start"] is None
+    assert pending["contact"]["provider_role"] == "nurse_practitioner"
+    shot("04-pending")
+
+    run = api(demo, "POST", "/v1/optimizer/runs", key="demo-admin-key", json={})
+    assert pending["id"] not in {u["booking_id"] for u in run["unassigned"]}, run
+    page.get_by_role("link", name="Open this request").click()
+    expect(page.get_by_role("heading", name="P2P request — Scheduled")).to_be_visible()
+    [assigned] = bookings_of(demo, PENDING_CASE)
+    assert fact(page.locator("#request-details"), "P2P time") == label(assigned["start"])
+    shot("05-assigned-by-the-optimizer")
+
+
+def assert_fits(page: Page) -> None:
+    """Nothing wider than the 375 px screen: no sideways scrolling."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the page is {width} px wide at 375 px"
