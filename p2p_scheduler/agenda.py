@@ -7,7 +7,7 @@ The week runs Monday to Sunday in the reviewer's zone (where their working hours
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -43,9 +43,7 @@ def week(*, engine: Engine, reviewer_id: str, week_start: date | None, now: date
             first, last, previous, following = availability.week_bounds(week_start, zone, now)
         except ValueError as error:
             raise InvalidInput(str(error), field="week_start") from None
-        window = availability.Interval(
-            start_of_day(first, zone), start_of_day(first + timedelta(days=7), zone)
-        )
+        window = availability.Interval(start_of_day(first, zone), start_of_day(following, zone))
         rows = calendar_reads.reviewer_bookings(session, reviewer_id, window)
         bookings = [view_of(session, row) for row in rows]
     return Agenda(

@@ -133,23 +133,33 @@ def search(
     )
 
 
-def cases_of(engine: Engine, booking_id: str) -> tuple[tuple[str, date], ...]:
-    """The cases of a booking that can be rescheduled, as look-ups for ``search(moving=…)``.
+@dataclass(frozen=True, slots=True)
+class Move:
+    """What a search for a booking's new time starts from."""
+
+    cases: tuple[tuple[str, date], ...]
+    time_zone: str
+
+
+def move_of(engine: Engine, booking_id: str) -> Move:
+    """The cases (as look-ups for ``search(moving=…)``) and zone of a booking that can be
+    rescheduled.
 
     The portal re-opens a booking without asking for the member's date of birth again: the
     booking already proved it, and the case snapshot holds it.
     """
     with transaction(engine) as session:
-        status = repo.booking_status(session, booking_id)
-        if status is None:
+        state = repo.booking_state(session, booking_id)
+        if state is None:
             raise NotFound(f"No booking {booking_id!r} exists.")
+        status, zone = state
         if status != "scheduled":
             raise InvalidTransition(
                 f"A {status.replace('_', ' ')} booking cannot be rescheduled; "
                 "only a scheduled one can.",
                 booking_status=status,
             )
-        return repo.booking_lookups(session, booking_id)
+        return Move(cases=repo.booking_lookups(session, booking_id), time_zone=zone)
 
 
 def licence_states(request: RequestEligibility) -> list[frozenset[str]]:

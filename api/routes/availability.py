@@ -9,7 +9,7 @@ from api.deps import EngineDep, LimitsDep, NowDep, PolicyDep
 from api.problems import responses
 from api.schemas.common import UUID_PATTERN
 from api.schemas.scheduling import AvailabilityIn, AvailabilityOut, MoveAvailabilityIn
-from p2p_scheduler import availability_search, booking
+from p2p_scheduler import availability_search
 
 router = APIRouter(prefix="/v1", tags=["availability"])
 
@@ -55,15 +55,14 @@ def find_move_availability(
     now: NowDep,
     booking_id: str = Path(pattern=UUID_PATTERN),
 ) -> Response:
-    cases = availability_search.cases_of(engine, booking_id)
-    zone = body.time_zone or booking.get_booking(engine=engine, booking_id=booking_id).time_zone
+    move = availability_search.move_of(engine, booking_id)
     found = availability_search.search(
         engine=engine,
         policy=policy,
         limits=limits,
         now=now,
-        cases=cases,
-        time_zone=zone,
+        cases=move.cases,
+        time_zone=body.time_zone or move.time_zone,
         days=frozenset(body.preferences.days),
         hours=frozenset(body.preferences.hours),
         week_start=body.week_start,

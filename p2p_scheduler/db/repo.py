@@ -297,10 +297,10 @@ def provider_no_shows(session: Session, case_numbers: list[str]) -> dict[str, in
     return {case_number: int(count) for case_number, count in rows}
 
 
-def booking_status(session: Session, booking_id: str) -> str | None:
-    """A booking's status, or None when there is no such booking."""
+def booking_state(session: Session, booking_id: str) -> tuple[str, str] | None:
+    """A booking's status and requester's zone, or None when there is no such booking."""
     row = session.get(BookingRow, booking_id)
-    return row.status if row else None
+    return (row.status, row.time_zone) if row else None
 
 
 def booking_lookups(session: Session, booking_id: str) -> tuple[tuple[str, date], ...]:
