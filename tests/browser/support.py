@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+from playwright.sync_api import Page
 
 from tests.e2e.server import Server
 
@@ -34,3 +35,17 @@ def api(server: Server, method: str, path: str, key: str = PORTAL_KEY, **kwargs:
     )
     assert response.status_code < 300, response.text
     return response.json()
+
+
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea, button')]
+  .filter((e) => e.offsetParent !== null)
+  .filter((e) => e.tagName === 'BUTTON'
+    ? !(e.getAttribute('aria-label') || e.textContent.trim())
+    : !(e.labels.length || e.getAttribute('aria-label')))
+  .map((e) => e.outerHTML.slice(0, 120))"""
+
+
+def assert_labelled(page: Page) -> None:
+    """Every visible field has a <label> and every button a name: what a screen reader says."""
+    unlabelled = page.evaluate(UNLABELLED)
+    assert not unlabelled, f"controls without a label or name: {unlabelled}"

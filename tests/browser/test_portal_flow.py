@@ -17,7 +17,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from p2p_scheduler.clock import system_clock
 from p2p_scheduler.demo import demo_cases
-from tests.browser.support import PORTAL_KEY, ZONE, api, label
+from tests.browser.support import PORTAL_KEY, ZONE, api, assert_labelled, label
 from tests.e2e.server import Server
 
 pytestmark = pytest.mark.e2e
@@ -128,6 +128,7 @@ def test_book_reschedule_and_cancel_a_p2p_as_the_seeds_describe(
         "the original decision cannot be modified"
     )
     assert fact(consultative, "Level of review") == "Consultative-Only P2P"
+    assert_labelled(page)
     shot("03-cases-found")
 
     # Remove the consultative case; the look-up runs again for the one left.
@@ -146,6 +147,7 @@ def test_book_reschedule_and_cancel_a_p2p_as_the_seeds_describe(
     friday.click()
     expect(friday).to_have_attribute("aria-pressed", "false")
     page.get_by_role("button", name="7:00 to 8:00").click()
+    assert_labelled(page)
     shot("04-preferences")
     page.get_by_role("button", name="Continue").click()
 
@@ -173,6 +175,7 @@ def test_book_reschedule_and_cancel_a_p2p_as_the_seeds_describe(
     expect(day_of_more.locator("button.slot")).not_to_have_count(4)
     assert day_of_more.locator("button.slot").count() > 4
     expect(day_of_more.locator("button.slot").nth(4)).to_be_focused()
+    assert_labelled(page)
     shot("05-slots")
 
     # A slot, chosen with the keyboard, is held: the contact form shows the countdown.
@@ -188,6 +191,7 @@ def test_book_reschedule_and_cancel_a_p2p_as_the_seeds_describe(
     ).to_be_visible()
     expect(page.locator(".countdown")).to_have_text(re.compile(r"^[45]:[0-5]\d$"))
     assert fact(page.locator("#p2p-info"), "P2P time") == f"{slot_day} {slot_text}"
+    assert_labelled(page)
     shot("06-hold-and-contact-form")
 
     # The API's validation error appears next to the phone field; nothing is booked.
@@ -232,6 +236,7 @@ def test_book_reschedule_and_cancel_a_p2p_as_the_seeds_describe(
     expect(row).to_have_count(1)
     expect(row.locator("td").nth(1)).to_have_text(label(booked["start"]))
     expect(row.locator(".status")).to_have_text("Scheduled")
+    assert_labelled(page)
     shot("09-my-p2p-requests")
     row.get_by_role("link", name=re.compile("^Open")).click()
     expect(page.get_by_role("heading", name="P2P request — Scheduled")).to_be_visible()
@@ -267,6 +272,7 @@ def test_book_reschedule_and_cancel_a_p2p_as_the_seeds_describe(
         "aria-invalid", "true"
     )
     assert bookings_of(demo, THREE_TIERS_CASE)[0]["status"] == "scheduled"
+    assert_labelled(page)
     shot("12-cancel-needs-a-reason")
     page.get_by_label('Details (required for "Other")').fill("Member changed plans")
     page.get_by_role("button", name="Cancel P2P").click()

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from p2p_scheduler.demo import DAY_VIEW_REVIEWER, WALKTHROUGH_CASE
-from tests.browser.support import api
+from tests.browser.support import api, assert_labelled
 from tests.e2e.server import Server
 
 pytestmark = pytest.mark.e2e
@@ -119,6 +119,7 @@ def test_the_day_view_lists_an_api_booking_in_the_reviewers_zone_and_records_com
     card.get_by_role("button", name="Record completed").click()
     card.get_by_label("Outcome", exact=True).select_option("overturned")
     card.get_by_label("Outcome notes (optional)").fill("Imaging approved after discussion")
+    assert_labelled(page)
     shot("02-record-outcome")
     card.get_by_role("button", name="Save outcome").click()
     expect(day.locator("article.p2p h4")).to_have_text(re.compile("Completed$"))
