@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
-from p2p_scheduler.booking import Limits
+from api.schemas.scheduling import BookingOut
+from p2p_scheduler.booking import BookingView, Limits
 from p2p_scheduler.config import Settings
 from p2p_scheduler.notifications import Notifier
 from p2p_scheduler.policy import Policy
@@ -44,3 +46,27 @@ PolicyDep = Annotated[Policy, Depends(get_policy)]
 NowDep = Annotated[datetime, Depends(get_now)]
 LimitsDep = Annotated[Limits, Depends(get_limits)]
 NotifierDep = Annotated[Notifier, Depends(get_notifier)]
+
+
+@dataclass(frozen=True, slots=True)
+class BookingPresenter:
+    """Turns a booking into its answer: with its signed links (as of now) and the policy's
+    level-of-review labels, the same on every route."""
+
+    notifier: Notifier
+    policy: Policy
+    now: datetime
+
+    def __call__(self, view: BookingView, *, links: bool = True) -> BookingOut:
+        return BookingOut.of(
+            view,
+            self.notifier.links(view, self.now) if links else None,
+            self.policy.level_labels,
+        )
+
+
+def get_presenter(request: Request, now: NowDep) -> BookingPresenter:
+    return BookingPresenter(request.app.state.notifier, request.app.state.policy, now)
+
+
+PresentDep = Annotated[BookingPresenter, Depends(get_presenter)]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -114,7 +115,7 @@ class Notifier:
                     "id": event_id,
                     "type": event_type,
                     "created_at": now.isoformat(),
-                    "data": booking_payload(view, links),
+                    "data": booking_payload(view, links, self.policy.level_labels),
                 },
                 separators=(",", ":"),
             )
@@ -227,7 +228,9 @@ def _instant(value: datetime | None, zone: str | None = None) -> str | None:
     return _INSTANT.dump_python(value.astimezone(ZoneInfo(zone)) if zone else value, mode="json")
 
 
-def booking_payload(view: BookingView, links: BookingLinks) -> dict[str, Any]:
+def booking_payload(
+    view: BookingView, links: BookingLinks, labels: Mapping[str, str]
+) -> dict[str, Any]:
     """A booking in SPEC §7's shape, as ``GET /v1/bookings/{id}`` answers it (a webhook's
     ``data``). Built here, not by the API, so that a worker or a CLI run that never loads
     the API writes the same webhooks; a test holds the two to the same output."""
@@ -253,6 +256,7 @@ def booking_payload(view: BookingView, links: BookingLinks) -> dict[str, Any]:
                 "case_number": case.case_number,
                 "level_of_review": case.level_of_review,
                 "valid_until": _instant(case.valid_until),
+                "level_of_review_label": labels.get(case.level_of_review),
             }
             for case in view.cases
         ],

@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 
 from api.auth import require
-from api.deps import EngineDep, NotifierDep, NowDep
+from api.deps import EngineDep, NotifierDep, NowDep, PresentDep
 from api.problems import responses
 from api.schemas.common import IDENTIFIER
-from api.schemas.scheduling import AgendaOut, BookingOut
+from api.schemas.scheduling import AgendaOut
 from p2p_scheduler import agenda, calendars
 
 router = APIRouter(prefix="/v1/reviewers", tags=["reviewers"])
@@ -27,6 +27,7 @@ router = APIRouter(prefix="/v1/reviewers", tags=["reviewers"])
 def get_agenda(
     engine: EngineDep,
     notifier: NotifierDep,
+    present: PresentDep,
     now: NowDep,
     reviewer_id: str = Path(pattern=IDENTIFIER, description="reviewer id"),
     week_start: Annotated[
@@ -48,5 +49,5 @@ def get_agenda(
         next_week_start=found.next_week_start,
         calendar_feed_url=calendars.feed_url(engine, notifier, reviewer_id, now=now),
         # No invite or manage links: those are the provider's.
-        bookings=[BookingOut.of(view) for view in found.bookings],
+        bookings=[present(view, links=False) for view in found.bookings],
     )

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
 
 from api.auth import Principal, authorize, bearer, require, require_json
-from api.deps import EngineDep, LimitsDep, NotifierDep, NowDep, PolicyDep
+from api.deps import EngineDep, LimitsDep, NotifierDep, NowDep, PolicyDep, PresentDep
 from api.problems import responses
 from api.schemas.common import IDENTIFIER, UUID_PATTERN, Instant
 from api.schemas.scheduling import (
@@ -86,6 +86,7 @@ async def create_booking(
     limits: LimitsDep,
     now: NowDep,
     notifier: NotifierDep,
+    present: PresentDep,
     idempotency_key: Annotated[
         str | None, Header(max_length=200, description="makes retries return the first result")
     ] = None,
@@ -102,7 +103,7 @@ async def create_booking(
             actor=principal.key_id,
             announcer=notifier,
         )
-        return 201, BookingOut.of(view, notifier.links(view, now)).model_dump_json()
+        return 201, present(view).model_dump_json()
 
     if idempotency_key is None:
         status, payload = await run_in_threadpool(work)
@@ -148,6 +149,7 @@ async def _api_key_or_manage_token(
 def get_booking(
     engine: EngineDep,
     notifier: NotifierDep,
+    present: PresentDep,
     now: NowDep,
     token: Annotated[str | None, Depends(_api_key_or_manage_token)],
     booking_id: str = Path(pattern=UUID_PATTERN),
@@ -156,7 +158,7 @@ def get_booking(
         view = booking.get_booking(engine=engine, booking_id=booking_id)
     else:
         view = calendars.booking_for_token(engine, notifier, booking_id, token, now=now)
-    return BookingOut.of(view, notifier.links(view, now))
+    return present(view)
 
 
 @router.get(
@@ -168,8 +170,7 @@ def get_booking(
 )
 def list_bookings(
     engine: EngineDep,
-    notifier: NotifierDep,
-    now: NowDep,
+    present: PresentDep,
     case_number: Annotated[str | None, Query(pattern=IDENTIFIER)] = None,
     status: Annotated[
         str | None, Query(pattern="^(pending_assignment|scheduled|completed|cancelled|no_show)$")
@@ -199,9 +200,7 @@ def list_bookings(
         limit=limit,
         cursor=cursor,
     )
-    return BookingPage(
-        items=[BookingOut.of(v, notifier.links(v, now)) for v in views], next_cursor=next_cursor
-    )
+    return BookingPage(items=[present(v) for v in views], next_cursor=next_cursor)
 
 
 BookingPath = Annotated[str, Path(pattern=UUID_PATTERN)]
@@ -223,6 +222,7 @@ def reschedule_booking(
     limits: LimitsDep,
     now: NowDep,
     notifier: NotifierDep,
+    present: PresentDep,
 ) -> BookingOut:
     view = lifecycle.reschedule(
         engine=engine,
@@ -235,7 +235,7 @@ def reschedule_booking(
         actor=principal.key_id,
         announcer=notifier,
     )
-    return BookingOut.of(view, notifier.links(view, now))
+    return present(view)
 
 
 @router.post(
@@ -252,6 +252,7 @@ def cancel_booking(
     engine: EngineDep,
     now: NowDep,
     notifier: NotifierDep,
+    present: PresentDep,
 ) -> BookingOut:
     view = lifecycle.cancel(
         engine=engine,
@@ -262,7 +263,7 @@ def cancel_booking(
         actor=principal.key_id,
         announcer=notifier,
     )
-    return BookingOut.of(view, notifier.links(view, now))
+    return present(view)
 
 
 ReviewerKey = Annotated[Principal, Depends(require("reviewer"))]
@@ -282,6 +283,7 @@ def complete_booking(
     engine: EngineDep,
     now: NowDep,
     notifier: NotifierDep,
+    present: PresentDep,
 ) -> BookingOut:
     view = lifecycle.complete(
         engine=engine,
@@ -292,7 +294,7 @@ def complete_booking(
         actor=principal.key_id,
         announcer=notifier,
     )
-    return BookingOut.of(view, notifier.links(view, now))
+    return present(view)
 
 
 @router.post(
@@ -309,6 +311,7 @@ def no_show_booking(
     engine: EngineDep,
     now: NowDep,
     notifier: NotifierDep,
+    present: PresentDep,
 ) -> BookingOut:
     view = lifecycle.no_show(
         engine=engine,
@@ -319,7 +322,7 @@ def no_show_booking(
         actor=principal.key_id,
         announcer=notifier,
     )
-    return BookingOut.of(view, notifier.links(view, now))
+    return present(view)
 
 
 @router.post(
@@ -332,8 +335,8 @@ def rotate_booking_links(
     booking_id: BookingPath,
     engine: EngineDep,
     now: NowDep,
-    notifier: NotifierDep,
+    present: PresentDep,
     principal: Annotated[Principal, Depends(require("portal"))],
 ) -> BookingOut:
     view = calendars.rotate_booking_links(engine, booking_id, now=now, actor=principal.key_id)
-    return BookingOut.of(view, notifier.links(view, now))
+    return present(view)

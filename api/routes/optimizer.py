@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 
 from api.auth import Principal, require, require_json
-from api.deps import EngineDep, LimitsDep, NotifierDep, NowDep, PolicyDep, SettingsDep
+from api.deps import EngineDep, LimitsDep, NotifierDep, NowDep, PolicyDep, PresentDep, SettingsDep
 from api.problems import responses
 from api.schemas.scheduling import BookingOut, OptimizerRunOut, P2PRequestIn, UnassignedOut
 from p2p_scheduler import optimizer, p2p_requests
@@ -31,7 +31,7 @@ def submit_request(
     policy: PolicyDep,
     limits: LimitsDep,
     now: NowDep,
-    notifier: NotifierDep,
+    present: PresentDep,
 ) -> BookingOut:
     view = p2p_requests.submit(
         engine=engine,
@@ -45,7 +45,7 @@ def submit_request(
         contact=body.contact.contact(),
         actor=principal.key_id,
     )
-    return BookingOut.of(view, notifier.links(view, now))
+    return present(view)
 
 
 @router.post(

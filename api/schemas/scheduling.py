@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -269,6 +270,7 @@ class BookedCaseOut(BaseModel):
     case_number: str
     level_of_review: str
     valid_until: datetime
+    level_of_review_label: str | None = Field(None, examples=["Reconsideration P2P"])
 
 
 class ContactOut(BaseModel):
@@ -316,7 +318,14 @@ class BookingOut(BaseModel):
     )
 
     @classmethod
-    def of(cls, view: BookingView, links: BookingLinks | None = None) -> BookingOut:
+    def of(
+        cls,
+        view: BookingView,
+        links: BookingLinks | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> BookingOut:
+        """The booking as the API shows it; ``labels`` are the policy's level-of-review
+        wording (the look-up's ``level_of_review_label``)."""
         c = view.contact
         return cls(
             id=view.id,
@@ -339,6 +348,7 @@ class BookingOut(BaseModel):
                     case_number=b.case_number,
                     level_of_review=b.level_of_review,
                     valid_until=b.valid_until,
+                    level_of_review_label=(labels or {}).get(b.level_of_review),
                 )
                 for b in view.cases
             ],

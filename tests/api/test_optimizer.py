@@ -79,6 +79,7 @@ async def test_a_submitted_request_is_pending_with_its_cases_and_contact(
     assert (made["start"], made["end"], made["reviewer"]) == (None, None, None)
     assert [case["case_number"] for case in made["cases"]] == ["P1"]
     assert made["cases"][0]["level_of_review"] == "reconsideration"
+    assert made["cases"][0]["level_of_review_label"] == "Reconsideration P2P"
     assert made["duration_minutes"] == 15
     assert made["contact"]["email"] == contact_body()["email"]
     # its case is taken: a manual booking of it now is refused, naming the pending request
@@ -236,4 +237,8 @@ async def test_assigned_bookings_carry_a_working_invite_and_match_the_webhook_sh
             organizer_email="p2p@example.org",
         )
         links = notifier.links(view, NOW)
-        assert booking_payload(view, links) == BookingOut.of(view, links).model_dump(mode="json")
+        labels = notifier.policy.level_labels
+        assert booking_payload(view, links, labels) == BookingOut.of(
+            view, links, labels
+        ).model_dump(mode="json")
+        assert booking_payload(view, links, labels)["cases"][0]["level_of_review_label"]

@@ -140,6 +140,8 @@ async def test_a_valid_booking(seeded: httpx.AsyncClient, engine: Engine) -> Non
             "case_number": "B1",
             "level_of_review": "reconsideration",
             "valid_until": RECONSIDERATION_UNTIL,
+            # the policy's wording, as the look-up gives it
+            "level_of_review_label": "Reconsideration P2P",
         }
     ]
     assert body["contact"] == contact_body()
@@ -173,6 +175,10 @@ async def test_a_two_case_booking_lasts_thirty_minutes(
     assert [(c["case_number"], c["level_of_review"]) for c in body["cases"]] == [
         ("B1", "reconsideration"),
         ("AP1", "appeal"),
+    ]
+    assert [c["level_of_review_label"] for c in body["cases"]] == [
+        "Reconsideration P2P",
+        "Appeal P2P",
     ]
     assert body["cases"][1]["valid_until"] == "2026-12-23T04:59:59Z"
     assert body["valid_until"] == RECONSIDERATION_UNTIL  # the earliest of the cases

@@ -199,14 +199,6 @@ export function addDays(isoDate, n) {
   return d.toISOString().slice(0, 10);
 }
 
-// The default policy's labels; bookings carry only the code (the look-up carries the label).
-export const LEVELS = {
-  pre_decision: "Pre-Decision P2P",
-  reconsideration: "Reconsideration P2P",
-  appeal: "Appeal P2P",
-  consultative_only: "Consultative-Only P2P",
-};
-
 export const STATUSES = {
   pending_assignment: "Pending assignment",
   scheduled: "Scheduled",

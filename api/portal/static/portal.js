@@ -2,7 +2,7 @@
 // → a week of slots → hold and contact form → summary), and My P2P requests with reschedule
 // and cancel. Every step is one call to /v1/…, exactly what any portal front end would send.
 import {
-  LEVELS, ROLES, STATUSES, SignedOut, addDays, apiKey, call, clearProblem, dateLabel, el, facts,
+  ROLES, STATUSES, SignedOut, addDays, apiKey, call, clearProblem, dateLabel, el, facts,
   longDate, show, showProblem, signIn, takeKeyFromFragment, uuid, whenLabel, zoneAbbr,
 } from "./common.js";
 
@@ -220,7 +220,7 @@ function renderEligibility() {
           ["Member state", c.member_state],
           ["Case type", c.case_type],
           ["Line of business", c.line_of_business],
-          ["Level of review", c.level_of_review_label || LEVELS[c.level_of_review]],
+          ["Level of review", c.level_of_review_label],
           ["P2P valid until", c.valid_until ? whenLabel(c.valid_until, state.zone) : ""],
         ])
         : null,
@@ -515,7 +515,7 @@ function showContact() {
           ["Member DOB", longDate(dobs[i].member_dob)],
           ["Member state", c.member_state],
           ["Case type", c.case_type],
-          ["Level of review", c.level_of_review_label || LEVELS[c.level_of_review]],
+          ["Level of review", c.level_of_review_label],
         ]))),
   );
   const roles = $("provider_role");
@@ -595,7 +595,7 @@ function bookingFacts(booking) {
     ["Status", STATUSES[booking.status] || booking.status],
     ["P2P time", booking.start ? whenLabel(booking.start, state.zone) : "Not assigned yet"],
     ["Reviewer", booking.reviewer ? `${booking.reviewer.name}, ${booking.reviewer.credentials}` : "Not assigned yet"],
-    ["Case(s)", booking.cases.map((k) => `${k.case_number} (${LEVELS[k.level_of_review] || k.level_of_review})`).join(", ")],
+    ["Case(s)", booking.cases.map((k) => `${k.case_number} (${k.level_of_review_label || k.level_of_review})`).join(", ")],
     ["Name of provider requesting P2P", `${c.provider_name} (${ROLES[c.provider_role] || c.provider_role})`],
     ["Contact person", [c.contact_name, c.contact_location].filter(Boolean).join(", ")],
     ["Phone number for P2P", c.phone + (c.phone_ext ? ` ext. ${c.phone_ext}` : "")],

@@ -2,7 +2,7 @@
 // the call needs (case numbers, level of review, call-back number, instructions), buttons to
 // record the outcome or a no-show, and the calendar feed URL.
 import {
-  LEVELS, ROLES, STATUSES, SignedOut, apiKey, call, clearProblem, dateLabel, el, facts,
+  ROLES, STATUSES, SignedOut, apiKey, call, clearProblem, dateLabel, el, facts,
   localDate, longDate, show, showProblem, signIn, takeKeyFromFragment, timeLabel, zoneAbbr,
 } from "./common.js";
 
@@ -117,7 +117,7 @@ function card(booking, zone, where) {
       `${timeLabel(booking.start, zone)} – ${timeLabel(booking.end, zone)} `,
       el("span", { class: `status ${booking.status}` }, STATUSES[booking.status] || booking.status)),
     facts([
-      ["Case(s)", booking.cases.map((k) => `${k.case_number} — ${LEVELS[k.level_of_review] || k.level_of_review}`).join("; ")],
+      ["Case(s)", booking.cases.map((k) => `${k.case_number} — ${k.level_of_review_label || k.level_of_review}`).join("; ")],
       ["Call-back number", c.phone + (c.phone_ext ? ` ext. ${c.phone_ext}` : "")],
       ["Alternate phone", c.alt_phone ? c.alt_phone + (c.alt_phone_ext ? ` ext. ${c.alt_phone_ext}` : "") : ""],
       ["Provider", `${c.provider_name} (${ROLES[c.provider_role] || c.provider_role})`],
