@@ -236,6 +236,13 @@ def test_book_reschedule_and_cancel_a_p2p_as_the_seeds_describe(
     expect(row).to_have_count(1)
     expect(row.locator("td").nth(1)).to_have_text(label(booked["start"]))
     expect(row.locator(".status")).to_have_text("Scheduled")
+    # Filtering by another provider's email hides it; by this one's shows it again.
+    page.get_by_label("Provider email", exact=True).fill("someone.else@example.org")
+    page.get_by_role("button", name="Filter").click()
+    expect(row).to_have_count(0)
+    page.get_by_label("Provider email", exact=True).fill("droffice@example.org")
+    page.get_by_role("button", name="Filter").click()
+    expect(row).to_have_count(1)
     assert_labelled(page)
     shot("09-my-p2p-requests")
     row.get_by_role("link", name=re.compile("^Open")).click()

@@ -676,7 +676,7 @@ async function listRequests(fresh) {
   showZone();
   const form = $("requests-filter");
   const params = new URLSearchParams({ limit: "20" });
-  for (const name of ["case_number", "status"]) {
+  for (const name of ["case_number", "provider_email", "status"]) {
     const value = form.elements[name].value.trim();
     if (value) params.set(name, value);
   }
