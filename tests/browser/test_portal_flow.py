@@ -349,3 +349,61 @@ def assert_fits(page: Page) -> None:
     """Nothing wider than the 375 px screen: no sideways scrolling."""
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the page is {width} px wide at 375 px"
+
+
+def test_a_hold_runs_out_on_the_page_and_going_back_releases_it(
+    page: Page, demo: Server, shot: Callable[[str], Path]
+) -> None:
+    """The countdown reaches zero (the page's clock is fast-forwarded, not waited for):
+    Submit is disabled; Back releases the hold, so the time is open to others at once."""
+    page.goto(f"{demo.base_url}/portal/#key={PORTAL_KEY}")
+    page.get_by_label("Your default time zone").select_option(ZONE)
+    page.get_by_role("button", name="Confirm time zone").click()
+    look_up(page, (HOLD_CASE, DOBS[HOLD_CASE].isoformat()))
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Continue").click()
+    show_a_week_with_tiers(page, 1)
+    slot = page.locator("button.slot").first
+    when = f"{day_of(slot)} {slot.inner_text()}"
+    reviewer = slot.locator("xpath=ancestor::section[contains(@class, 'reviewer')]/h3").inner_text()
+    month, day, year = page.locator("#week-label").inner_text().split(" ")[0].split("/")
+    week = date(int(year), int(month), int(day)).isoformat()
+    page.clock.install()
+    slot.click()
+    expect(page.locator(".countdown")).to_have_text(re.compile(r"^[45]:[0-5]\d$"))
+    assert when not in offered(demo, reviewer, week), "a held time is hidden from others"
+    page.clock.fast_forward("05:01")
+    expect(page.locator("#hold-status")).to_have_text(
+        "Your hold on this time has expired. Go back and choose a time again."
+    )
+    expect(page.get_by_role("button", name="Submit")).to_be_disabled()
+    shot("01-hold-expired")
+    page.get_by_role("button", name="Back").click()
+    expect(page.get_by_role("heading", name="Choose a P2P time")).to_be_visible()
+    assert when in offered(demo, reviewer, week), "going back gives the time back"
+
+
+#: A Louisiana MSK spine case, for the hold test (a case of its own: holds block its time).
+HOLD_CASE = "A100010"
+
+
+def offered(server: Server, reviewer: str, week_start: str) -> set[str]:
+    """The times ("Tue 11/24 8:00 am CST") the named reviewer offers another request now."""
+    week = api(
+        server,
+        "POST",
+        "/v1/availability",
+        json={
+            "cases": [{"case_number": HOLD_CASE, "member_dob": DOBS[HOLD_CASE].isoformat()}],
+            "time_zone": ZONE,
+            "week_start": week_start,
+        },
+    )
+    return {
+        label(slot["start"])
+        for tier in week["tiers"]
+        for one in tier["reviewers"]
+        if f"{one['name']}, {one['credentials']}" == reviewer
+        for day in one["days"]
+        for slot in day["slots"]
+    }
