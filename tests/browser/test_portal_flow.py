@@ -356,9 +356,8 @@ def test_a_hold_runs_out_on_the_page_and_going_back_releases_it(
 ) -> None:
     """The countdown reaches zero (the page's clock is fast-forwarded, not waited for):
     Submit is disabled; Back releases the hold, so the time is open to others at once."""
-    page.goto(f"{demo.base_url}/portal/#key={PORTAL_KEY}")
-    page.get_by_label("Your default time zone").select_option(ZONE)
-    page.get_by_role("button", name="Confirm time zone").click()
+    open_portal(page, demo, [])
+    confirm_zone(page, shot)
     look_up(page, (HOLD_CASE, DOBS[HOLD_CASE].isoformat()))
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Continue").click()
@@ -377,7 +376,7 @@ def test_a_hold_runs_out_on_the_page_and_going_back_releases_it(
         "Your hold on this time has expired. Go back and choose a time again."
     )
     expect(page.get_by_role("button", name="Submit")).to_be_disabled()
-    shot("01-hold-expired")
+    shot("02-hold-expired")
     page.get_by_role("button", name="Back").click()
     expect(page.get_by_role("heading", name="Choose a P2P time")).to_be_visible()
     assert when in offered(demo, reviewer, week), "going back gives the time back"

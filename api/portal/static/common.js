@@ -67,6 +67,22 @@ export async function call(method, path, body, { idempotencyKey } = {}) {
   return { ok: response.ok, status: response.status, data };
 }
 
+/** Run `work`; when the key is refused, ask for one, then `resume` (by default, `work` again). */
+export async function guarded(work, resume = work) {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof SignedOut)) throw error;
+    await signIn(error.message);
+    return guarded(resume);
+  }
+}
+
+/** "(555) 555-5555 ext. 12", or "" when there is no number. */
+export function phone(number, ext) {
+  return number ? number + (ext ? ` ext. ${ext}` : "") : "";
+}
+
 /** Build an element: el("p", {class: "x", hidden: true}, "text", child…). */
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);

@@ -2,8 +2,8 @@
 // → a week of slots → hold and contact form → summary), and My P2P requests with reschedule
 // and cancel. Every step is one call to /v1/…, exactly what any portal front end would send.
 import {
-  ROLES, STATUSES, SignedOut, addDays, apiKey, call, clearProblem, dateLabel, el, facts,
-  longDate, show, showProblem, signIn, takeKeyFromFragment, uuid, whenLabel, zoneAbbr,
+  ROLES, STATUSES, addDays, apiKey, call, clearProblem, dateLabel, el, facts, guarded as guard,
+  longDate, phone, show, showProblem, signIn, takeKeyFromFragment, uuid, whenLabel, zoneAbbr,
 } from "./common.js";
 
 const ZONE_KEY = "p2p.timeZone";
@@ -53,15 +53,8 @@ const state = {
 
 // ---- start and routing ---------------------------------------------------------------------
 
-async function guarded(work) {
-  try {
-    return await work();
-  } catch (error) {
-    if (!(error instanceof SignedOut)) throw error;
-    await signIn(error.message);
-    route();
-  }
-}
+/** Run `work`; after a refused key and a new sign-in, show the current view again. */
+const guarded = (work) => guard(work, route);
 
 async function start() {
   takeKeyFromFragment();
@@ -598,8 +591,8 @@ function bookingFacts(booking) {
     ["Case(s)", booking.cases.map((k) => `${k.case_number} (${k.level_of_review_label || k.level_of_review})`).join(", ")],
     ["Name of provider requesting P2P", `${c.provider_name} (${ROLES[c.provider_role] || c.provider_role})`],
     ["Contact person", [c.contact_name, c.contact_location].filter(Boolean).join(", ")],
-    ["Phone number for P2P", c.phone + (c.phone_ext ? ` ext. ${c.phone_ext}` : "")],
-    ["Alternate phone", c.alt_phone ? c.alt_phone + (c.alt_phone_ext ? ` ext. ${c.alt_phone_ext}` : "") : ""],
+    ["Phone number for P2P", phone(c.phone, c.phone_ext)],
+    ["Alternate phone", phone(c.alt_phone, c.alt_phone_ext)],
     ["Requesting provider email", c.email],
     ["Contact instructions", c.instructions],
     ["Needs attention", booking.attention],

@@ -2,8 +2,8 @@
 // the call needs (case numbers, level of review, call-back number, instructions), buttons to
 // record the outcome or a no-show, and the calendar feed URL.
 import {
-  ROLES, STATUSES, SignedOut, apiKey, call, clearProblem, dateLabel, el, facts,
-  localDate, longDate, show, showProblem, signIn, takeKeyFromFragment, timeLabel, zoneAbbr,
+  ROLES, STATUSES, apiKey, call, clearProblem, dateLabel, el, facts, guarded, localDate, longDate,
+  phone, show, showProblem, signIn, takeKeyFromFragment, timeLabel, zoneAbbr,
 } from "./common.js";
 
 const OUTCOMES = {
@@ -18,16 +18,6 @@ const $ = (id) => document.getElementById(id);
 const reviewerId = decodeURIComponent(location.pathname.replace(/^\/portal\/reviewers\/?/, "").replace(/\/$/, ""));
 let current = null; // this week's agenda (for "Today")
 let shown = null; // the week on screen
-
-async function guarded(work) {
-  try {
-    return await work();
-  } catch (error) {
-    if (!(error instanceof SignedOut)) throw error;
-    await signIn(error.message);
-    return guarded(work);
-  }
-}
 
 async function start() {
   takeKeyFromFragment();
@@ -118,8 +108,8 @@ function card(booking, zone, where) {
       el("span", { class: `status ${booking.status}` }, STATUSES[booking.status] || booking.status)),
     facts([
       ["Case(s)", booking.cases.map((k) => `${k.case_number} — ${k.level_of_review_label || k.level_of_review}`).join("; ")],
-      ["Call-back number", c.phone + (c.phone_ext ? ` ext. ${c.phone_ext}` : "")],
-      ["Alternate phone", c.alt_phone ? c.alt_phone + (c.alt_phone_ext ? ` ext. ${c.alt_phone_ext}` : "") : ""],
+      ["Call-back number", phone(c.phone, c.phone_ext)],
+      ["Alternate phone", phone(c.alt_phone, c.alt_phone_ext)],
       ["Provider", `${c.provider_name} (${ROLES[c.provider_role] || c.provider_role})`],
       ["Contact person", [c.contact_name, c.contact_location].filter(Boolean).join(", ")],
       ["Instructions", c.instructions],
