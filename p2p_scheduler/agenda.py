@@ -12,13 +12,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from p2p_scheduler import availability
+from p2p_scheduler.availability_search import local_week
 from p2p_scheduler.booking import BookingView, view_of
 from p2p_scheduler.db import calendar_reads, repo
 from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.domain import ReviewerProfile
-from p2p_scheduler.errors import InvalidInput, NotFound
-from p2p_scheduler.policy.days import start_of_day
+from p2p_scheduler.errors import NotFound
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +38,7 @@ def week(*, engine: Engine, reviewer_id: str, week_start: date | None, now: date
         if profile is None:
             raise NotFound(f"No reviewer {reviewer_id!r} exists.")
         zone = profile.time_zone
-        try:
-            first, last, previous, following = availability.week_bounds(week_start, zone, now)
-        except ValueError as error:
-            raise InvalidInput(str(error), field="week_start") from None
-        window = availability.Interval(start_of_day(first, zone), start_of_day(following, zone))
+        first, last, previous, following, window = local_week(week_start, zone, now)
         rows = calendar_reads.reviewer_bookings(session, reviewer_id, window)
         bookings = [view_of(session, row) for row in rows]
     return Agenda(

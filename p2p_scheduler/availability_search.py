@@ -55,15 +55,7 @@ def search(
     ``moving`` names a booking being rescheduled: its own time must not block its new one
     (a move by fifteen minutes overlaps the old time) nor count towards a daily cap.
     """
-    try:
-        start_day, end_day, previous, following = availability.week_bounds(
-            week_start, time_zone, now
-        )
-    except ValueError as error:
-        raise InvalidInput(str(error), field="week_start") from None
-    week = availability.Interval(
-        start_of_day(start_day, time_zone), start_of_day(start_day + 7 * _DAY, time_zone)
-    )
+    start_day, end_day, previous, following, week = local_week(week_start, time_zone, now)
     with transaction(engine) as session:
         request = check_request(session, policy=policy, now=now, cases=cases)
         assert request.valid_until is not None
@@ -131,6 +123,19 @@ def search(
         valid_until=request.valid_until,
         tiers=availability.group_by_tier(found, time_zone),
     )
+
+
+def local_week(
+    week_start: date | None, zone: str, now: datetime
+) -> tuple[date, date, date, date, availability.Interval]:
+    """``availability.week_bounds`` in ``zone`` plus the week as instants (local midnight
+    Monday to local midnight the next Monday); a bad ``week_start`` is the caller's 422."""
+    try:
+        first, last, previous, following = availability.week_bounds(week_start, zone, now)
+    except ValueError as error:
+        raise InvalidInput(str(error), field="week_start") from None
+    span = availability.Interval(start_of_day(first, zone), start_of_day(following, zone))
+    return first, last, previous, following, span
 
 
 @dataclass(frozen=True, slots=True)
