@@ -767,11 +767,7 @@ def _run_availability(database_url: str | None, repeat: int) -> dict[str, object
         }
         with (
             running_server(url, api_keys) as base,
-            httpx.Client(
-                base_url=base,
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=REQUEST_TIMEOUT,
-            ) as http,
+            portal_client(base, token) as http,
         ):
 
             def post() -> httpx.Response:
@@ -939,6 +935,26 @@ def run_clients(clients: int, target: Callable[[int, threading.Barrier], None]) 
     return time.perf_counter() - started
 
 
+def portal_client(base: str, token: str) -> httpx.Client:
+    """An HTTP client of the benchmark's server with the portal's key."""
+    return httpx.Client(
+        base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=REQUEST_TIMEOUT
+    )
+
+
+def at_start_line(http: httpx.Client, start_line: threading.Barrier) -> bool:
+    """Open the keep-alive connection, then wait for every other client, so that all clocks
+    start together. False when the run is off (every waiting client is released; the main
+    thread reports why)."""
+    try:
+        http.get("/health")
+        start_line.wait()
+    except (httpx.HTTPError, threading.BrokenBarrierError):
+        start_line.abort()
+        return False
+    return True
+
+
 def _client(
     client: int,
     *,
@@ -955,14 +971,8 @@ def _client(
     Every request carries a fresh ``Idempotency-Key``, as portals send one (SPEC §4), so
     the idempotency bookkeeping is part of what is measured.
     """
-    with httpx.Client(
-        base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=REQUEST_TIMEOUT
-    ) as http:
-        try:
-            http.get("/health")  # open the keep-alive connection before the clock starts
-            start_line.wait()
-        except (httpx.HTTPError, threading.BrokenBarrierError):
-            start_line.abort()  # the run is off: release everyone, the main thread reports it
+    with portal_client(base, token) as http:
+        if not at_start_line(http, start_line):
             return
         deadline = time.perf_counter() + seconds
         case: CaseSnapshot | None = None

@@ -76,7 +76,6 @@ from p2p_scheduler.bench import (
     BENCH_STATE,
     PROVIDER_EMAIL,
     PROVIDER_PHONE,
-    REQUEST_TIMEOUT,
     WORKDAYS,
     ZONES,
     BenchError,
@@ -87,6 +86,7 @@ from p2p_scheduler.bench import (
     _problem,
     _progress,
     _synthetic_case,
+    at_start_line,
     booking_reviewers,
     count_double_bookings,
     count_scheduled,
@@ -96,6 +96,7 @@ from p2p_scheduler.bench import (
     machine,
     next_monday,
     percentiles,
+    portal_client,
     run_clients,
     running_server,
     scratch_database,
@@ -319,14 +320,8 @@ def _client(
 ) -> None:
     """One portal user's thread: cycles until the deadline (or the case pool runs dry)."""
     rng = random.Random(seed * 1_000 + client)
-    with httpx.Client(
-        base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=REQUEST_TIMEOUT
-    ) as http:
-        try:
-            http.get("/health")  # open the keep-alive connection before the clock starts
-            start_line.wait()
-        except (httpx.HTTPError, threading.BrokenBarrierError):
-            start_line.abort()  # the run is off: release everyone, the main thread reports it
+    with portal_client(base, token) as http:
+        if not at_start_line(http, start_line):
             return
         user = PortalUser(http, rng, time.perf_counter() + seconds, log)
         case = None
