@@ -26,12 +26,13 @@ from api.routes import (
     portal,
     reviewers,
 )
-from p2p_scheduler import __version__, delivery
-from p2p_scheduler.clock import Clock, system_clock
+from p2p_scheduler import __version__
 from p2p_scheduler.config import Settings, load_settings
 from p2p_scheduler.db.engine import make_engine
-from p2p_scheduler.notifications import Notifier
-from p2p_scheduler.policy import Policy, load_policy
+from p2p_scheduler.domain.clock import Clock, system_clock
+from p2p_scheduler.domain.policy import Policy, load_policy
+from p2p_scheduler.services import delivery
+from p2p_scheduler.services.notifications import Notifier
 
 DESCRIPTION = f"""
 Schedules peer-to-peer (P2P) clinical consultations between requesting providers and

@@ -10,10 +10,10 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 
 from api.schemas.scheduling import BookingOut
-from p2p_scheduler.booking import BookingView, Limits
 from p2p_scheduler.config import Settings
-from p2p_scheduler.notifications import Notifier
-from p2p_scheduler.policy import Policy
+from p2p_scheduler.domain.policy import Policy
+from p2p_scheduler.services.booking import BookingView, Limits
+from p2p_scheduler.services.notifications import Notifier
 
 
 def get_settings(request: Request) -> Settings:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
-from p2p_scheduler.errors import DomainError
+from p2p_scheduler.domain.errors import DomainError
 
 PROBLEM_BASE = "https://p2p-scheduler.org/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"

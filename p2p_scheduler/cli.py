@@ -16,9 +16,7 @@ import typer
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from p2p_scheduler import __version__, logs, records
-from p2p_scheduler.bench import bench_app
-from p2p_scheduler.bench_load import bench_load
+from p2p_scheduler import __version__, logs
 from p2p_scheduler.config import (
     DEMO_API_KEYS,
     DEMO_SECRET_KEY,
@@ -31,10 +29,13 @@ from p2p_scheduler.config import (
 )
 from p2p_scheduler.db import migrate as migrations
 from p2p_scheduler.db.engine import make_engine
-from p2p_scheduler.policy import Policy, PolicyError, load_policy
+from p2p_scheduler.domain.policy import Policy, PolicyError, load_policy
+from p2p_scheduler.services import records
+from p2p_scheduler.tools.bench import bench_app
+from p2p_scheduler.tools.bench_load import bench_load
 
 if TYPE_CHECKING:  # the optimizer brings OR-Tools: loaded only by the commands that run it
-    from p2p_scheduler.optimizer import RunReport
+    from p2p_scheduler.services.optimizer import RunReport
 
 APP_FACTORY = "api.app:app_from_environment"
 
@@ -115,8 +116,8 @@ def serve(
     """Apply migrations, optionally load the demo data, and serve the HTTP API."""
     import uvicorn
 
-    from p2p_scheduler import demo as demo_data
-    from p2p_scheduler.clock import system_clock
+    from p2p_scheduler.domain.clock import system_clock
+    from p2p_scheduler.tools import demo as demo_data
 
     # Links in invites and emails must reach this server unless P2P_BASE_URL says otherwise
     # (behind a proxy it must be set to the public address).
@@ -205,8 +206,8 @@ def worker(
     import threading
     from datetime import timedelta
 
-    from p2p_scheduler import delivery
-    from p2p_scheduler.clock import system_clock
+    from p2p_scheduler.domain.clock import system_clock
+    from p2p_scheduler.services import delivery
 
     try:
         settings = load_settings(DeliverySettings)
@@ -267,7 +268,7 @@ def _optimize_periodically(
     """
     import logging
 
-    log = logging.getLogger("p2p_scheduler.optimizer")
+    log = logging.getLogger("p2p_scheduler.services.optimizer")
     while not stop.wait(interval):
         try:
             report = _run_optimizer(engine, settings, policy, None)
@@ -285,10 +286,10 @@ def _optimize_periodically(
 def _run_optimizer(
     engine: Engine, settings: ServiceSettings, policy: Policy, time_limit: float | None
 ) -> RunReport:
-    from p2p_scheduler import optimizer
-    from p2p_scheduler.booking import Limits
-    from p2p_scheduler.clock import system_clock
-    from p2p_scheduler.notifications import Notifier
+    from p2p_scheduler.domain.clock import system_clock
+    from p2p_scheduler.services import optimizer
+    from p2p_scheduler.services.booking import Limits
+    from p2p_scheduler.services.notifications import Notifier
 
     return optimizer.run(
         engine=engine,

@@ -8,8 +8,10 @@ silently skips PostgreSQL.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -17,10 +19,10 @@ from sqlalchemy import Engine, create_engine, make_url, text
 from sqlmodel import SQLModel
 
 from api.app import create_app
-from p2p_scheduler.clock import fixed_clock
 from p2p_scheduler.config import Settings, load_settings
 from p2p_scheduler.db import migrate
 from p2p_scheduler.db.engine import make_engine
+from p2p_scheduler.domain.clock import fixed_clock
 from tests.support import NOW, POSTGRES_ENV, TEST_API_KEYS
 
 _skipped_postgres: list[str] = []
@@ -64,11 +66,24 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         )
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated to head per test process; each test gets a copy of it."""
+    path = tmp_path_factory.mktemp("template") / "p2p.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """An empty database of each kind (unmigrated)."""
+    """A database of each kind at the head revision: a fresh copy of the migrated SQLite
+    template per test; PostgreSQL's session database (emptied by ``engine``)."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'p2p.db'}"
+        path = tmp_path_factory.mktemp("db") / "p2p.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
     return request.getfixturevalue("postgres_server_url")
 
 

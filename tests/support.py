@@ -21,8 +21,8 @@ def email_recipe(to: str, case_number: str, *, written_at: datetime) -> str:
     """The outbox recipe a scheduled single-case booking writes for one recipient."""
     from datetime import timedelta
 
-    from p2p_scheduler.invites import InviteEvent
-    from p2p_scheduler.notifications import EmailRecipe
+    from p2p_scheduler.domain.invites import InviteEvent
+    from p2p_scheduler.services.notifications import EmailRecipe
 
     start = written_at + timedelta(days=1)
     event = InviteEvent(

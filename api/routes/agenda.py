@@ -12,7 +12,7 @@ from api.deps import EngineDep, NotifierDep, NowDep, PresentDep
 from api.problems import responses
 from api.schemas.common import IDENTIFIER
 from api.schemas.scheduling import AgendaOut
-from p2p_scheduler import agenda, calendars
+from p2p_scheduler.services import agenda, calendars
 
 router = APIRouter(prefix="/v1/reviewers", tags=["reviewers"])
 

@@ -12,7 +12,7 @@ from api.problems import responses
 from api.routes.bookings import BookingPath
 from api.schemas.audit import AuditEventOut, AuditPage
 from api.schemas.common import IDENTIFIER, Instant
-from p2p_scheduler import audit
+from p2p_scheduler.services import audit
 
 router = APIRouter(prefix="/v1", tags=["audit"])
 

@@ -9,7 +9,7 @@ from api.deps import EngineDep, LimitsDep, NowDep, PolicyDep
 from api.problems import responses
 from api.schemas.common import UUID_PATTERN
 from api.schemas.scheduling import AvailabilityIn, AvailabilityOut, MoveAvailabilityIn
-from p2p_scheduler import availability_search
+from p2p_scheduler.services import availability_search
 
 router = APIRouter(prefix="/v1", tags=["availability"])
 

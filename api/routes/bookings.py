@@ -23,7 +23,7 @@ from api.schemas.scheduling import (
     NoShowIn,
     RescheduleIn,
 )
-from p2p_scheduler import booking, calendars, idempotency, lifecycle
+from p2p_scheduler.services import booking, calendars, idempotency, lifecycle
 
 router = APIRouter(prefix="/v1", tags=["bookings"])
 

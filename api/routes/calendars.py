@@ -14,7 +14,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from api.deps import EngineDep, NotifierDep, NowDep
 from api.problems import responses
 from api.schemas.common import IDENTIFIER
-from p2p_scheduler import calendars
+from p2p_scheduler.services import calendars
 
 router = APIRouter(prefix="/v1", tags=["calendars"])
 

@@ -11,7 +11,7 @@ from api.deps import EngineDep, NowDep, PolicyDep
 from api.problems import responses
 from api.schemas.common import IDENTIFIER
 from api.schemas.records import CaseIn, CaseOut, case_snapshot
-from p2p_scheduler import records
+from p2p_scheduler.services import records
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"], dependencies=[Depends(require("admin"))])
 

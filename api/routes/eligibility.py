@@ -8,7 +8,7 @@ from api.auth import require, require_json
 from api.deps import EngineDep, NowDep, PolicyDep
 from api.problems import responses
 from api.schemas.eligibility import EligibilityIn, EligibilityOut
-from p2p_scheduler.lookup import check_eligibility
+from p2p_scheduler.services.lookup import check_eligibility
 
 router = APIRouter(prefix="/v1", tags=["eligibility"])
 

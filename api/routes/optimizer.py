@@ -11,7 +11,7 @@ from api.auth import Principal, require, require_json
 from api.deps import EngineDep, LimitsDep, NotifierDep, NowDep, PolicyDep, PresentDep, SettingsDep
 from api.problems import responses
 from api.schemas.scheduling import BookingOut, OptimizerRunOut, P2PRequestIn, UnassignedOut
-from p2p_scheduler import optimizer, p2p_requests
+from p2p_scheduler.services import optimizer, p2p_requests
 
 router = APIRouter(prefix="/v1", tags=["optimizer"])
 

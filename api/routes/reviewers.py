@@ -13,7 +13,7 @@ from api.problems import responses
 from api.schemas.common import IDENTIFIER
 from api.schemas.records import FeedOut, ReviewerIn, ReviewerOut
 from api.schemas.scheduling import AffectedOut, TimeOffIn, TimeOffOut
-from p2p_scheduler import calendars, records, time_off
+from p2p_scheduler.services import calendars, records, time_off
 
 router = APIRouter(
     prefix="/v1/reviewers", tags=["reviewers"], dependencies=[Depends(require("admin"))]

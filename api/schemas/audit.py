@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from p2p_scheduler.audit import AuditEvent
+from p2p_scheduler.services.audit import AuditEvent
 
 
 class ActorOut(BaseModel):

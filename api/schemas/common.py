@@ -8,8 +8,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from p2p_scheduler.domain import US_STATES
-from p2p_scheduler.zones import require_zone
+from p2p_scheduler.domain.model import US_STATES
+from p2p_scheduler.domain.zones import require_zone
 
 IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"

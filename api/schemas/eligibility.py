@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from api.schemas.common import CaseNumber, Strict
-from p2p_scheduler.eligibility import CaseEligibility, RequestEligibility
+from p2p_scheduler.domain.eligibility import CaseEligibility, RequestEligibility
 
 
 class CaseLookup(Strict):

@@ -23,7 +23,7 @@ from api.schemas.common import (
     TimeZoneName,
     UsState,
 )
-from p2p_scheduler.domain import (
+from p2p_scheduler.domain.model import (
     CaseSnapshot,
     CaseStatus,
     LineOfBusiness,

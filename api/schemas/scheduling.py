@@ -27,11 +27,11 @@ from api.schemas.common import (
     TimeZoneName,
 )
 from api.schemas.eligibility import CaseLookup
-from p2p_scheduler import availability
-from p2p_scheduler.availability_search import Availability
-from p2p_scheduler.booking import BookingView, Contact, HoldView, SlotRequest
-from p2p_scheduler.domain import Weekday
-from p2p_scheduler.notifications import BookingLinks
+from p2p_scheduler.domain import availability
+from p2p_scheduler.domain.model import Weekday
+from p2p_scheduler.services.availability_search import Availability
+from p2p_scheduler.services.booking import BookingView, Contact, HoldView, SlotRequest
+from p2p_scheduler.services.notifications import BookingLinks
 
 DEFAULT_DAYS = [Weekday.MON, Weekday.TUE, Weekday.WED, Weekday.THU, Weekday.FRI]
 DEFAULT_HOURS = list(range(7, 19))

@@ -19,7 +19,6 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, select
 
-from p2p_scheduler.availability import Interval
 from p2p_scheduler.db.tables import (
     BookingRow,
     HoldRow,
@@ -28,6 +27,7 @@ from p2p_scheduler.db.tables import (
     ReviewerSkillRow,
     TimeOffRow,
 )
+from p2p_scheduler.domain.availability import Interval
 
 #: (reviewer id, start, end) in UTC epoch seconds
 Span = tuple[str, int, int]

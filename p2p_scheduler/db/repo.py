@@ -25,7 +25,7 @@ from p2p_scheduler.db.tables import (
     new_version,
     utcnow,
 )
-from p2p_scheduler.domain import (
+from p2p_scheduler.domain.model import (
     CaseSnapshot,
     CaseStatus,
     LineOfBusiness,

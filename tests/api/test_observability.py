@@ -11,8 +11,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
 from api.app import create_app
-from p2p_scheduler.clock import fixed_clock
 from p2p_scheduler.config import Settings
+from p2p_scheduler.domain.clock import fixed_clock
 from tests.api.helpers import assert_problem, book, lookup, push_case, push_reviewer
 from tests.support import ADMIN_KEY, NOW, PORTAL_KEY, REVIEWER_KEY, auth
 

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import Engine
 
 from api.schemas.scheduling import BookingOut
-from p2p_scheduler.booking import get_booking
 from p2p_scheduler.config import Settings
-from p2p_scheduler.links import Signer
-from p2p_scheduler.notifications import Notifier, booking_payload
-from p2p_scheduler.policy import load_policy
+from p2p_scheduler.domain.links import Signer
+from p2p_scheduler.domain.policy import load_policy
+from p2p_scheduler.services.booking import get_booking
+from p2p_scheduler.services.notifications import Notifier, booking_payload
 from tests.api.helpers import (
     ALL_DAYS,
     MEMBER_DOB,

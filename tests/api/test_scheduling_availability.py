@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import Engine
 
 from api.app import create_app
-from p2p_scheduler.clock import fixed_clock
 from p2p_scheduler.config import Settings
+from p2p_scheduler.domain.clock import fixed_clock
 from tests.api.helpers import (
     ALL_DAYS,
     NEW_YORK,

@@ -15,8 +15,8 @@ import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from p2p_scheduler.clock import system_clock
-from p2p_scheduler.demo import demo_cases
+from p2p_scheduler.domain.clock import system_clock
+from p2p_scheduler.tools.demo import demo_cases
 from tests.browser.support import PORTAL_KEY, ZONE, api, assert_labelled, label
 from tests.e2e.server import Server
 

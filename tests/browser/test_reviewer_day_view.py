@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from p2p_scheduler.demo import DAY_VIEW_REVIEWER, WALKTHROUGH_CASE
+from p2p_scheduler.tools.demo import DAY_VIEW_REVIEWER, WALKTHROUGH_CASE
 from tests.browser.support import api, assert_labelled
 from tests.e2e.server import Server
 

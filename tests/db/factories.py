@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
-from p2p_scheduler.domain import (
+from p2p_scheduler.domain.model import (
     CaseSnapshot,
     CaseStatus,
     LineOfBusiness,

@@ -12,12 +12,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, text
 
-from p2p_scheduler import records
-from p2p_scheduler.availability import Interval
 from p2p_scheduler.db import calendar_reads, migrate, repo
 from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.db.tables import BookingRow, HoldRow, TimeOffRow
-from p2p_scheduler.domain import Weekday, WorkingHours
+from p2p_scheduler.domain.availability import Interval
+from p2p_scheduler.domain.model import Weekday, WorkingHours
+from p2p_scheduler.services import records
 from tests.db.factories import make_reviewer
 
 NOW = datetime(2026, 10, 30, 12, 0, tzinfo=UTC)

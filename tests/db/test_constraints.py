@@ -10,7 +10,6 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import Session, SQLModel
 
-from p2p_scheduler import records
 from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.db.tables import (
     CaseRow,
@@ -20,6 +19,7 @@ from p2p_scheduler.db.tables import (
     ReviewerSkillRow,
 )
 from p2p_scheduler.db.types import UTCDateTime
+from p2p_scheduler.services import records
 from tests.db.factories import POLICY_ZONE, make_case, make_reviewer
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)

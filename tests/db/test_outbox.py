@@ -17,11 +17,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import Engine, select
 
-from p2p_scheduler import delivery
 from p2p_scheduler.db import outbox_store
 from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.db.outbox_store import Claimed, Message
 from p2p_scheduler.db.tables import OutboxRow
+from p2p_scheduler.services import delivery
 from tests.e2e.server import free_port
 from tests.support import email_recipe
 

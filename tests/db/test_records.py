@@ -1,4 +1,4 @@
-"""Round trips through ``p2p_scheduler.records`` on SQLite and PostgreSQL."""
+"""Round trips through ``p2p_scheduler.services.records`` on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlmodel import Session
 
-from p2p_scheduler import records
 from p2p_scheduler.db.engine import make_engine
 from p2p_scheduler.db.tables import ReviewerHoursRow, ReviewerLicenseRow, ReviewerSkillRow
-from p2p_scheduler.domain import CaseStatus, LineOfBusiness, Urgency, Weekday, WorkingHours
-from p2p_scheduler.errors import NotFound
+from p2p_scheduler.domain.errors import NotFound
+from p2p_scheduler.domain.model import CaseStatus, LineOfBusiness, Urgency, Weekday, WorkingHours
+from p2p_scheduler.services import records
 from tests.db.factories import INSTANT_FIELDS, POLICY_ZONE, make_case, make_reviewer
 from tests.support import NOW
 

@@ -67,7 +67,7 @@ from sqlmodel import SQLModel
 
 from p2p_scheduler.db import outbox_store
 from p2p_scheduler.db import tables as _tables  # noqa: F401  (registers the tables)
-from p2p_scheduler.notifications import UID_DOMAIN, EmailRecipe
+from p2p_scheduler.services.notifications import UID_DOMAIN, EmailRecipe
 from tests.api.helpers import ALL_DAYS, NEW_YORK, booking_body, reviewer_body, weekly
 from tests.e2e.server import SCRIPT, Server, cli_env, free_port, start_server, stop, wait_until
 from tests.e2e.test_booking_race import (

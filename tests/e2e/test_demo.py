@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from p2p_scheduler.demo import WALKTHROUGH_CASE, WALKTHROUGH_CONSULTATIVE_CASE
+from p2p_scheduler.tools.demo import WALKTHROUGH_CASE, WALKTHROUGH_CONSULTATIVE_CASE
 from tests.e2e.server import cli_env, start_server, stop
 
 pytestmark = pytest.mark.e2e

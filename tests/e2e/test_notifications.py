@@ -29,7 +29,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 
-from p2p_scheduler.demo import WALKTHROUGH_CASE, demo_cases
+from p2p_scheduler.tools.demo import WALKTHROUGH_CASE, demo_cases
 from tests.api.helpers import (
     ALL_DAYS,
     ALL_HOURS,

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from p2p_scheduler import p2p_requests, records
-from p2p_scheduler.booking import BookingView, Contact, Limits
 from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.db.tables import BookingRow, OutboxRow
-from p2p_scheduler.domain import CaseStatus, Weekday, WorkingHours
-from p2p_scheduler.policy import load_policy
+from p2p_scheduler.domain.model import CaseStatus, Weekday, WorkingHours
+from p2p_scheduler.domain.policy import load_policy
+from p2p_scheduler.services import p2p_requests, records
+from p2p_scheduler.services.booking import BookingView, Contact, Limits
 from tests.db.factories import POLICY_ZONE, make_case, make_reviewer
 from tests.e2e.server import SCRIPT, cli_env, run_cli, wait_until
 

@@ -19,11 +19,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import Engine, select
 
-from p2p_scheduler.clock import system_clock
 from p2p_scheduler.db import outbox_store
 from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.db.outbox_store import Message
 from p2p_scheduler.db.tables import OutboxRow
+from p2p_scheduler.domain.clock import system_clock
 from tests.e2e.server import SCRIPT, cli_env, free_port, wait_until
 from tests.support import email_recipe
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from p2p_scheduler.domain import CaseSnapshot, CaseStatus, LineOfBusiness, Member
-from p2p_scheduler.eligibility import CaseEligibility, evaluate_case
-from p2p_scheduler.policy import Policy, default_policy
+from p2p_scheduler.domain.eligibility import CaseEligibility, evaluate_case
+from p2p_scheduler.domain.model import CaseSnapshot, CaseStatus, LineOfBusiness, Member
+from p2p_scheduler.domain.policy import Policy, default_policy
 
 #: The member date of birth every factory-built case carries (the look-up's knowledge factor).
 MEMBER_DOB = date(1970, 5, 17)

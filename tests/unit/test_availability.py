@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from p2p_scheduler.availability import (
+from p2p_scheduler.domain.availability import (
     DaySlots,
     Interval,
     LabelledSlot,
@@ -31,8 +31,8 @@ from p2p_scheduler.availability import (
     slot_label,
     week_bounds,
 )
-from p2p_scheduler.availability import working_stretches as stretches_in
-from p2p_scheduler.domain import ReviewerProfile, Weekday, WorkingHours
+from p2p_scheduler.domain.availability import working_stretches as stretches_in
+from p2p_scheduler.domain.model import ReviewerProfile, Weekday, WorkingHours
 
 NEW_YORK = "America/New_York"
 LOS_ANGELES = "America/Los_Angeles"

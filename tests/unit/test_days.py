@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from p2p_scheduler.domain import Urgency
-from p2p_scheduler.policy.days import (
+from p2p_scheduler.domain.model import Urgency
+from p2p_scheduler.domain.policy.days import (
     Unit,
     add_business_days,
     end_of_day,

@@ -9,15 +9,8 @@ from itertools import pairwise
 
 import pytest
 
-from p2p_scheduler.demo import (
-    DEMO_INTENTS,
-    MULTI_CASE_PAIR,
-    WALKTHROUGH_CASE,
-    WALKTHROUGH_CONSULTATIVE_CASE,
-    demo_cases,
-    demo_reviewers,
-)
-from p2p_scheduler.domain import (
+from p2p_scheduler.domain.eligibility import CaseEligibility, evaluate_case, evaluate_request
+from p2p_scheduler.domain.model import (
     US_STATES,
     CaseSnapshot,
     CaseStatus,
@@ -27,10 +20,17 @@ from p2p_scheduler.domain import (
     Urgency,
     Weekday,
 )
-from p2p_scheduler.eligibility import CaseEligibility, evaluate_case, evaluate_request
-from p2p_scheduler.policy import default_policy
-from p2p_scheduler.policy.model import OriginalReviewer
-from p2p_scheduler.zones import require_zone
+from p2p_scheduler.domain.policy import default_policy
+from p2p_scheduler.domain.policy.model import OriginalReviewer
+from p2p_scheduler.domain.zones import require_zone
+from p2p_scheduler.tools.demo import (
+    DEMO_INTENTS,
+    MULTI_CASE_PAIR,
+    WALKTHROUGH_CASE,
+    WALKTHROUGH_CONSULTATIVE_CASE,
+    demo_cases,
+    demo_reviewers,
+)
 
 # A Monday afternoon (off the minute), Thanksgiving Saturday, the evening before Independence
 # Day observed (UTC already on the holiday), and the Sunday of the spring DST change.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from p2p_scheduler.invites import InviteEvent
-from p2p_scheduler.notifications import EmailRecipe, render_email
+from p2p_scheduler.domain.invites import InviteEvent
+from p2p_scheduler.services.notifications import EmailRecipe, render_email
 
 START = datetime(2026, 12, 1, 23, 30, tzinfo=UTC)
 

@@ -18,9 +18,7 @@ import pytest
 from ical.exceptions import CalendarParseError
 from icalendar import Calendar, Component, Event
 
-from p2p_scheduler.demo import demo_cases, demo_reviewers
-from p2p_scheduler.domain import LevelOfReview
-from p2p_scheduler.invites import (
+from p2p_scheduler.domain.invites import (
     LOCATION,
     ORGANIZER_NAME,
     PRODID,
@@ -31,7 +29,9 @@ from p2p_scheduler.invites import (
     invite,
     summary,
 )
-from p2p_scheduler.policy import default_policy
+from p2p_scheduler.domain.model import LevelOfReview
+from p2p_scheduler.domain.policy import default_policy
+from p2p_scheduler.tools.demo import demo_cases, demo_reviewers
 from tests.unit.ical_validators import (
     LibicalUnavailable,
     ParsedCalendar,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from p2p_scheduler.links import LIFETIMES, InvalidToken, Purpose, Signer
+from p2p_scheduler.domain.links import LIFETIMES, InvalidToken, Purpose, Signer
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 SIGNER = Signer("unit-test-secret-0123456789")

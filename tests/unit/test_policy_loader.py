@@ -11,15 +11,23 @@ from typing import Any
 import pytest
 import yaml
 
-from p2p_scheduler.domain import LevelOfReview
-from p2p_scheduler.policy import Policy, PolicyError, default_policy, load_policy, parse_policy
+from p2p_scheduler.domain.model import LevelOfReview
+from p2p_scheduler.domain.policy import (
+    Policy,
+    PolicyError,
+    default_policy,
+    load_policy,
+    parse_policy,
+)
 
 # Monday 2026-06-15 10:00 EDT.
 NOW = datetime(2026, 6, 15, 14, 0, tzinfo=UTC)
 # Determination Wednesday 2026-06-10 16:00 EDT.
 DETERMINED = datetime(2026, 6, 10, 20, 0, tzinfo=UTC)
 
-DEFAULT_TEXT = resources.files("p2p_scheduler.policy").joinpath("default_policy.yaml").read_text()
+DEFAULT_TEXT = (
+    resources.files("p2p_scheduler.domain.policy").joinpath("default_policy.yaml").read_text()
+)
 
 
 def default_raw() -> dict[str, Any]:

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from p2p_scheduler.domain import LevelOfReview
-from p2p_scheduler.policy import default_policy
+from p2p_scheduler.domain.model import LevelOfReview
+from p2p_scheduler.domain.policy import default_policy
 
 # Monday 2026-06-15 10:00 EDT.
 NOW = datetime(2026, 6, 15, 14, 0, tzinfo=UTC)

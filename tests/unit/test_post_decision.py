@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from p2p_scheduler.domain import LevelOfReview
-from p2p_scheduler.policy.model import OriginalReviewer
+from p2p_scheduler.domain.model import LevelOfReview
+from p2p_scheduler.domain.policy.model import OriginalReviewer
 
 NY = ZoneInfo("America/New_York")
 

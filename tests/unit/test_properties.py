@@ -13,9 +13,9 @@ import holidays
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from p2p_scheduler.domain import CaseStatus, LevelOfReview, LineOfBusiness, Urgency
-from p2p_scheduler.eligibility import evaluate_case, evaluate_request
-from p2p_scheduler.policy.days import add_business_days
+from p2p_scheduler.domain.eligibility import evaluate_case, evaluate_request
+from p2p_scheduler.domain.model import CaseStatus, LevelOfReview, LineOfBusiness, Urgency
+from p2p_scheduler.domain.policy.days import add_business_days
 
 NY = ZoneInfo("America/New_York")
 PROPERTY_SETTINGS = settings(max_examples=150, deadline=None)

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from p2p_scheduler.domain import ReviewerProfile
-from p2p_scheduler.eligibility import CaseEligibility
-from p2p_scheduler.policy.model import OriginalReviewer, ReviewerRule
-from p2p_scheduler.qualification import TIER_LABELS, ordinal, prefers, tier_for, tier_label
+from p2p_scheduler.domain.eligibility import CaseEligibility
+from p2p_scheduler.domain.model import ReviewerProfile
+from p2p_scheduler.domain.policy.model import OriginalReviewer, ReviewerRule
+from p2p_scheduler.domain.qualification import TIER_LABELS, ordinal, prefers, tier_for, tier_label
 
 # Monday 2026-06-15 10:00 EDT.
 NOW = datetime(2026, 6, 15, 14, 0, tzinfo=UTC)

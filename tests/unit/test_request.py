@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from p2p_scheduler.domain import LevelOfReview
-from p2p_scheduler.eligibility import CaseEligibility, evaluate_case, evaluate_request
+from p2p_scheduler.domain.eligibility import CaseEligibility, evaluate_case, evaluate_request
+from p2p_scheduler.domain.model import LevelOfReview
 
 # Monday 2026-06-15 10:00 EDT.
 NOW = datetime(2026, 6, 15, 14, 0, tzinfo=UTC)

@@ -28,8 +28,8 @@ from sqlmodel import Session
 from p2p_scheduler.db import audit_store
 from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.db.tables import AuditRow, BookingRow
-from p2p_scheduler.domain import CaseSnapshot, ReviewerProfile
-from p2p_scheduler.errors import InvalidInput, NotFound
+from p2p_scheduler.domain.errors import InvalidInput, NotFound
+from p2p_scheduler.domain.model import CaseSnapshot, ReviewerProfile
 
 ROLES = frozenset({"admin", "portal", "reviewer"})
 #: member fields that identify a person and never enter the audit

@@ -36,13 +36,13 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 import solver
-from p2p_scheduler import audit, lifecycle, optimizer
-from p2p_scheduler.booking import Announcer, Limits, record_event
 from p2p_scheduler.db import repo
 from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.db.tables import BookingRow, ReviewerRow, TimeOffRow
-from p2p_scheduler.errors import InvalidInput, NotFound
-from p2p_scheduler.policy import Policy
+from p2p_scheduler.domain.errors import InvalidInput, NotFound
+from p2p_scheduler.domain.policy import Policy
+from p2p_scheduler.services import audit, lifecycle, optimizer
+from p2p_scheduler.services.booking import Announcer, Limits, record_event
 
 PENDING = "The reviewer is off at this time; the service is looking for another reviewer or time."
 UNPLACED = (

@@ -82,15 +82,13 @@ from sqlalchemy import Engine, and_, create_engine, func, insert, make_url, sele
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import aliased
 
-from p2p_scheduler import availability, availability_search, records
-from p2p_scheduler.booking import Limits
-from p2p_scheduler.clock import system_clock
 from p2p_scheduler.config import DatabaseSettings
 from p2p_scheduler.db import migrate
 from p2p_scheduler.db.engine import make_engine
 from p2p_scheduler.db.tables import BookingCaseRow, BookingRow, CaseRow, SlotCellRow
-from p2p_scheduler.demo import CASE_TYPES
-from p2p_scheduler.domain import (
+from p2p_scheduler.domain import availability
+from p2p_scheduler.domain.clock import system_clock
+from p2p_scheduler.domain.model import (
     CaseSnapshot,
     CaseStatus,
     LineOfBusiness,
@@ -99,7 +97,10 @@ from p2p_scheduler.domain import (
     Weekday,
     WorkingHours,
 )
-from p2p_scheduler.policy import load_policy
+from p2p_scheduler.domain.policy import load_policy
+from p2p_scheduler.services import availability_search, records
+from p2p_scheduler.services.booking import Limits
+from p2p_scheduler.tools.demo import CASE_TYPES
 from solver import benchmark as solver_benchmark
 from solver.generate import SIZES as SOLVER_SIZES
 

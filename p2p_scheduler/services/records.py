@@ -13,12 +13,12 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from p2p_scheduler import audit
 from p2p_scheduler.db import repo
 from p2p_scheduler.db.engine import transaction
-from p2p_scheduler.domain import CaseSnapshot, ReviewerProfile
-from p2p_scheduler.errors import NotFound
-from p2p_scheduler.policy.days import end_of_day
+from p2p_scheduler.domain.errors import NotFound
+from p2p_scheduler.domain.model import CaseSnapshot, ReviewerProfile
+from p2p_scheduler.domain.policy.days import end_of_day
+from p2p_scheduler.services import audit
 
 T = TypeVar("T")
 

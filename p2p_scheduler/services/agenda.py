@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from p2p_scheduler.availability_search import local_week
-from p2p_scheduler.booking import BookingView, view_of
 from p2p_scheduler.db import calendar_reads, repo
 from p2p_scheduler.db.engine import transaction
-from p2p_scheduler.domain import ReviewerProfile
-from p2p_scheduler.errors import NotFound
+from p2p_scheduler.domain.errors import NotFound
+from p2p_scheduler.domain.model import ReviewerProfile
+from p2p_scheduler.services.availability_search import local_week
+from p2p_scheduler.services.booking import BookingView, view_of
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.db.tables import IdempotencyRow
-from p2p_scheduler.errors import IdempotencyKeyReused, RequestInProgress
+from p2p_scheduler.domain.errors import IdempotencyKeyReused, RequestInProgress
 
 STALE_AFTER = timedelta(minutes=2)
 

@@ -70,8 +70,11 @@ import httpx
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from p2p_scheduler import records
-from p2p_scheduler.bench import (
+from p2p_scheduler.db import outbox_store
+from p2p_scheduler.domain.clock import system_clock
+from p2p_scheduler.services import records
+from p2p_scheduler.services.lifecycle import CANCEL_REASONS
+from p2p_scheduler.tools.bench import (
     BENCH_SKILL,
     BENCH_STATE,
     PROVIDER_EMAIL,
@@ -101,9 +104,6 @@ from p2p_scheduler.bench import (
     running_server,
     scratch_database,
 )
-from p2p_scheduler.clock import system_clock
-from p2p_scheduler.db import outbox_store
-from p2p_scheduler.lifecycle import CANCEL_REASONS
 
 #: The environment variable the test suite reads its PostgreSQL server from; the default here
 #: so that a developer who runs the PostgreSQL tests can run the benchmark as it is.

@@ -25,9 +25,18 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 import solver
-from p2p_scheduler import availability, metrics, qualification
-from p2p_scheduler.availability_search import licence_states
-from p2p_scheduler.booking import (
+from p2p_scheduler import metrics
+from p2p_scheduler.db import calendar_reads, repo
+from p2p_scheduler.db.engine import transaction
+from p2p_scheduler.db.tables import BookingRow
+from p2p_scheduler.domain import availability, qualification
+from p2p_scheduler.domain.eligibility import RequestEligibility
+from p2p_scheduler.domain.errors import DomainError
+from p2p_scheduler.domain.model import LevelOfReview, Weekday
+from p2p_scheduler.domain.policy import Policy
+from p2p_scheduler.domain.policy.model import OriginalReviewer
+from p2p_scheduler.services.availability_search import licence_states
+from p2p_scheduler.services.booking import (
     Announcer,
     Limits,
     SlotRequest,
@@ -36,14 +45,6 @@ from p2p_scheduler.booking import (
     claim_cells,
     record_event,
 )
-from p2p_scheduler.db import calendar_reads, repo
-from p2p_scheduler.db.engine import transaction
-from p2p_scheduler.db.tables import BookingRow
-from p2p_scheduler.domain import LevelOfReview, Weekday
-from p2p_scheduler.eligibility import RequestEligibility
-from p2p_scheduler.errors import DomainError
-from p2p_scheduler.policy import Policy
-from p2p_scheduler.policy.model import OriginalReviewer
 
 GRID = timedelta(minutes=solver.GRID_MINUTES)
 #: levels of review at which the case's original reviewer is preferred (SPEC §6)

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from p2p_scheduler.db import repo
 from p2p_scheduler.db.engine import transaction
-from p2p_scheduler.eligibility import RequestEligibility, evaluate_case, evaluate_request
-from p2p_scheduler.errors import InvalidInput
-from p2p_scheduler.policy import Policy
+from p2p_scheduler.domain.eligibility import RequestEligibility, evaluate_case, evaluate_request
+from p2p_scheduler.domain.errors import InvalidInput
+from p2p_scheduler.domain.policy import Policy
 
 
 def evaluate_lookups(

@@ -13,7 +13,10 @@ from datetime import date, datetime
 
 from sqlalchemy import Engine
 
-from p2p_scheduler.booking import (
+from p2p_scheduler.db.engine import transaction
+from p2p_scheduler.domain.model import Weekday
+from p2p_scheduler.domain.policy import Policy
+from p2p_scheduler.services.booking import (
     BookingView,
     Contact,
     Limits,
@@ -25,9 +28,6 @@ from p2p_scheduler.booking import (
     refuse_booked_cases,
     view_of,
 )
-from p2p_scheduler.db.engine import transaction
-from p2p_scheduler.domain import Weekday
-from p2p_scheduler.policy import Policy
 
 
 def submit(

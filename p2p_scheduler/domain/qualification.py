@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
-from p2p_scheduler.domain import ReviewerProfile
-from p2p_scheduler.eligibility import CaseEligibility
-from p2p_scheduler.policy.model import OriginalReviewer, ReviewerRule
+from p2p_scheduler.domain.eligibility import CaseEligibility
+from p2p_scheduler.domain.model import ReviewerProfile
+from p2p_scheduler.domain.policy.model import OriginalReviewer, ReviewerRule
 
 
 def ordinal(number: int) -> str:

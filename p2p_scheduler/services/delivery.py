@@ -22,11 +22,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import httpx
 from sqlalchemy import Engine
 
-from p2p_scheduler import metrics, notifications
+from p2p_scheduler import metrics
 from p2p_scheduler.db import outbox_store
 from p2p_scheduler.db.outbox_store import Claimed
+from p2p_scheduler.services import notifications
 
-log = logging.getLogger("p2p_scheduler.delivery")
+log = logging.getLogger("p2p_scheduler.services.delivery")
 
 
 class Transport(Protocol):

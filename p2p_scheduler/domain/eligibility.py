@@ -14,9 +14,9 @@ from datetime import date, datetime
 
 import pendulum
 
-from p2p_scheduler.domain import CaseSnapshot, CaseStatus, LevelOfReview, Urgency
-from p2p_scheduler.policy.days import end_of_day, local_date, to_utc, window_end
-from p2p_scheduler.policy.model import (
+from p2p_scheduler.domain.model import CaseSnapshot, CaseStatus, LevelOfReview, Urgency
+from p2p_scheduler.domain.policy.days import end_of_day, local_date, to_utc, window_end
+from p2p_scheduler.domain.policy.model import (
     Anchor,
     Block,
     LevelRule,

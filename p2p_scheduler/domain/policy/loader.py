@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from p2p_scheduler.policy.model import Policy
+from p2p_scheduler.domain.policy.model import Policy
 
 DEFAULT_POLICY = "default_policy.yaml"
 
@@ -75,5 +75,7 @@ def load_policy(path: Path | None = None) -> Policy:
 @lru_cache(maxsize=1)
 def default_policy() -> Policy:
     """The bundled default policy (parsed once)."""
-    text = resources.files("p2p_scheduler.policy").joinpath(DEFAULT_POLICY).read_text("utf-8")
+    text = (
+        resources.files("p2p_scheduler.domain.policy").joinpath(DEFAULT_POLICY).read_text("utf-8")
+    )
     return parse_policy(text, DEFAULT_POLICY)

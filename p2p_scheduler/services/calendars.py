@@ -14,14 +14,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
-from p2p_scheduler import audit, invites
-from p2p_scheduler.booking import BookingView, view_of
 from p2p_scheduler.db import repo
 from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.db.tables import BookingRow, ReviewerRow
-from p2p_scheduler.errors import Forbidden, NotFound
-from p2p_scheduler.links import InvalidToken, Purpose
-from p2p_scheduler.notifications import UID_DOMAIN, Notifier
+from p2p_scheduler.domain import invites
+from p2p_scheduler.domain.errors import Forbidden, NotFound
+from p2p_scheduler.domain.links import InvalidToken, Purpose
+from p2p_scheduler.services import audit
+from p2p_scheduler.services.booking import BookingView, view_of
+from p2p_scheduler.services.notifications import UID_DOMAIN, Notifier
 
 #: A feed shows consultations from a month back to a year ahead; cancelled ones stay (as
 #: STATUS:CANCELLED) for as long, so subscribed calendars drop them.

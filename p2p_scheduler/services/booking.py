@@ -18,7 +18,6 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from p2p_scheduler import audit, availability, qualification
 from p2p_scheduler.config import ServiceSettings
 from p2p_scheduler.db import calendar_reads, repo
 from p2p_scheduler.db.engine import transaction
@@ -30,9 +29,9 @@ from p2p_scheduler.db.tables import (
     ReviewerRow,
     SlotCellRow,
 )
-from p2p_scheduler.domain import ReviewerProfile, Weekday
-from p2p_scheduler.eligibility import RequestEligibility
-from p2p_scheduler.errors import (
+from p2p_scheduler.domain import availability, qualification
+from p2p_scheduler.domain.eligibility import RequestEligibility
+from p2p_scheduler.domain.errors import (
     CaseAlreadyBooked,
     InvalidInput,
     NotEligible,
@@ -40,8 +39,10 @@ from p2p_scheduler.errors import (
     NotQualified,
     SlotTaken,
 )
-from p2p_scheduler.lookup import evaluate_lookups
-from p2p_scheduler.policy import Policy
+from p2p_scheduler.domain.model import ReviewerProfile, Weekday
+from p2p_scheduler.domain.policy import Policy
+from p2p_scheduler.services import audit
+from p2p_scheduler.services.lookup import evaluate_lookups
 
 GRID_MINUTES = 15
 ACTIVE_STATUSES = ("scheduled", "pending_assignment")

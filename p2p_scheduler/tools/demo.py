@@ -42,7 +42,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 
-from p2p_scheduler.domain import (
+from p2p_scheduler.domain.model import (
     CaseSnapshot,
     CaseStatus,
     LineOfBusiness,

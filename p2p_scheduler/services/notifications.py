@@ -28,16 +28,16 @@ from zoneinfo import ZoneInfo
 from pydantic import TypeAdapter
 from sqlmodel import Session
 
-from p2p_scheduler import invites
-from p2p_scheduler.availability import slot_label
-from p2p_scheduler.booking import BookingView, view_of
 from p2p_scheduler.config import ServiceSettings
 from p2p_scheduler.db import outbox_store, repo
 from p2p_scheduler.db.outbox_store import Message
 from p2p_scheduler.db.tables import BookingRow
-from p2p_scheduler.domain import LevelOfReview, ReviewerProfile
-from p2p_scheduler.links import Purpose, Signer
-from p2p_scheduler.policy import Policy
+from p2p_scheduler.domain import invites
+from p2p_scheduler.domain.availability import slot_label
+from p2p_scheduler.domain.links import Purpose, Signer
+from p2p_scheduler.domain.model import LevelOfReview, ReviewerProfile
+from p2p_scheduler.domain.policy import Policy
+from p2p_scheduler.services.booking import BookingView, view_of
 
 #: The part after "@" in every event UID: booking ids are UUIDs, so UIDs are unique
 #: without naming a host (which could change and duplicate everyone's events).

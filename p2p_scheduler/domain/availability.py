@@ -35,8 +35,8 @@ from zoneinfo import ZoneInfo
 
 import pendulum
 
-from p2p_scheduler.domain import ReviewerProfile, Weekday, WorkingHours
-from p2p_scheduler.qualification import tier_label
+from p2p_scheduler.domain.model import ReviewerProfile, Weekday, WorkingHours
+from p2p_scheduler.domain.qualification import tier_label
 
 #: Slots start on the quarter hours (UTC minutes % 15 == 0: the local quarter hour in every
 #: zone whose offset is a multiple of 15 minutes, which is every zone in use today).

@@ -12,15 +12,15 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from p2p_scheduler import availability, qualification
-from p2p_scheduler.booking import Limits, check_request
 from p2p_scheduler.db import calendar_reads, repo
 from p2p_scheduler.db.engine import transaction
-from p2p_scheduler.domain import Weekday
-from p2p_scheduler.eligibility import RequestEligibility
-from p2p_scheduler.errors import InvalidInput, InvalidTransition, NotFound
-from p2p_scheduler.policy import Policy
-from p2p_scheduler.policy.days import start_of_day
+from p2p_scheduler.domain import availability, qualification
+from p2p_scheduler.domain.eligibility import RequestEligibility
+from p2p_scheduler.domain.errors import InvalidInput, InvalidTransition, NotFound
+from p2p_scheduler.domain.model import Weekday
+from p2p_scheduler.domain.policy import Policy
+from p2p_scheduler.domain.policy.days import start_of_day
+from p2p_scheduler.services.booking import Limits, check_request
 
 _DAY = timedelta(days=1)
 

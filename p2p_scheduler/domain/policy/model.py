@@ -13,9 +13,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from p2p_scheduler.domain import US_STATES, CaseStatus, LevelOfReview, LineOfBusiness
-from p2p_scheduler.policy.days import Unit
-from p2p_scheduler.zones import require_zone
+from p2p_scheduler.domain.model import US_STATES, CaseStatus, LevelOfReview, LineOfBusiness
+from p2p_scheduler.domain.policy.days import Unit
+from p2p_scheduler.domain.zones import require_zone
 
 WILDCARD = "*"
 

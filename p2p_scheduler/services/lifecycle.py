@@ -15,7 +15,16 @@ from sqlalchemy import Engine, delete, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from p2p_scheduler.booking import (
+from p2p_scheduler.db import repo
+from p2p_scheduler.db.engine import transaction
+from p2p_scheduler.db.tables import (
+    BookingCaseRow,
+    BookingRow,
+    SlotCellRow,
+)
+from p2p_scheduler.domain.errors import InvalidInput, InvalidTransition, NotFound, SlotTaken
+from p2p_scheduler.domain.policy import Policy
+from p2p_scheduler.services.booking import (
     Announcer,
     BookingView,
     Limits,
@@ -28,15 +37,6 @@ from p2p_scheduler.booking import (
     refuse_booked_cases,
     view_of,
 )
-from p2p_scheduler.db import repo
-from p2p_scheduler.db.engine import transaction
-from p2p_scheduler.db.tables import (
-    BookingCaseRow,
-    BookingRow,
-    SlotCellRow,
-)
-from p2p_scheduler.errors import InvalidInput, InvalidTransition, NotFound, SlotTaken
-from p2p_scheduler.policy import Policy
 
 #: action → (statuses it may start from, status it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
