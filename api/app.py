@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import FastAPI
-from sqlalchemy import Engine
 
 from api import problems
 from api.middleware import RequestMiddleware
@@ -28,7 +27,7 @@ from api.routes import (
 )
 from p2p_scheduler import __version__
 from p2p_scheduler.config import Settings, load_settings
-from p2p_scheduler.db.engine import make_engine
+from p2p_scheduler.db.engine import Engine, make_engine
 from p2p_scheduler.domain.clock import Clock, system_clock
 from p2p_scheduler.domain.policy import Policy, load_policy
 from p2p_scheduler.services import delivery

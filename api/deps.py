@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine
 
 from api.schemas.scheduling import BookingOut
 from p2p_scheduler.config import Settings
+from p2p_scheduler.db.engine import Engine
 from p2p_scheduler.domain.policy import Policy
 from p2p_scheduler.services.booking import BookingView, Limits
 from p2p_scheduler.services.notifications import Notifier

@@ -13,8 +13,6 @@ from threading import Event
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from p2p_scheduler import __version__, logs
 from p2p_scheduler.config import (
@@ -28,7 +26,7 @@ from p2p_scheduler.config import (
     load_settings,
 )
 from p2p_scheduler.db import migrate as migrations
-from p2p_scheduler.db.engine import make_engine
+from p2p_scheduler.db.engine import DatabaseError, Engine, make_engine
 from p2p_scheduler.domain.policy import Policy, PolicyError, load_policy
 from p2p_scheduler.services import records
 from p2p_scheduler.tools.bench import bench_app
@@ -54,7 +52,7 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(code=2)
 
 
-def _database_error(error: SQLAlchemyError, url: str) -> str:
+def _database_error(error: DatabaseError, url: str) -> str:
     reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
     return f"database error: cannot use P2P_DATABASE_URL ({url.split('@')[-1]}): {reason}"
 
@@ -87,7 +85,7 @@ def migrate(
         else:
             migrations.upgrade(engine, revision)
         state = migrations.status(engine)
-    except SQLAlchemyError as error:
+    except DatabaseError as error:
         _fail(_database_error(error, settings.database_url))
     typer.echo(f"database at revision {state.current or 'base'} (head {state.head})")
 
@@ -142,7 +140,7 @@ def serve(
             if demo
             else 0
         )
-    except SQLAlchemyError as error:
+    except DatabaseError as error:
         _fail(_database_error(error, settings.database_url))
     base = f"http://{_url_host(host)}:{port}"
     if demo:
@@ -172,7 +170,7 @@ def serve(
     if workers > 1 and not os.environ.get(metrics_dir):
         # Each process counts its own requests; a scrape of any of them reports the sum.
         os.environ[metrics_dir] = tempfile.mkdtemp(prefix="p2p-metrics-")
-    # By import string, so this package never imports ``api`` (ARCHITECTURE.md: nothing does);
+    # By import string, so this package never imports ``api`` (docs/architecture.md: nothing does);
     # the factory reads the same validated environment again.
     uvicorn.run(
         APP_FACTORY,
@@ -231,7 +229,7 @@ def worker(
     try:
         if not migrations.status(engine).at_head:
             _fail("the database is not migrated to head; run 'p2p-scheduler migrate'")
-    except SQLAlchemyError as error:
+    except DatabaseError as error:
         _fail(_database_error(error, settings.database_url))
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -331,7 +329,7 @@ def optimize(
         if not migrations.status(engine).at_head:
             _fail("the database is not migrated to head; run 'p2p-scheduler migrate'")
         report = _run_optimizer(engine, settings, policy, time_limit)
-    except SQLAlchemyError as error:
+    except DatabaseError as error:
         _fail(_database_error(error, settings.database_url))
     finally:
         engine.dispose()

@@ -23,9 +23,9 @@ from prometheus_client import (
     multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
-from sqlalchemy import Engine
 
 from p2p_scheduler.db import outbox_store
+from p2p_scheduler.db.engine import Engine
 
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 

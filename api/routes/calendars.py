@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response
 
-from api.deps import EngineDep, NotifierDep, NowDep
+from api.deps import EngineDep, LimitsDep, NotifierDep, NowDep
 from api.problems import responses
 from api.schemas.common import IDENTIFIER
 from p2p_scheduler.services import calendars
@@ -23,13 +23,17 @@ IfNoneMatch = Annotated[str | None, Header(max_length=200)]
 CALENDAR = {"content": {"text/calendar": {}}, "description": "an iCalendar file (RFC 5545)"}
 
 
+def _tags(if_none_match: str | None) -> frozenset[str]:
+    return frozenset(t.strip() for t in (if_none_match or "").split(",") if t.strip())
+
+
 def _answer(found: calendars.CalendarFile, if_none_match: str | None, filename: str) -> Response:
     headers = {
         "ETag": found.etag,
         "Cache-Control": "private, max-age=0, must-revalidate",
         "Content-Disposition": f'inline; filename="{filename}"',
     }
-    if if_none_match is not None and found.etag in {t.strip() for t in if_none_match.split(",")}:
+    if found.body is None or found.etag in _tags(if_none_match):
         return Response(status_code=304, headers=headers)
     return Response(found.body, media_type="text/calendar; charset=utf-8", headers=headers)
 
@@ -64,9 +68,18 @@ def reviewer_feed(
     engine: EngineDep,
     notifier: NotifierDep,
     now: NowDep,
+    limits: LimitsDep,
     token: Token,
     if_none_match: IfNoneMatch = None,
     reviewer_id: str = Path(pattern=IDENTIFIER),
 ) -> Response:
-    found = calendars.reviewer_feed(engine, notifier, reviewer_id, token, now=now)
+    found = calendars.reviewer_feed(
+        engine,
+        notifier,
+        reviewer_id,
+        token,
+        now=now,
+        horizon_days=limits.max_horizon_days,
+        known_tags=_tags(if_none_match),
+    )
     return _answer(found, if_none_match, f"{reviewer_id}.ics")

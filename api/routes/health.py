@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
-from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import EngineDep
 from api.problems import ApiProblem, responses
 from p2p_scheduler import metrics
 from p2p_scheduler.db import migrate
+from p2p_scheduler.db.engine import DatabaseError
 
 router = APIRouter(tags=["health"])
 
@@ -39,7 +39,7 @@ def health() -> Health:
 async def ready(engine: EngineDep) -> Ready:
     try:
         state = await run_in_threadpool(migrate.status, engine)
-    except SQLAlchemyError as error:
+    except DatabaseError as error:
         raise ApiProblem(
             "not-ready",
             f"The database cannot be reached ({type(error).__name__}); check P2P_DATABASE_URL.",

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from p2p_scheduler.db.tables import AuditRow
+
+_AUDIT = AuditRow.__table__  # type: ignore[attr-defined]
 
 
 def last_after(session: Session, entity: str, entity_id: str) -> str | None:
@@ -19,8 +23,32 @@ def last_after(session: Session, entity: str, entity_id: str) -> str | None:
     ).first()
 
 
-def add(session: Session, row: AuditRow) -> None:
-    session.add(row)
+def add(
+    session: Session,
+    *,
+    at: datetime,
+    actor_role: str,
+    actor_id: str,
+    entity: str,
+    entity_id: str,
+    action: str,
+    reason: str,
+    before: str | None,
+    after: str | None,
+) -> None:
+    session.execute(
+        insert(_AUDIT).values(
+            at=at,
+            actor_role=actor_role,
+            actor_id=actor_id,
+            entity=entity,
+            entity_id=entity_id,
+            action=action,
+            reason=reason,
+            before=before,
+            after=after,
+        )
+    )
 
 
 def search(
@@ -33,9 +61,10 @@ def search(
     until: datetime | None = None,
     after_id: int | None = None,
     limit: int,
-) -> list[AuditRow]:
-    """Oldest first from ``after_id`` (the cursor), at most ``limit`` rows."""
-    query = select(AuditRow)
+) -> list[Any]:
+    """Oldest first from ``after_id`` (the cursor), at most ``limit`` rows (each with the
+    table's columns as attributes)."""
+    query = select(_AUDIT)
     if entity is not None:
         query = query.where(AuditRow.entity == entity)
     if entity_id is not None:
@@ -48,4 +77,4 @@ def search(
         query = query.where(AuditRow.at < until)
     if after_id is not None:
         query = query.where(AuditRow.id > after_id)  # type: ignore[operator]
-    return list(session.exec(query.order_by(AuditRow.id).limit(limit)))  # type: ignore[arg-type]
+    return list(session.execute(query.order_by(_AUDIT.c.id).limit(limit)))

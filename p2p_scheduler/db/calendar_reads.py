@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from datetime import datetime
 
-from sqlalchemy import BigInteger, func
+from sqlalchemy import BigInteger, func, insert, update
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -132,18 +132,39 @@ def held_spans(
     )
 
 
-def reviewer_bookings(session: Session, reviewer_id: str, window: Interval) -> list[BookingRow]:
-    """The reviewer's consultations starting inside ``window``, held or already held (not
-    cancelled), earliest first: a reviewer's agenda."""
-    return list(
-        session.exec(
-            select(BookingRow)
-            .where(
-                BookingRow.reviewer_id == reviewer_id,
-                BookingRow.status.in_(("scheduled", "completed", "no_show")),  # type: ignore[attr-defined]
-                BookingRow.start_at >= window.start,  # type: ignore[operator]
-                BookingRow.start_at < window.end,  # type: ignore[operator]
-            )
-            .order_by(BookingRow.start_at, BookingRow.id)  # type: ignore[arg-type]
+def add_time_off(
+    session: Session,
+    *,
+    reviewer_id: str,
+    start: datetime,
+    end: datetime,
+    reason: str,
+    now: datetime,
+) -> None:
+    session.execute(
+        insert(TimeOffRow.__table__).values(  # type: ignore[attr-defined]
+            reviewer_id=reviewer_id, start_at=start, end_at=end, reason=reason, created_at=now
         )
     )
+
+
+def feed_versions(session: Session, reviewer_id: str) -> tuple[int, str] | None:
+    """The version the reviewer's feed link is signed at, and the version of the profile
+    (renewed by every save of it); None: no such reviewer."""
+    found = session.exec(
+        select(ReviewerRow.feed_link_version, ReviewerRow.version).where(
+            ReviewerRow.reviewer_id == reviewer_id
+        )
+    ).first()
+    return (found[0], found[1]) if found is not None else None
+
+
+def next_feed_version(session: Session, reviewer_id: str) -> int | None:
+    """Revoke the reviewer's feed link: its version + 1 (None: no such reviewer)."""
+    found = session.execute(
+        update(ReviewerRow.__table__)  # type: ignore[attr-defined]
+        .where(ReviewerRow.__table__.c.reviewer_id == reviewer_id)  # type: ignore[attr-defined]
+        .values(feed_link_version=ReviewerRow.__table__.c.feed_link_version + 1)  # type: ignore[attr-defined]
+        .returning(ReviewerRow.__table__.c.feed_link_version)  # type: ignore[attr-defined]
+    ).first()
+    return found[0] if found is not None else None

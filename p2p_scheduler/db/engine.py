@@ -7,7 +7,26 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import SQLAlchemyError as DatabaseError
 from sqlmodel import Session
+
+
+class WriteConflict(Exception):
+    """A uniqueness rule refused the transaction's writes, at a statement the store did not
+    expect or at COMMIT: another transaction got there first. Use cases map it to their 409.
+    Other integrity errors (CHECK, NOT NULL, foreign keys) are bugs and stay what they are."""
+
+
+#: PostgreSQL's unique_violation and exclusion_violation
+_CONFLICT_STATES = frozenset({"23505", "23P01"})
+
+
+def _is_conflict(error: IntegrityError) -> bool:
+    state = getattr(error.orig, "sqlstate", None)
+    if state is not None:
+        return state in _CONFLICT_STATES
+    return str(error.orig).startswith("UNIQUE constraint failed")  # SQLite
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -46,6 +65,21 @@ def transaction(engine: Engine) -> Iterator[Session]:
         try:
             yield session
             session.commit()
+        except IntegrityError as error:
+            session.rollback()
+            if _is_conflict(error):
+                raise WriteConflict("another transaction wrote the same key first") from error
+            raise
         except BaseException:
             session.rollback()
             raise
+
+
+__all__ = [
+    "DatabaseError",
+    "Engine",
+    "Session",
+    "WriteConflict",
+    "make_engine",
+    "transaction",
+]

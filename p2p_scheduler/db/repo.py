@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Collection
 from dataclasses import replace
-from datetime import date, datetime
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
+from p2p_scheduler.db import bookings
 from p2p_scheduler.db.tables import (
-    BookingCaseRow,
-    BookingRow,
     CaseRow,
     ReviewerHoursRow,
     ReviewerLicenseRow,
@@ -269,69 +266,8 @@ def get_cases_with_history(session: Session, case_numbers: list[str]) -> dict[st
     per determination): a completed booking made after the case's current determination
     (or, before any determination, any completed booking) counts."""
     cases = get_cases(session, case_numbers)
-    rows = session.exec(
-        select(BookingCaseRow.case_number, func.max(BookingRow.created_at))
-        .join(BookingRow, BookingRow.id == BookingCaseRow.booking_id)  # type: ignore[arg-type]
-        .where(BookingCaseRow.case_number.in_(list(cases)), BookingRow.status == "completed")  # type: ignore[attr-defined]
-        .group_by(BookingCaseRow.case_number)
-    )
-    for case_number, completed_at in rows:
+    for case_number, completed_at in bookings.last_completed(session, list(cases)).items():
         case = cases[case_number]
         if case.determination_at is None or completed_at >= case.determination_at:
             cases[case_number] = replace(case, p2p_completed=True)
     return cases
-
-
-def provider_no_shows(session: Session, case_numbers: list[str]) -> dict[str, int]:
-    """How many bookings of each case ended with the provider not answering."""
-    rows = session.exec(
-        select(BookingCaseRow.case_number, func.count())
-        .join(BookingRow, BookingRow.id == BookingCaseRow.booking_id)  # type: ignore[arg-type]
-        .where(
-            BookingCaseRow.case_number.in_(case_numbers),  # type: ignore[attr-defined]
-            BookingRow.status == "no_show",
-            BookingRow.no_show_party == "provider",
-        )
-        .group_by(BookingCaseRow.case_number)
-    )
-    return {case_number: int(count) for case_number, count in rows}
-
-
-def booking_state(session: Session, booking_id: str) -> tuple[str, str] | None:
-    """A booking's status and requester's zone, or None when there is no such booking."""
-    row = session.get(BookingRow, booking_id)
-    return (row.status, row.time_zone) if row else None
-
-
-def booking_lookups(session: Session, booking_id: str) -> tuple[tuple[str, date], ...]:
-    """A booking's cases as (case number, member DOB), in request order: what re-checking
-    its eligibility takes."""
-    rows = session.exec(
-        select(BookingCaseRow.case_number, CaseRow.member_dob)
-        .join(CaseRow, CaseRow.case_number == BookingCaseRow.case_number)  # type: ignore[arg-type]
-        .where(BookingCaseRow.booking_id == booking_id)
-        .order_by(BookingCaseRow.position)  # type: ignore[arg-type]
-    )
-    return tuple((number, dob) for number, dob in rows)
-
-
-def scheduled_bookings(
-    session: Session,
-    *,
-    ids: Collection[str] | None = None,
-    reviewer_id: str | None = None,
-    overlapping: tuple[datetime, datetime] | None = None,
-    lock: bool = False,
-) -> list[BookingRow]:
-    """Scheduled bookings by id and/or a reviewer's over a period, oldest request first
-    (the optimizer's arrival order); ``lock`` takes their row locks (PostgreSQL)."""
-    query = select(BookingRow).where(BookingRow.status == "scheduled")
-    if ids is not None:
-        query = query.where(BookingRow.id.in_(ids))  # type: ignore[attr-defined]
-    if reviewer_id is not None:
-        query = query.where(BookingRow.reviewer_id == reviewer_id)
-    if overlapping is not None:
-        start, end = overlapping
-        query = query.where(BookingRow.start_at < end, BookingRow.end_at > start)  # type: ignore[operator]
-    query = query.order_by(BookingRow.created_at, BookingRow.id)  # type: ignore[arg-type]
-    return list(session.exec(query.with_for_update() if lock else query))

@@ -1,4 +1,5 @@
-"""SQLModel tables. Only the persistence package imports SQLModel (ARCHITECTURE.md).
+"""SQLModel tables. Only the persistence package (db/) imports SQLModel, SQLAlchemy or this
+module; import-linter enforces it (docs/architecture.md).
 
 Reviewer skills, licences and hours are child rows, not JSON, so that availability can
 ask the database "who holds skill X and a licence in state Y" directly. Constraint names
@@ -10,7 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, String, Text, text
 from sqlmodel import Field, SQLModel
 
 from p2p_scheduler.db.types import UTCDateTime
@@ -211,9 +212,9 @@ class BookingRow(SQLModel, table=True):
     outcome_notes: str | None = Field(default=None, max_length=1000)
     no_show_party: str | None = Field(default=None, max_length=16)
     #: A request without a slot (``pending_assignment``): the requester's preferred weekdays
-    #: ("mon,tue") and starting hours ("7,8,9") in ``time_zone``, for the optimizer.
-    preferred_days: str | None = Field(default=None, max_length=27)
-    preferred_hours: str | None = Field(default=None, max_length=70)
+    #: (["mon", "tue"]) and starting hours ([7, 8, 9]) in ``time_zone``, for the optimizer.
+    preferred_days: list[str] | None = Field(default=None, sa_type=JSON)
+    preferred_hours: list[int] | None = Field(default=None, sa_type=JSON)
     #: Why a person must look at this scheduled booking (its reviewer is off at its time and
     #: no reassignment was found); cleared by the next change of status, time or reviewer.
     attention: str | None = Field(default=None, max_length=300)
@@ -268,7 +269,9 @@ class HoldRow(SQLModel, table=True):
     start_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     end_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
-    case_numbers: str = Field(max_length=800, description="comma-separated, in request order")
+    #: in request order; nullable only because a column added by ALTER TABLE on SQLite must be
+    #: (migration 0009): the store always writes it
+    case_numbers: list[str] | None = Field(default=None, sa_type=JSON, nullable=True)
     time_zone: str = Field(max_length=64)
     created_by: str = Field(default="", max_length=40)
 

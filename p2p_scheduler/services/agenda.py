@@ -10,14 +10,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
-
-from p2p_scheduler.db import calendar_reads, repo
-from p2p_scheduler.db.engine import transaction
+from p2p_scheduler.db import bookings, repo
+from p2p_scheduler.db.engine import Engine, transaction
+from p2p_scheduler.domain.bookings import BookingView
+from p2p_scheduler.domain.enums import CALENDAR_STATUSES
 from p2p_scheduler.domain.errors import NotFound
 from p2p_scheduler.domain.model import ReviewerProfile
 from p2p_scheduler.services.availability_search import local_week
-from p2p_scheduler.services.booking import BookingView, view_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +38,10 @@ def week(*, engine: Engine, reviewer_id: str, week_start: date | None, now: date
             raise NotFound(f"No reviewer {reviewer_id!r} exists.")
         zone = profile.time_zone
         first, last, previous, following, window = local_week(week_start, zone, now)
-        rows = calendar_reads.reviewer_bookings(session, reviewer_id, window)
-        bookings = [view_of(session, row) for row in rows]
+        found = bookings.of_reviewer(
+            session, reviewer_id, starting=(window.start, window.end), statuses=CALENDAR_STATUSES
+        )
+        views = bookings.views(session, found)
     return Agenda(
         reviewer=profile,
         today=now.astimezone(ZoneInfo(zone)).date(),
@@ -48,5 +49,5 @@ def week(*, engine: Engine, reviewer_id: str, week_start: date | None, now: date
         week_end=last,
         previous_week_start=previous,
         next_week_start=following,
-        bookings=bookings,
+        bookings=views,
     )

@@ -22,12 +22,9 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Engine
-from sqlmodel import Session
-
-from p2p_scheduler.db import audit_store
-from p2p_scheduler.db.engine import transaction
-from p2p_scheduler.db.tables import AuditRow, BookingRow
+from p2p_scheduler.db import audit_store, bookings
+from p2p_scheduler.db.engine import Engine, Session, transaction
+from p2p_scheduler.domain.bookings import StoredBooking
 from p2p_scheduler.domain.errors import InvalidInput, NotFound
 from p2p_scheduler.domain.model import CaseSnapshot, ReviewerProfile
 
@@ -74,29 +71,37 @@ def record(
     does not change the object's own fields, such as a time off)."""
     audit_store.add(
         session,
-        AuditRow(
-            at=now,
-            actor_role=actor_role(actor),
-            actor_id=actor[:40],
-            entity=entity,
-            entity_id=entity_id,
-            action=action,
-            reason=reason[:1000],
-            before=audit_store.last_after(session, entity, entity_id) if after else None,
-            after=_dumps(after) if after is not None else None,
-        ),
+        at=now,
+        actor_role=actor_role(actor),
+        actor_id=actor[:40],
+        entity=entity,
+        entity_id=entity_id,
+        action=action,
+        reason=reason[:1000],
+        before=audit_store.last_after(session, entity, entity_id) if after else None,
+        after=_dumps(after) if after is not None else None,
     )
 
 
 def booking(
-    session: Session, row: BookingRow, action: str, *, actor: str, now: datetime, reason: str = ""
+    session: Session,
+    booking: StoredBooking,
+    action: str,
+    *,
+    actor: str,
+    now: datetime,
+    reason: str = "",
 ) -> None:
-    state = row.model_dump(exclude=BOOKING_BOOKKEEPING)
+    state = {
+        key: value
+        for key, value in dataclasses.asdict(booking).items()
+        if key not in BOOKING_BOOKKEEPING
+    }
     record(
         session,
         actor=actor,
         entity="booking",
-        entity_id=row.id,
+        entity_id=booking.id,
         action=action,
         now=now,
         after=state,
@@ -115,7 +120,7 @@ def reviewer_state(profile: ReviewerProfile) -> dict[str, Any]:
     return dataclasses.asdict(profile)
 
 
-def _event(row: AuditRow) -> AuditEvent:
+def _event(row: Any) -> AuditEvent:
     return AuditEvent(
         id=row.id or 0,
         at=row.at,
@@ -189,6 +194,6 @@ def booking_history(
 ) -> tuple[list[AuditEvent], str | None]:
     """A booking's history: its audit trail (404 when there is no such booking)."""
     with transaction(engine) as session:
-        if session.get(BookingRow, booking_id) is None:
+        if not bookings.exists(session, booking_id):
             raise NotFound(f"No booking {booking_id!r} exists.")
     return trail(engine, entity="booking", entity_id=booking_id, cursor=cursor, limit=limit)

@@ -10,17 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Engine
-
-from p2p_scheduler.db import calendar_reads, repo
-from p2p_scheduler.db.engine import transaction
-from p2p_scheduler.domain import availability, qualification
-from p2p_scheduler.domain.eligibility import RequestEligibility
+from p2p_scheduler.db import bookings
+from p2p_scheduler.db.engine import Engine, transaction
+from p2p_scheduler.domain import availability
+from p2p_scheduler.domain.bookings import Limits
+from p2p_scheduler.domain.enums import BookingStatus
 from p2p_scheduler.domain.errors import InvalidInput, InvalidTransition, NotFound
 from p2p_scheduler.domain.model import Weekday
 from p2p_scheduler.domain.policy import Policy
 from p2p_scheduler.domain.policy.days import start_of_day
-from p2p_scheduler.services.booking import Limits, check_request
+from p2p_scheduler.services import reviewer_calendars
+from p2p_scheduler.services.booking import check_request
 
 _DAY = timedelta(days=1)
 
@@ -59,50 +59,14 @@ def search(
     with transaction(engine) as session:
         request = check_request(session, policy=policy, now=now, cases=cases)
         assert request.valid_until is not None
-        candidates = calendar_reads.candidate_reviewers(
+        calendars = reviewer_calendars.read(
             session,
-            skills={case.skill for case in request.cases},
-            licence_states=licence_states(request),
-        )
-        profiles = repo.get_reviewers(session, candidates).values()
-        qualified = [
-            (profile, tier)
-            for profile in profiles
-            if (tier := qualification.tier_for(profile, request.cases)) is not None
-        ]
-        ids = [profile.reviewer_id for profile, _ in qualified]
-        reach = availability.Interval(week.start - _DAY, week.end + _DAY)
-        time_off = calendar_reads.time_off(session, ids, reach)
-        # A day's count includes consultations that started on it before the reach began.
-        booked = calendar_reads.scheduled_spans(
-            session,
-            ids,
-            availability.Interval(reach.start - _DAY, reach.end),
+            reviewer_calendars.qualified(session, request),
+            availability.Interval(week.start - _DAY, week.end + _DAY),
+            now=now,
+            limits=limits,
             ignore=(moving,) if moving else (),
         )
-        held = calendar_reads.held_spans(session, ids, reach, now=now)
-    # Bookings and holds are widened by the buffer on both sides, so that a consultation
-    # keeps it before and after.
-    buffer = limits.buffer_minutes * 60
-    busy: dict[str, list[tuple[int, int]]] = {rid: [] for rid in ids}
-    starts: dict[str, list[int]] = {rid: [] for rid in ids}
-    for reviewer_id, start, end in booked:
-        busy[reviewer_id].append((start - buffer, end + buffer))
-        starts[reviewer_id].append(start)
-    for reviewer_id, start, end in held:
-        busy[reviewer_id].append((start - buffer, end + buffer))
-    calendars = [
-        availability.ReviewerCalendar(
-            profile=profile,
-            tier=tier,
-            busy=tuple(time_off.get(profile.reviewer_id, ())),
-            busy_seconds=tuple(busy[profile.reviewer_id]),
-            booked_per_day=availability.per_local_day(
-                starts[profile.reviewer_id], profile.time_zone
-            ),
-        )
-        for profile, tier in qualified
-    ]
     query = availability.SlotQuery(
         duration_minutes=request.duration_minutes,
         not_before=now + timedelta(minutes=limits.min_notice_minutes),
@@ -154,29 +118,13 @@ def move_of(engine: Engine, booking_id: str) -> Move:
     booking already proved it, and the case snapshot holds it.
     """
     with transaction(engine) as session:
-        state = repo.booking_state(session, booking_id)
-        if state is None:
+        found = bookings.get(session, booking_id)
+        if found is None:
             raise NotFound(f"No booking {booking_id!r} exists.")
-        status, zone = state
-        if status != "scheduled":
+        if found.status != BookingStatus.SCHEDULED:
             raise InvalidTransition(
-                f"A {status.replace('_', ' ')} booking cannot be rescheduled; "
+                f"A {found.status.replace('_', ' ')} booking cannot be rescheduled; "
                 "only a scheduled one can.",
-                booking_status=status,
+                booking_status=found.status,
             )
-        return Move(cases=repo.booking_lookups(session, booking_id), time_zone=zone)
-
-
-def licence_states(request: RequestEligibility) -> list[frozenset[str]]:
-    """For each case whose rule names states, the states a reviewer must hold a licence in."""
-    required = []
-    for case in request.cases:
-        rule = case.reviewer_rule
-        if rule is None or rule.license == "any_us":
-            continue
-        if rule.license == "member_state":
-            if case.member_state:
-                required.append(frozenset({case.member_state}))
-        else:
-            required.append(frozenset(rule.license))
-    return required
+        return Move(cases=bookings.lookups(session, booking_id), time_zone=found.time_zone)

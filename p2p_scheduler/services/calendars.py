@@ -7,33 +7,71 @@ so a probe learns nothing about which part was wrong.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, update
-from sqlmodel import Session, select
-
-from p2p_scheduler.db import repo
-from p2p_scheduler.db.engine import transaction
-from p2p_scheduler.db.tables import BookingRow, ReviewerRow
+from p2p_scheduler import __version__
+from p2p_scheduler.db import bookings, calendar_reads, repo
+from p2p_scheduler.db.engine import Engine, Session, transaction
 from p2p_scheduler.domain import invites
+from p2p_scheduler.domain.bookings import BookingView
+from p2p_scheduler.domain.enums import CALENDAR_STATUSES, BookingStatus
 from p2p_scheduler.domain.errors import Forbidden, NotFound
 from p2p_scheduler.domain.links import InvalidToken, Purpose
+from p2p_scheduler.domain.policy.days import start_of_day
 from p2p_scheduler.services import audit
-from p2p_scheduler.services.booking import BookingView, view_of
 from p2p_scheduler.services.notifications import UID_DOMAIN, Notifier
 
-#: A feed shows consultations from a month back to a year ahead; cancelled ones stay (as
-#: STATUS:CANCELLED) for as long, so subscribed calendars drop them.
+#: A feed shows consultations from a month back to the booking horizon ahead (no booking can
+#: lie further out: each was made at most that far ahead of its creation). Cancelled ones stay
+#: (as STATUS:CANCELLED) for as long, so subscribed calendars drop them. The window moves by
+#: whole days in the reviewer's zone, so a feed's bytes (and its tag) hold for a day.
 FEED_PAST = timedelta(days=30)
-FEED_FUTURE = timedelta(days=365)
+FEED_STATUSES = frozenset({*CALENDAR_STATUSES, BookingStatus.CANCELLED})
 _EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+class _Rendered:
+    """The last feeds this process rendered, by tag. Rendering a thousand events takes
+    icalendar about a second; the tag names the content exactly (profile, window, bookings'
+    count and latest change), so bytes rendered for a tag stay right for as long as the tag
+    is current, and a download without ``If-None-Match`` costs no render either."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._feeds: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, tag: str) -> bytes | None:
+        with self._lock:
+            body = self._feeds.get(tag)
+            if body is not None:
+                self._feeds.move_to_end(tag)
+            return body
+
+    def put(self, tag: str, body: bytes) -> None:
+        with self._lock:
+            self._feeds[tag] = body
+            self._feeds.move_to_end(tag)
+            while len(self._feeds) > self._size:
+                self._feeds.popitem(last=False)
+
+
+#: a few dozen reviewers' feeds (about 1 MB each at a thousand events)
+_RENDERED = _Rendered(32)
 
 
 @dataclass(frozen=True, slots=True)
 class CalendarFile:
-    body: bytes
+    """A calendar's bytes and tag; ``body`` is ``None`` when the caller already holds the
+    tag (``If-None-Match``), so nothing was rendered."""
+
+    body: bytes | None
     etag: str
 
 
@@ -49,9 +87,9 @@ def booking_for_token(
 ) -> BookingView:
     """The booking behind a manage link (the link stands in for an API key)."""
     with transaction(engine) as session:
-        row = _booking(session, booking_id)
-        _verify(notifier, Purpose.MANAGE, token, row.id, row.manage_link_version, now)
-        return view_of(session, row)
+        view = _booking(session, booking_id)
+        _verify(notifier, Purpose.MANAGE, token, view.id, view.manage_link_version, now)
+        return view
 
 
 def current_invite(
@@ -59,12 +97,11 @@ def current_invite(
 ) -> CalendarFile:
     """The booking's invite as it stands: REQUEST, or CANCEL once cancelled (SPEC §9)."""
     with transaction(engine) as session:
-        row = _booking(session, booking_id)
-        _verify(notifier, Purpose.INVITE, token, row.id, row.invite_link_version, now)
-        if row.start_at is None:
+        view = _booking(session, booking_id)
+        _verify(notifier, Purpose.INVITE, token, view.id, view.invite_link_version, now)
+        if view.start is None:
             raise NotFound("This P2P request has no time yet; its invite comes once it has one.")
-        view = view_of(session, row)
-        reviewer = repo.get_reviewer(session, row.reviewer_id) if row.reviewer_id else None
+        reviewer = repo.get_reviewer(session, view.reviewer.reviewer_id) if view.reviewer else None
     cancelled = view.status == "cancelled"
     body = invites.invite(
         notifier.invite_event(view, reviewer, cancelled=cancelled),
@@ -72,34 +109,59 @@ def current_invite(
         organizer_email=notifier.organizer_email,
         uid_domain=UID_DOMAIN,
         time_zone=view.time_zone,
-        dtstamp=row.updated_at,  # the last change: the same bytes until the next one
+        dtstamp=view.updated_at,  # the last change: the same bytes until the next one
     )
     return CalendarFile(body, _etag(body))
 
 
 def reviewer_feed(
-    engine: Engine, notifier: Notifier, reviewer_id: str, token: str, *, now: datetime
+    engine: Engine,
+    notifier: Notifier,
+    reviewer_id: str,
+    token: str,
+    *,
+    now: datetime,
+    horizon_days: int,
+    known_tags: frozenset[str] = frozenset(),
 ) -> CalendarFile:
-    """A subscribable calendar of the reviewer's P2Ps, in the reviewer's zone."""
+    """A subscribable calendar of the reviewer's P2Ps, in the reviewer's zone.
+
+    Calendar clients poll feeds all day, mostly to hear "nothing changed". The tag is
+    therefore computed from what the feed is made of (the reviewer's profile version, the
+    window, and the count and latest change of its bookings: one aggregate query), not
+    from its bytes, and a caller holding it gets its answer without a render.
+    """
     with transaction(engine) as session:
-        _verify(
-            notifier, Purpose.FEED, token, reviewer_id, _feed_version(session, reviewer_id), now
-        )
+        link_version, profile_version = _feed_versions(session, reviewer_id)
+        _verify(notifier, Purpose.FEED, token, reviewer_id, link_version, now)
         reviewer = repo.get_reviewer(session, reviewer_id)
         assert reviewer is not None
-        rows = list(
-            session.exec(
-                select(BookingRow).where(
-                    BookingRow.reviewer_id == reviewer_id,
-                    BookingRow.status.in_(("scheduled", "completed", "no_show", "cancelled")),  # type: ignore[attr-defined]
-                    BookingRow.start_at >= now - FEED_PAST,  # type: ignore[operator]
-                    BookingRow.start_at < now + FEED_FUTURE,  # type: ignore[operator]
-                )
-            )
+        today = now.astimezone(ZoneInfo(reviewer.time_zone)).date()
+        window = (
+            start_of_day(today - FEED_PAST, reviewer.time_zone),
+            start_of_day(today + timedelta(days=horizon_days + 1), reviewer.time_zone),
         )
-        views = [view_of(session, row) for row in rows]
+        count, latest = bookings.calendar_version(
+            session, reviewer_id, starting=window, statuses=FEED_STATUSES
+        )
+        etag = _tag(
+            profile_version,
+            window[0].isoformat(),
+            window[1].isoformat(),
+            str(count),
+            latest.isoformat() if latest else "-",
+            notifier.organizer_email,
+        )
+        if etag in known_tags:
+            return CalendarFile(None, etag)
+        if (cached := _RENDERED.get(etag)) is not None:
+            return CalendarFile(cached, etag)
+        views = bookings.views(
+            session,
+            bookings.of_reviewer(session, reviewer_id, starting=window, statuses=FEED_STATUSES),
+        )
     events = [
-        notifier.invite_event(view, reviewer, cancelled=view.status == "cancelled")
+        notifier.invite_event(view, reviewer, cancelled=view.status == BookingStatus.CANCELLED)
         for view in views
     ]
     body = invites.feed(
@@ -108,14 +170,15 @@ def reviewer_feed(
         organizer_email=notifier.organizer_email,
         uid_domain=UID_DOMAIN,
         time_zone=reviewer.time_zone,
-        dtstamp=max((row.updated_at for row in rows), default=_EPOCH),
+        dtstamp=latest or _EPOCH,
     )
-    return CalendarFile(body, _etag(body))
+    _RENDERED.put(etag, body)
+    return CalendarFile(body, etag)
 
 
 def feed_url(engine: Engine, notifier: Notifier, reviewer_id: str, *, now: datetime) -> str:
     with transaction(engine) as session:
-        version = _feed_version(session, reviewer_id)
+        version, _ = _feed_versions(session, reviewer_id)
     return notifier.feed_url(reviewer_id, version, now)
 
 
@@ -124,12 +187,7 @@ def rotate_feed(
 ) -> str:
     """Revoke the reviewer's feed URL and return the new one."""
     with transaction(engine) as session:
-        version = session.exec(
-            update(ReviewerRow)  # type: ignore[call-overload]
-            .where(ReviewerRow.reviewer_id == reviewer_id)  # type: ignore[arg-type]
-            .values(feed_link_version=ReviewerRow.feed_link_version + 1)
-            .returning(ReviewerRow.feed_link_version)
-        ).first()
+        version = calendar_reads.next_feed_version(session, reviewer_id)
         if version is None:
             raise NotFound(f"No reviewer {reviewer_id!r} exists.")
         audit.record(
@@ -141,7 +199,7 @@ def rotate_feed(
             now=now,
             reason="calendar feed URL revoked; a new one issued",
         )
-    return notifier.feed_url(reviewer_id, version[0], now)
+    return notifier.feed_url(reviewer_id, version, now)
 
 
 def rotate_booking_links(
@@ -149,32 +207,33 @@ def rotate_booking_links(
 ) -> BookingView:
     """Revoke a booking's invite and manage links (the answer carries the new ones)."""
     with transaction(engine) as session:
-        row = session.get(BookingRow, booking_id, with_for_update=True)
-        if row is None:
+        found = bookings.get(session, booking_id, lock=True)
+        if found is None:
             raise NotFound(f"No booking {booking_id!r} exists.")
-        row.invite_link_version += 1
-        row.manage_link_version += 1
-        row.updated_at = now
-        session.add(row)
-        audit.booking(session, row, "links_rotated", actor=actor, now=now)
-        session.flush()
-        return view_of(session, row)
+        rotated = dataclasses.replace(
+            found,
+            invite_link_version=found.invite_link_version + 1,
+            manage_link_version=found.manage_link_version + 1,
+            updated_at=now,
+        )
+        bookings.save(session, rotated)
+        audit.booking(session, rotated, "links_rotated", actor=actor, now=now)
+        [view] = bookings.views(session, [rotated])
+        return view
 
 
-def _booking(session: Session, booking_id: str) -> BookingRow:
-    row = session.get(BookingRow, booking_id)
-    if row is None:
+def _booking(session: Session, booking_id: str) -> BookingView:
+    found = bookings.view(session, booking_id)
+    if found is None:
         raise NotFound(f"No booking {booking_id!r} exists.")
-    return row
+    return found
 
 
-def _feed_version(session: Session, reviewer_id: str) -> int:
-    version = session.exec(
-        select(ReviewerRow.feed_link_version).where(ReviewerRow.reviewer_id == reviewer_id)
-    ).first()
-    if version is None:
+def _feed_versions(session: Session, reviewer_id: str) -> tuple[int, str]:
+    found = calendar_reads.feed_versions(session, reviewer_id)
+    if found is None:
         raise NotFound(f"No reviewer {reviewer_id!r} exists.")
-    return version
+    return found
 
 
 def _verify(
@@ -188,3 +247,7 @@ def _verify(
 
 def _etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _tag(*parts: str) -> str:
+    return _etag("|".join((__version__, *parts)).encode())

@@ -20,10 +20,10 @@ from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
-from sqlalchemy import Engine
 
 from p2p_scheduler import metrics
 from p2p_scheduler.db import outbox_store
+from p2p_scheduler.db.engine import Engine
 from p2p_scheduler.db.outbox_store import Claimed
 from p2p_scheduler.services import notifications
 

@@ -14,11 +14,8 @@ import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete, update
-from sqlalchemy.exc import IntegrityError
-
-from p2p_scheduler.db.engine import transaction
-from p2p_scheduler.db.tables import IdempotencyRow
+from p2p_scheduler.db import idempotency_store as keys
+from p2p_scheduler.db.engine import Engine, WriteConflict, transaction
 from p2p_scheduler.domain.errors import IdempotencyKeyReused, RequestInProgress
 
 STALE_AFTER = timedelta(minutes=2)
@@ -40,35 +37,26 @@ def run_once(
     """Run ``work`` (returning status and JSON body) at most once per (API key, key)."""
     try:
         with transaction(engine) as session:
-            row = session.get(IdempotencyRow, (key_id, key), with_for_update=True)
-            if row is not None:
-                if row.request_hash != request_hash:
+            found = keys.get(session, key_id, key)
+            if found is not None:
+                if found.request_hash != request_hash:
                     raise IdempotencyKeyReused(
                         "This Idempotency-Key was already used with a different request body. "
                         "Use a new key for a new request.",
                         field="Idempotency-Key",
                     )
-                if row.state == "done":
-                    assert row.status_code is not None and row.response_body is not None
-                    return row.status_code, row.response_body
-                if now - row.created_at < STALE_AFTER:
+                if found.state == "done":
+                    assert found.status_code is not None and found.response_body is not None
+                    return found.status_code, found.response_body
+                if now - found.created_at < STALE_AFTER:
                     raise RequestInProgress(
                         "The first request with this Idempotency-Key is still being processed. "
                         "Retry in a moment."
                     )
-                row.created_at = now  # the first attempt's process died: take it over
-                session.add(row)
+                keys.take_over(session, key_id, key, now=now)  # the first attempt's process died
             else:
-                session.add(
-                    IdempotencyRow(
-                        key_id=key_id,
-                        key=key,
-                        request_hash=request_hash,
-                        state="in_flight",
-                        created_at=now,
-                    )
-                )
-    except IntegrityError:  # another attempt inserted the key between our read and write
+                keys.start(session, key_id, key, request_hash=request_hash, now=now)
+    except WriteConflict:  # another attempt inserted the key between our read and write
         raise RequestInProgress(
             "The first request with this Idempotency-Key is still being processed. Retry in a moment."
         ) from None
@@ -76,16 +64,8 @@ def run_once(
         status, body = work()
     except BaseException:
         with transaction(engine) as session:
-            session.exec(  # type: ignore[call-overload]
-                delete(IdempotencyRow).where(
-                    IdempotencyRow.key_id == key_id, IdempotencyRow.key == key
-                )  # type: ignore[arg-type]
-            )
+            keys.forget(session, key_id, key)
         raise
     with transaction(engine) as session:
-        session.exec(  # type: ignore[call-overload]
-            update(IdempotencyRow)
-            .where(IdempotencyRow.key_id == key_id, IdempotencyRow.key == key)  # type: ignore[arg-type]
-            .values(state="done", status_code=status, response_body=body)
-        )
+        keys.finish(session, key_id, key, status_code=status, body=body)
     return status, body

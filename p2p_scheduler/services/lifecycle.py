@@ -8,71 +8,60 @@ cells in the same transaction as the change.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+import dataclasses
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Engine, delete, or_, update
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
-
-from p2p_scheduler.db import repo
-from p2p_scheduler.db.engine import transaction
-from p2p_scheduler.db.tables import (
-    BookingCaseRow,
-    BookingRow,
-    SlotCellRow,
-)
+from p2p_scheduler.db import bookings, holds
+from p2p_scheduler.db.bookings import BookingFilter
+from p2p_scheduler.db.engine import Engine, Session, WriteConflict, transaction
+from p2p_scheduler.domain.bookings import BookingView, Limits, SlotRequest, StoredBooking
+from p2p_scheduler.domain.enums import BookingStatus, CancelReason, Outcome, Party
 from p2p_scheduler.domain.errors import InvalidInput, InvalidTransition, NotFound, SlotTaken
 from p2p_scheduler.domain.policy import Policy
 from p2p_scheduler.services.booking import (
-    Announcer,
-    BookingView,
-    Limits,
-    SlotRequest,
     check_request,
     check_slot,
     claim_cells,
     get_booking,
     record_event,
     refuse_booked_cases,
-    view_of,
 )
+from p2p_scheduler.services.notifications import Notifier
+
+__all__ = ["BookingFilter", "cancel", "complete", "no_show", "reschedule", "search"]
 
 #: action → (statuses it may start from, status it leads to)
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "reschedule": (frozenset({"scheduled"}), "scheduled"),
-    "cancel": (frozenset({"scheduled", "pending_assignment"}), "cancelled"),
-    "complete": (frozenset({"scheduled"}), "completed"),
-    "no_show": (frozenset({"scheduled"}), "no_show"),
+TRANSITIONS: dict[str, tuple[frozenset[BookingStatus], BookingStatus]] = {
+    "reschedule": (frozenset({BookingStatus.SCHEDULED}), BookingStatus.SCHEDULED),
+    "cancel": (
+        frozenset({BookingStatus.SCHEDULED, BookingStatus.PENDING_ASSIGNMENT}),
+        BookingStatus.CANCELLED,
+    ),
+    "complete": (frozenset({BookingStatus.SCHEDULED}), BookingStatus.COMPLETED),
+    "no_show": (frozenset({BookingStatus.SCHEDULED}), BookingStatus.NO_SHOW),
 }
 #: actions that change what calendars show, so the invite's SEQUENCE rises (SPEC §9)
 SEQUENCED = frozenset({"reschedule", "cancel"})
 
-CANCEL_REASONS = (
-    "provider_unavailable",
-    "reviewer_unavailable",
-    "case_resolved",
-    "scheduled_in_error",
-    "duplicate",
-    "other",
-)
-OUTCOMES = ("upheld", "overturned", "modified", "information_only")
-NO_SHOW_PARTIES = ("provider", "reviewer")
+CANCEL_REASONS = tuple(CancelReason)
+OUTCOMES = tuple(Outcome)
+NO_SHOW_PARTIES = tuple(Party)
 MAX_PAGE = 100
 
 
-def _locked(session: Session, booking_id: str, action: str) -> BookingRow:
-    row = session.get(BookingRow, booking_id, with_for_update=True)
-    if row is None:
+def _locked(session: Session, booking_id: str, action: str) -> StoredBooking:
+    found = bookings.get(session, booking_id, lock=True)
+    if found is None:
         raise NotFound(f"No booking {booking_id!r} exists.")
     allowed, _ = TRANSITIONS[action]
-    if row.status not in allowed:
+    if found.status not in allowed:
         raise InvalidTransition(
-            f"A {row.status.replace('_', ' ')} booking cannot be {_past(action)}; "
+            f"A {found.status.replace('_', ' ')} booking cannot be {_past(action)}; "
             f"only a {' or '.join(sorted(s.replace('_', ' ') for s in allowed))} one can.",
-            booking_status=row.status,
+            booking_status=found.status,
         )
-    return row
+    return found
 
 
 def _past(action: str) -> str:
@@ -83,35 +72,36 @@ def _past(action: str) -> str:
 
 def _transition(
     session: Session,
-    row: BookingRow,
+    booking: StoredBooking,
     action: str,
     *,
     now: datetime,
     actor: str,
     detail: str = "",
-    announcer: Announcer | None = None,
+    announcer: Notifier | None = None,
     previous_reviewer_id: str | None = None,
-) -> None:
+    **changes: Any,
+) -> StoredBooking:
+    """Store the booking's new state after ``action`` (plus ``changes``), its history
+    event and its announcements; returns the new state."""
     _, target = TRANSITIONS[action]
-    row.status = target
-    row.attention = None  # a person or the service has acted on the booking
-    if action in SEQUENCED:
-        row.sequence += 1
-    row.updated_at = now
-    session.add(row)
-    if target != "scheduled":
-        session.exec(  # type: ignore[call-overload]
-            update(BookingCaseRow).where(BookingCaseRow.booking_id == row.id).values(active=False)  # type: ignore[arg-type]
-        )
+    changed = dataclasses.replace(
+        booking,
+        status=target,
+        attention=None,  # a person or the service has acted on the booking
+        sequence=booking.sequence + (1 if action in SEQUENCED else 0),
+        updated_at=now,
+        **changes,
+    )
+    bookings.save(session, changed)
+    if target != BookingStatus.SCHEDULED:
+        bookings.close_cases(session, booking.id)
     event = "no_show" if action == "no_show" else _past(action)
-    record_event(session, row, event, actor=actor, now=now, detail=detail)
-    session.flush()
+    record_event(session, changed, event, actor=actor, now=now, detail=detail)
     if announcer is not None:
-        announcer.announce(session, row, event, now=now, previous_reviewer_id=previous_reviewer_id)
-
-
-def _release(session: Session, booking_id: str) -> None:
-    session.exec(delete(SlotCellRow).where(SlotCellRow.booking_id == booking_id))  # type: ignore[call-overload, arg-type]
+        [view] = bookings.views(session, [changed])
+        announcer.announce(session, view, event, now=now, previous_reviewer_id=previous_reviewer_id)
+    return changed
 
 
 def reschedule(
@@ -124,22 +114,21 @@ def reschedule(
     start: datetime,
     reviewer_id: str | None,
     actor: str,
-    announcer: Announcer | None = None,
+    announcer: Notifier | None = None,
 ) -> BookingView:
     """New start and/or reviewer; same id, sequence + 1, old time released, eligibility re-checked."""
     try:
         with transaction(engine) as session:
-            row = _locked(session, booking_id, "reschedule")
-            lookups = repo.booking_lookups(session, booking_id)
-            numbers = [number for number, _ in lookups]
+            booking = _locked(session, booking_id, "reschedule")
+            lookups = bookings.lookups(session, booking_id)
             slot = SlotRequest(
                 cases=lookups,
-                reviewer_id=reviewer_id or row.reviewer_id or "",
+                reviewer_id=reviewer_id or booking.reviewer_id or "",
                 start=start,
-                time_zone=row.time_zone,
+                time_zone=booking.time_zone,
             )
             request = check_request(session, policy=policy, now=now, cases=slot.cases)
-            _release(session, booking_id)
+            holds.release_booking(session, booking_id)
             new_start, new_end, _ = check_slot(
                 session,
                 limits=limits,
@@ -148,7 +137,7 @@ def reschedule(
                 slot=slot,
                 ignore_booking=booking_id,
             )
-            refuse_booked_cases(session, numbers, ignore=booking_id)
+            refuse_booked_cases(session, [number for number, _ in lookups], ignore=booking_id)
             claim_cells(
                 session,
                 reviewer_id=slot.reviewer_id,
@@ -158,24 +147,23 @@ def reschedule(
                 now=now,
                 booking_id=booking_id,
             )
-            previous = (
-                f"from {row.start_at.isoformat() if row.start_at else '-'} with {row.reviewer_id}"
-            )
-            previous_reviewer_id = row.reviewer_id
-            row.reviewer_id, row.start_at, row.end_at = slot.reviewer_id, new_start, new_end
+            start_was = booking.start_at.isoformat() if booking.start_at else "-"
             assert request.valid_until is not None
-            row.valid_until = request.valid_until
             _transition(
                 session,
-                row,
+                booking,
                 "reschedule",
                 now=now,
                 actor=actor,
-                detail=previous,
+                detail=f"from {start_was} with {booking.reviewer_id}",
                 announcer=announcer,
-                previous_reviewer_id=previous_reviewer_id,
+                previous_reviewer_id=booking.reviewer_id,
+                reviewer_id=slot.reviewer_id,
+                start_at=new_start,
+                end_at=new_end,
+                valid_until=request.valid_until,
             )
-    except IntegrityError:
+    except WriteConflict:
         raise SlotTaken("Someone else booked this time a moment ago. Pick another time.") from None
     return get_booking(engine=engine, booking_id=booking_id)
 
@@ -188,25 +176,32 @@ def cancel(
     reason_code: str,
     reason_text: str,
     actor: str,
-    announcer: Announcer | None = None,
+    announcer: Notifier | None = None,
 ) -> BookingView:
     if reason_code not in CANCEL_REASONS:
         raise InvalidInput(
             f"reason_code must be one of {', '.join(CANCEL_REASONS)}.", field="reason_code"
         )
-    if reason_code == "other" and not reason_text.strip():
+    if reason_code == CancelReason.OTHER and not reason_text.strip():
         raise InvalidInput(
             "Say why in reason_text when the reason_code is 'other'.", field="reason_text"
         )
     with transaction(engine) as session:
-        row = _locked(session, booking_id, "cancel")
-        row.cancel_reason_code, row.cancel_reason_text = reason_code, reason_text or None
-        # Nothing is left to manage: the manage link dies; the invite link keeps serving
-        # the CANCEL until it expires (SPEC §9).
-        row.manage_link_version += 1
-        _release(session, booking_id)
+        booking = _locked(session, booking_id, "cancel")
+        holds.release_booking(session, booking_id)
         _transition(
-            session, row, "cancel", now=now, actor=actor, detail=reason_code, announcer=announcer
+            session,
+            booking,
+            "cancel",
+            now=now,
+            actor=actor,
+            detail=reason_code,
+            announcer=announcer,
+            cancel_reason_code=reason_code,
+            cancel_reason_text=reason_text or None,
+            # Nothing is left to manage: the manage link dies; the invite link keeps serving
+            # the CANCEL until it expires (SPEC §9).
+            manage_link_version=booking.manage_link_version + 1,
         )
     return get_booking(engine=engine, booking_id=booking_id)
 
@@ -219,15 +214,22 @@ def complete(
     outcome: str,
     notes: str,
     actor: str,
-    announcer: Announcer | None = None,
+    announcer: Notifier | None = None,
 ) -> BookingView:
     if outcome not in OUTCOMES:
         raise InvalidInput(f"outcome must be one of {', '.join(OUTCOMES)}.", field="outcome")
     with transaction(engine) as session:
-        row = _locked(session, booking_id, "complete")
-        row.outcome, row.outcome_notes = outcome, notes or None
+        booking = _locked(session, booking_id, "complete")
         _transition(
-            session, row, "complete", now=now, actor=actor, detail=outcome, announcer=announcer
+            session,
+            booking,
+            "complete",
+            now=now,
+            actor=actor,
+            detail=outcome,
+            announcer=announcer,
+            outcome=outcome,
+            outcome_notes=notes or None,
         )
     return get_booking(engine=engine, booking_id=booking_id)
 
@@ -240,33 +242,29 @@ def no_show(
     party: str,
     notes: str,
     actor: str,
-    announcer: Announcer | None = None,
+    announcer: Notifier | None = None,
 ) -> BookingView:
     if party not in NO_SHOW_PARTIES:
         raise InvalidInput("party must be 'provider' or 'reviewer'.", field="party")
     with transaction(engine) as session:
-        row = _locked(session, booking_id, "no_show")
-        row.no_show_party, row.outcome_notes = party, notes or None
-        _release(session, booking_id)
+        booking = _locked(session, booking_id, "no_show")
+        holds.release_booking(session, booking_id)
         _transition(
-            session, row, "no_show", now=now, actor=actor, detail=party, announcer=announcer
+            session,
+            booking,
+            "no_show",
+            now=now,
+            actor=actor,
+            detail=party,
+            announcer=announcer,
+            no_show_party=party,
+            outcome_notes=notes or None,
         )
     return get_booking(engine=engine, booking_id=booking_id)
 
 
-@dataclass(frozen=True, slots=True)
-class BookingFilter:
-    case_number: str | None = None
-    status: str | None = None
-    reviewer_id: str | None = None
-    provider_email: str | None = None
-    start_from: datetime | None = None
-    start_to: datetime | None = None
-    needs_attention: bool | None = None
-
-
-def _cursor(row: BookingRow) -> str:
-    raw = f"{row.created_at.isoformat()}|{row.id}".encode()
+def _cursor(booking: BookingView) -> str:
+    raw = f"{booking.created_at.isoformat()}|{booking.id}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -287,38 +285,8 @@ def search(
 ) -> tuple[list[BookingView], str | None]:
     """My P2P requests: newest first, ``limit`` at a time, with an opaque cursor for the next page."""
     limit = max(1, min(limit, MAX_PAGE))
-    query = select(BookingRow)
-    if filters.case_number:
-        query = query.where(
-            BookingRow.id.in_(  # type: ignore[attr-defined]
-                select(BookingCaseRow.booking_id).where(
-                    BookingCaseRow.case_number == filters.case_number
-                )
-            )
-        )
-    if filters.status:
-        query = query.where(BookingRow.status == filters.status)
-    if filters.reviewer_id:
-        query = query.where(BookingRow.reviewer_id == filters.reviewer_id)
-    if filters.provider_email:
-        query = query.where(BookingRow.provider_email == filters.provider_email)
-    if filters.start_from:
-        query = query.where(BookingRow.start_at >= filters.start_from)  # type: ignore[operator]
-    if filters.start_to:
-        query = query.where(BookingRow.start_at < filters.start_to)  # type: ignore[operator]
-    if filters.needs_attention is not None:
-        flagged = BookingRow.attention.is_not(None)  # type: ignore[union-attr]
-        query = query.where(flagged if filters.needs_attention else ~flagged)
-    if cursor:
-        created_at, booking_id = _decode_cursor(cursor)
-        query = query.where(
-            or_(
-                BookingRow.created_at < created_at,  # type: ignore[arg-type]
-                (BookingRow.created_at == created_at) & (BookingRow.id < booking_id),  # type: ignore[arg-type, operator]
-            )
-        )
-    query = query.order_by(BookingRow.created_at.desc(), BookingRow.id.desc()).limit(limit + 1)  # type: ignore[attr-defined]
+    before = _decode_cursor(cursor) if cursor else None
     with transaction(engine) as session:
-        rows = list(session.exec(query))
-        views = [view_of(session, row) for row in rows[:limit]]
-    return views, (_cursor(rows[limit - 1]) if len(rows) > limit else None)
+        found = bookings.search(session, filters, before=before, limit=limit + 1)
+        views = bookings.views(session, found[:limit])
+    return views, (_cursor(views[-1]) if len(found) > limit else None)

@@ -9,11 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
-
 from p2p_scheduler.db import repo
-from p2p_scheduler.db.engine import transaction
+from p2p_scheduler.db.engine import Engine, Session, transaction
 from p2p_scheduler.domain.eligibility import RequestEligibility, evaluate_case, evaluate_request
 from p2p_scheduler.domain.errors import InvalidInput
 from p2p_scheduler.domain.policy import Policy

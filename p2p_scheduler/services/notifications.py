@@ -26,18 +26,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter
-from sqlmodel import Session
 
 from p2p_scheduler.config import ServiceSettings
 from p2p_scheduler.db import outbox_store, repo
+from p2p_scheduler.db.engine import Session
 from p2p_scheduler.db.outbox_store import Message
-from p2p_scheduler.db.tables import BookingRow
 from p2p_scheduler.domain import invites
 from p2p_scheduler.domain.availability import slot_label
+from p2p_scheduler.domain.bookings import BookingView
 from p2p_scheduler.domain.links import Purpose, Signer
 from p2p_scheduler.domain.model import LevelOfReview, ReviewerProfile
 from p2p_scheduler.domain.policy import Policy
-from p2p_scheduler.services.booking import BookingView, view_of
 
 #: The part after "@" in every event UID: booking ids are UUIDs, so UIDs are unique
 #: without naming a host (which could change and duplicate everyone's events).
@@ -78,7 +77,7 @@ class Notifier:
 
     # ---- links -------------------------------------------------------------------------------
 
-    def links(self, booking: BookingView | BookingRow, now: datetime) -> BookingLinks:
+    def links(self, booking: BookingView, now: datetime) -> BookingLinks:
         """Fresh signed links at the booking's current link versions."""
         invite = self.signer.issue(Purpose.INVITE, booking.id, booking.invite_link_version, now)
         manage = self.signer.issue(Purpose.MANAGE, booking.id, booking.manage_link_version, now)
@@ -96,16 +95,14 @@ class Notifier:
     def announce(
         self,
         session: Session,
-        row: BookingRow,
+        view: BookingView,
         event: str,
         *,
         now: datetime,
-        view: BookingView | None = None,
         previous_reviewer_id: str | None = None,
     ) -> None:
         """Write the change's emails and webhooks to the outbox, in ``session``'s transaction."""
-        view = view or view_of(session, row)
-        links = self.links(row, now)
+        links = self.links(view, now)
         event_id = str(uuid.uuid4())
         event_type = f"booking.{event}"
         messages: list[Message] = []
@@ -120,15 +117,15 @@ class Notifier:
                 separators=(",", ":"),
             )
             messages += [
-                Message("webhook", event_id, event_type, row.id, url, payload)
+                Message("webhook", event_id, event_type, view.id, url, payload)
                 for url in self.webhook_urls
             ]
         if event in EMAILED and view.start is not None and view.end is not None:
-            messages += self._emails(session, row, view, links, event, event_id, now)
-            if previous_reviewer_id and previous_reviewer_id != row.reviewer_id:
+            messages += self._emails(session, view, links, event, event_id, now)
+            reviewer_id = view.reviewer.reviewer_id if view.reviewer else None
+            if previous_reviewer_id and previous_reviewer_id != reviewer_id:
                 messages += self._emails(
                     session,
-                    row,
                     view,
                     links,
                     "cancelled",
@@ -141,7 +138,6 @@ class Notifier:
     def _emails(
         self,
         session: Session,
-        row: BookingRow,
         view: BookingView,
         links: BookingLinks,
         event: str,
@@ -150,7 +146,7 @@ class Notifier:
         *,
         reviewer_only: str | None = None,
     ) -> list[Message]:
-        reviewer_id = reviewer_only or row.reviewer_id
+        reviewer_id = reviewer_only or (view.reviewer.reviewer_id if view.reviewer else None)
         reviewer = repo.get_reviewer(session, reviewer_id) if reviewer_id else None
         calendar_event = self.invite_event(
             view, reviewer, cancelled=event == "cancelled", invite_url=links.invite_ics
@@ -166,7 +162,7 @@ class Notifier:
                 "email",
                 event_id,
                 f"booking.{event}",
-                row.id,
+                view.id,
                 address,
                 EmailRecipe(
                     event=calendar_event,

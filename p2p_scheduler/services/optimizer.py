@@ -16,35 +16,32 @@ problem (``solver.check``) before anything is written.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine
-from sqlmodel import Session, select
-
 import solver
 from p2p_scheduler import metrics
-from p2p_scheduler.db import calendar_reads, repo
-from p2p_scheduler.db.engine import transaction
-from p2p_scheduler.db.tables import BookingRow
-from p2p_scheduler.domain import availability, qualification
+from p2p_scheduler.db import bookings
+from p2p_scheduler.db.engine import Engine, Session, WriteConflict, transaction
+from p2p_scheduler.domain import availability
+from p2p_scheduler.domain.bookings import Limits, SlotRequest, StoredBooking
 from p2p_scheduler.domain.eligibility import RequestEligibility
-from p2p_scheduler.domain.errors import DomainError
-from p2p_scheduler.domain.model import LevelOfReview, Weekday
+from p2p_scheduler.domain.enums import BookingStatus
+from p2p_scheduler.domain.errors import DomainError, SlotTaken
+from p2p_scheduler.domain.model import LevelOfReview, ReviewerProfile
 from p2p_scheduler.domain.policy import Policy
 from p2p_scheduler.domain.policy.model import OriginalReviewer
-from p2p_scheduler.services.availability_search import licence_states
+from p2p_scheduler.services import reviewer_calendars
 from p2p_scheduler.services.booking import (
-    Announcer,
-    Limits,
-    SlotRequest,
     check_request,
     check_slot,
     claim_cells,
     record_event,
 )
+from p2p_scheduler.services.notifications import Notifier
 
 GRID = timedelta(minutes=solver.GRID_MINUTES)
 #: levels of review at which the case's original reviewer is preferred (SPEC §6)
@@ -79,19 +76,14 @@ def run(
     now: datetime,
     time_limit_seconds: float,
     workers: int,
-    announcer: Announcer | None = None,
+    announcer: Notifier | None = None,
 ) -> RunReport:
     """Assign every pending request that can be placed; report why the others cannot."""
     epoch = floor_to_grid(now)
     with transaction(engine) as session:
-        rows = list(
-            session.exec(
-                select(BookingRow)
-                .where(BookingRow.status == "pending_assignment")
-                .order_by(BookingRow.created_at, BookingRow.id)  # type: ignore[arg-type]
-            )
+        problem, refused = problem_for(
+            session, policy, limits, now, epoch, bookings.pending(session)
         )
-        problem, refused = problem_for(session, policy, limits, now, epoch, rows)
     settings = solver.SolverSettings(time_limit_seconds=time_limit_seconds, num_workers=workers)
     result = solver.solve(problem, settings)
     solver.check(problem, result)
@@ -154,7 +146,7 @@ def _minutes(epoch_seconds: float, epoch: datetime) -> int:
 
 #: Adjusts one booking's request for a particular question (e.g. "the same time, another
 #: reviewer"); ``None`` leaves the booking out.
-Reshape = Callable[[BookingRow, solver.Request], solver.Request | None]
+Reshape = Callable[[StoredBooking, solver.Request], solver.Request | None]
 
 
 def problem_for(
@@ -163,7 +155,7 @@ def problem_for(
     limits: Limits,
     now: datetime,
     epoch: datetime,
-    rows: list[BookingRow],
+    rows: list[StoredBooking],
     *,
     reshape: Reshape | None = None,
     ignore: Collection[str] = (),
@@ -176,21 +168,31 @@ def problem_for(
     horizon = now + timedelta(days=limits.max_horizon_days)
     refused: list[Unplaced] = []
     requests: list[solver.Request] = []
+    profiles: dict[str, ReviewerProfile] = {}
     for arrival, row in enumerate(rows):
         try:
             request = check_request(
-                session, policy=policy, now=now, cases=repo.booking_lookups(session, row.id)
+                session, policy=policy, now=now, cases=bookings.lookups(session, row.id)
             )
         except DomainError:
             refused.append(Unplaced(row.id, "not_eligible"))
             continue
-        made = _request(session, row, request, arrival, earliest, horizon, epoch)
+        qualified = reviewer_calendars.qualified(session, request)
+        profiles.update((profile.reviewer_id, profile) for profile, _ in qualified)
+        made = _request(row, request, qualified, arrival, earliest, horizon, epoch)
         if reshape is not None and (made := reshape(row, made)) is None:
             continue
         requests.append(made)
     reviewer_ids = sorted({e.reviewer_id for r in requests for e in r.eligible})
     reviewers = _reviewers(
-        session, reviewer_ids, limits, now, earliest, horizon, epoch, ignore=ignore
+        session,
+        [profiles[rid] for rid in reviewer_ids],
+        limits,
+        now,
+        earliest,
+        horizon,
+        epoch,
+        ignore=ignore,
     )
     problem = solver.Problem(
         reviewers=tuple(reviewers),
@@ -202,28 +204,18 @@ def problem_for(
 
 
 def _request(
-    session: Session,
-    row: BookingRow,
+    row: StoredBooking,
     request: RequestEligibility,
+    qualified: list[reviewer_calendars.Qualified],
     arrival: int,
     earliest: datetime,
     horizon: datetime,
     epoch: datetime,
 ) -> solver.Request:
     assert request.valid_until is not None
-    candidates = calendar_reads.candidate_reviewers(
-        session,
-        skills={case.skill for case in request.cases if case.skill},
-        licence_states=licence_states(request),
-    )
-    profiles = repo.get_reviewers(session, candidates)
-    tiers = {
-        rid: tier
-        for rid, profile in profiles.items()
-        if (tier := qualification.tier_for(profile, request.cases)) is not None
-    }
-    days = frozenset(Weekday(d) for d in (row.preferred_days or "").split(",") if d)
-    hours = frozenset(int(h) for h in (row.preferred_hours or "").split(",") if h)
+    tiers = {profile.reviewer_id: tier for profile, tier in qualified}
+    days = frozenset(row.preferred_days or ())
+    hours = frozenset(row.preferred_hours or ())
     deadline = min(request.valid_until, horizon)
     case = request.cases[0]
     favour = case.level_of_review in FAVOUR_ORIGINAL or (
@@ -264,7 +256,7 @@ def _buffer(limits: Limits) -> int:
 
 def _reviewers(
     session: Session,
-    reviewer_ids: list[str],
+    profiles: list[ReviewerProfile],
     limits: Limits,
     now: datetime,
     earliest: datetime,
@@ -273,39 +265,41 @@ def _reviewers(
     *,
     ignore: Collection[str] = (),
 ) -> list[solver.Reviewer]:
-    profiles = repo.get_reviewers(session, reviewer_ids)
-    window = availability.Interval(earliest - timedelta(days=2), horizon + timedelta(days=1))
-    buffer = limits.buffer_minutes * 60
-    booked = calendar_reads.scheduled_spans(session, reviewer_ids, window, ignore=ignore)
-    held = calendar_reads.held_spans(session, reviewer_ids, window, now=now)
-    time_off = calendar_reads.time_off(session, reviewer_ids, window)
+    """Each reviewer's working stretches and what blocks them, as the solver's minutes."""
+    window = availability.Interval(earliest - timedelta(days=1), horizon + timedelta(days=1))
+    calendars = reviewer_calendars.read(
+        session,
+        [(profile, 0) for profile in profiles],  # the tier is each request's, not here
+        window,
+        now=now,
+        limits=limits,
+        ignore=ignore,
+    )
     reviewers = []
-    for rid in reviewer_ids:
-        profile = profiles[rid]
-        blocked = [(start - buffer, end + buffer) for owner, start, end in booked if owner == rid]
-        blocked += [(start - buffer, end + buffer) for owner, start, end in held if owner == rid]
-        blocked += [
-            (interval.start.timestamp(), interval.end.timestamp())
-            for interval in time_off.get(rid, [])
+    for calendar in calendars:
+        blocked = [
+            *calendar.busy_seconds,
+            *((i.start.timestamp(), i.end.timestamp()) for i in calendar.busy),
         ]
-        per_day = availability.per_local_day(
-            (start for owner, start, _ in booked if owner == rid), profile.time_zone
-        )
         reviewers.append(
             solver.Reviewer(
-                id=rid,
+                id=calendar.profile.reviewer_id,
                 working=tuple(
                     solver.WorkingInterval(
                         _minutes(lo, epoch), _minutes(hi, epoch), day.toordinal()
                     )
-                    for day, lo, hi in availability.working_stretches(profile, earliest, horizon)
+                    for day, lo, hi in availability.working_stretches(
+                        calendar.profile, earliest, horizon
+                    )
                 ),
                 blocked=tuple(
                     solver.Interval(_minutes(lo, epoch), math.ceil((hi - epoch.timestamp()) / 60))
                     for lo, hi in blocked
                 ),
-                daily_cap=profile.max_consults_per_day,
-                booked_per_day={day.toordinal(): count for day, count in per_day.items()},
+                daily_cap=calendar.profile.max_consults_per_day,
+                booked_per_day={
+                    day.toordinal(): count for day, count in calendar.booked_per_day.items()
+                },
             )
         )
     return reviewers
@@ -319,41 +313,50 @@ def _book(
     booking_id: str,
     reviewer_id: str,
     start: datetime,
-    announcer: Announcer | None,
+    announcer: Notifier | None,
 ) -> None:
     """Give the pending request its reviewer and time, re-checked as a manual booking is."""
-    with transaction(engine) as session:
-        row = session.get(BookingRow, booking_id, with_for_update=True)
-        if row is None or row.status != "pending_assignment":
-            raise _Gone()
-        slot = SlotRequest(
-            cases=repo.booking_lookups(session, booking_id),
-            reviewer_id=reviewer_id,
-            start=start,
-            time_zone=row.time_zone,
-        )
-        request = check_request(session, policy=policy, now=now, cases=slot.cases)
-        new_start, new_end, _ = check_slot(
-            session, limits=limits, now=now, request=request, slot=slot
-        )
-        claim_cells(
-            session,
-            reviewer_id=reviewer_id,
-            start=new_start,
-            end=new_end,
-            limits=limits,
-            now=now,
-            booking_id=booking_id,
-        )
-        assert request.valid_until is not None
-        row.status, row.reviewer_id = "scheduled", reviewer_id
-        row.start_at, row.end_at, row.valid_until = new_start, new_end, request.valid_until
-        row.updated_at = now
-        session.add(row)
-        session.flush()
-        record_event(session, row, "scheduled", actor="optimizer", now=now)
-        if announcer is not None:
-            announcer.announce(session, row, "scheduled", now=now)
+    try:
+        with transaction(engine) as session:
+            pending = bookings.get(session, booking_id, lock=True)
+            if pending is None or pending.status != BookingStatus.PENDING_ASSIGNMENT:
+                raise _Gone()
+            slot = SlotRequest(
+                cases=bookings.lookups(session, booking_id),
+                reviewer_id=reviewer_id,
+                start=start,
+                time_zone=pending.time_zone,
+            )
+            request = check_request(session, policy=policy, now=now, cases=slot.cases)
+            new_start, new_end, _ = check_slot(
+                session, limits=limits, now=now, request=request, slot=slot
+            )
+            claim_cells(
+                session,
+                reviewer_id=reviewer_id,
+                start=new_start,
+                end=new_end,
+                limits=limits,
+                now=now,
+                booking_id=booking_id,
+            )
+            assert request.valid_until is not None
+            scheduled = dataclasses.replace(
+                pending,
+                status=BookingStatus.SCHEDULED,
+                reviewer_id=reviewer_id,
+                start_at=new_start,
+                end_at=new_end,
+                valid_until=request.valid_until,
+                updated_at=now,
+            )
+            bookings.save(session, scheduled)
+            record_event(session, scheduled, "scheduled", actor="optimizer", now=now)
+            if announcer is not None:
+                [view] = bookings.views(session, [scheduled])
+                announcer.announce(session, view, "scheduled", now=now)
+    except WriteConflict:
+        raise SlotTaken("Someone else booked this time while the optimizer ran.") from None
 
 
 class _Gone(DomainError):

@@ -11,22 +11,19 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Engine
-
-from p2p_scheduler.db.engine import transaction
+from p2p_scheduler.db import bookings
+from p2p_scheduler.db.engine import Engine, transaction
+from p2p_scheduler.domain.bookings import BookingView, Contact, Limits
+from p2p_scheduler.domain.enums import BookingStatus
 from p2p_scheduler.domain.model import Weekday
 from p2p_scheduler.domain.policy import Policy
 from p2p_scheduler.services.booking import (
-    BookingView,
-    Contact,
-    Limits,
     check_contact,
     check_request,
-    insert_booking,
+    new_booking,
     record_event,
     refuse_after_no_shows,
     refuse_booked_cases,
-    view_of,
 )
 
 
@@ -49,17 +46,17 @@ def submit(
         numbers = [case.case_number for case in request.cases]
         refuse_booked_cases(session, numbers)
         refuse_after_no_shows(session, numbers, limits)
-        row, booked = insert_booking(
-            session,
+        stored, booked = new_booking(
             booking_id=str(uuid.uuid4()),
-            status="pending_assignment",
+            status=BookingStatus.PENDING_ASSIGNMENT,
             request=request,
             contact=contact,
             time_zone=time_zone,
             actor=actor,
             now=now,
-            preferred_days=",".join(day.value for day in Weekday if day in days),
-            preferred_hours=",".join(str(hour) for hour in sorted(hours)),
+            preferred_days=tuple(day for day in Weekday if day in days),
+            preferred_hours=tuple(sorted(hours)),
         )
-        record_event(session, row, "submitted", actor=actor, now=now)
-        return view_of(session, row, cases=booked)
+        bookings.insert_booking(session, stored, booked)
+        record_event(session, stored, "submitted", actor=actor, now=now)
+        return BookingView.of(stored, booked, None)

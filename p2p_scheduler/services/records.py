@@ -10,11 +10,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
-
 from p2p_scheduler.db import repo
-from p2p_scheduler.db.engine import transaction
+from p2p_scheduler.db.engine import Engine, WriteConflict, transaction
 from p2p_scheduler.domain.errors import NotFound
 from p2p_scheduler.domain.model import CaseSnapshot, ReviewerProfile
 from p2p_scheduler.domain.policy.days import end_of_day
@@ -42,7 +39,7 @@ def _upsert(
                 stored = read(session)
                 assert stored is not None
                 audited(session, stored, created)
-        except IntegrityError:
+        except WriteConflict:
             if attempt == 2:
                 raise
             continue

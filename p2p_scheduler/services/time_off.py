@@ -33,16 +33,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine
-
 import solver
-from p2p_scheduler.db import repo
-from p2p_scheduler.db.engine import transaction
-from p2p_scheduler.db.tables import BookingRow, ReviewerRow, TimeOffRow
+from p2p_scheduler.db import bookings, calendar_reads, repo
+from p2p_scheduler.db.engine import Engine, transaction
+from p2p_scheduler.domain.bookings import Limits, StoredBooking
+from p2p_scheduler.domain.enums import BookingStatus
 from p2p_scheduler.domain.errors import InvalidInput, NotFound
 from p2p_scheduler.domain.policy import Policy
 from p2p_scheduler.services import audit, lifecycle, optimizer
-from p2p_scheduler.services.booking import Announcer, Limits, record_event
+from p2p_scheduler.services.booking import record_event
+from p2p_scheduler.services.notifications import Notifier
 
 PENDING = "The reviewer is off at this time; the service is looking for another reviewer or time."
 UNPLACED = (
@@ -120,7 +120,7 @@ def add(
     time_limit_seconds: float,
     workers: int,
     actor: str,
-    announcer: Announcer | None = None,
+    announcer: Notifier | None = None,
 ) -> list[Affected]:
     """Block the period, then reassign or move every scheduled booking it overlaps.
 
@@ -128,12 +128,10 @@ def add(
     if end <= start:
         raise InvalidInput("end must be after start.", field="end")
     with transaction(engine) as session:
-        if session.get(ReviewerRow, reviewer_id) is None:
+        if repo.get_reviewer(session, reviewer_id) is None:
             raise NotFound(f"No reviewer {reviewer_id!r} exists.")
-        session.add(
-            TimeOffRow(
-                reviewer_id=reviewer_id, start_at=start, end_at=end, reason=reason, created_at=now
-            )
+        calendar_reads.add_time_off(
+            session, reviewer_id=reviewer_id, start=start, end=end, reason=reason, now=now
         )
         audit.record(
             session,
@@ -145,12 +143,11 @@ def add(
             reason=f"off {start.isoformat()} to {end.isoformat()}"
             + (f": {reason}" if reason else ""),
         )
-        covered = repo.scheduled_bookings(
+        covered = bookings.scheduled(
             session, reviewer_id=reviewer_id, overlapping=(start, end), lock=True
         )
         for row in covered:
-            row.attention = PENDING
-            session.add(row)
+            bookings.save(session, dataclasses.replace(row, attention=PENDING))
     settings = solver.SolverSettings(time_limit_seconds=time_limit_seconds, num_workers=workers)
     outcome: dict[str, str] = {}
     waiting = [row.id for row in covered if row.start_at and row.start_at > now]
@@ -176,14 +173,14 @@ def _ask(
     question: Question,
     settings: solver.SolverSettings,
     actor: str,
-    announcer: Announcer | None,
+    announcer: Notifier | None,
 ) -> set[str]:
     """Solve one step for the waiting bookings and reschedule what it places."""
     epoch = optimizer.floor_to_grid(now)
     with transaction(engine) as session:
-        rows = repo.scheduled_bookings(session, ids=booking_ids)
+        rows = bookings.scheduled(session, ids=booking_ids)
 
-        def reshape(row: BookingRow, request: solver.Request) -> solver.Request:
+        def reshape(row: StoredBooking, request: solver.Request) -> solver.Request:
             assert row.start_at is not None and row.reviewer_id is not None
             start = optimizer.minutes_since(row.start_at, epoch)
             return question(request, start, row.reviewer_id)
@@ -217,15 +214,15 @@ def _flag(
     booking_id: str,
     why: str,
     actor: str,
-    announcer: Announcer | None,
+    announcer: Notifier | None,
 ) -> None:
     with transaction(engine) as session:
-        row = session.get(BookingRow, booking_id, with_for_update=True)
-        if row is None or row.status != "scheduled":
+        found = bookings.get(session, booking_id, lock=True)
+        if found is None or found.status != BookingStatus.SCHEDULED:
             return
-        row.attention = why
-        session.add(row)
-        record_event(session, row, "needs_attention", actor=actor, now=now, detail=why)
-        session.flush()
+        flagged = dataclasses.replace(found, attention=why)
+        bookings.save(session, flagged)
+        record_event(session, flagged, "needs_attention", actor=actor, now=now, detail=why)
         if announcer is not None:
-            announcer.announce(session, row, "needs_attention", now=now)
+            [view] = bookings.views(session, [flagged])
+            announcer.announce(session, view, "needs_attention", now=now)

@@ -12,6 +12,10 @@
 ``bench optimizer``
     The pure solver on a generated instance (``solver.benchmark``): CP-SAT against the two
     greedy baselines, with build and solve times, objective, bound, gap and peak memory.
+``bench feed``
+    A reviewer's subscribable calendar feed with a thousand consultations over its window,
+    over HTTP: a full download and a revalidation with the ETag (the 304 a polling calendar
+    client gets all day when nothing changed), next to ``GET /health``.
 ``bench booking``
     Concurrent ``POST /v1/bookings`` against the real server: several client threads book
     distinct cases into a shared list of candidate slots, a quarter of which are handed to
@@ -57,7 +61,6 @@ import secrets
 import shutil
 import signal
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -78,16 +81,22 @@ from zoneinfo import ZoneInfo
 import httpx
 import typer
 from pydantic import ValidationError
-from sqlalchemy import Engine, and_, create_engine, func, insert, make_url, select, text
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import aliased
 
 from p2p_scheduler.config import DatabaseSettings
 from p2p_scheduler.db import migrate
-from p2p_scheduler.db.engine import make_engine
-from p2p_scheduler.db.tables import BookingCaseRow, BookingRow, CaseRow, SlotCellRow
+from p2p_scheduler.db.bench_store import (
+    bulk_insert,
+    case_row,
+    count_double_bookings,
+    count_scheduled,
+    database_label,
+    scratch_postgres,
+    url_backend,
+)
+from p2p_scheduler.db.engine import DatabaseError, Engine, make_engine
 from p2p_scheduler.domain import availability
 from p2p_scheduler.domain.clock import system_clock
+from p2p_scheduler.domain.enums import BookingStatus
 from p2p_scheduler.domain.model import (
     CaseSnapshot,
     CaseStatus,
@@ -294,36 +303,6 @@ def plan_bookings(
     return planned
 
 
-def _case_row(case: CaseSnapshot) -> dict[str, object]:
-    """The ``cases`` row of a synthetic snapshot (instants are already UTC-aware)."""
-    return {
-        "case_number": case.case_number,
-        "member_name": case.member.name,
-        "member_dob": case.member.dob,
-        "member_state": case.member.state,
-        "member_id": case.member.member_id,
-        "health_plan": case.member.health_plan,
-        "line_of_business": case.line_of_business.value,
-        "case_type": case.case_type,
-        "skill": case.skill,
-        "status": case.status.value,
-        "received_at": case.received_at,
-        "hold_due_at": case.hold_due_at,
-    }
-
-
-def _insert(engine: Engine, batches: Sequence[tuple[type, list[dict[str, object]]]]) -> None:
-    """Core multi-row inserts in one transaction, parents before children.
-
-    Core rather than ORM objects: tens of thousands of rows go in in about a second instead
-    of a quarter of a minute, and column defaults still fill what is left out.
-    """
-    with engine.begin() as connection:
-        for table, rows in batches:
-            if rows:
-                connection.execute(insert(table), rows)
-
-
 def insert_bookings(
     engine: Engine,
     planned: Sequence[PlannedBooking],
@@ -348,7 +327,7 @@ def insert_bookings(
         bookings.append(
             {
                 "id": booking_id,
-                "status": "scheduled",
+                "status": str(BookingStatus.SCHEDULED),
                 "reviewer_id": plan.reviewer_id,
                 "start_at": plan.start,
                 "end_at": plan.start + plan.quarters * QUARTER,
@@ -366,7 +345,7 @@ def insert_bookings(
         )
         for position in range(plan.quarters):
             case = _synthetic_case(f"SYN-B{len(cases):07d}", skill, state, now)
-            cases.append(_case_row(case))
+            cases.append(case_row(case))
             links.append(
                 {
                     "booking_id": booking_id,
@@ -383,15 +362,12 @@ def insert_bookings(
                     "booking_id": booking_id,
                 }
             )
-    _insert(
-        engine,
-        [(CaseRow, cases), (BookingRow, bookings), (BookingCaseRow, links), (SlotCellRow, cells)],
-    )
+    bulk_insert(engine, cases=cases, bookings=bookings, booking_cases=links, cells=cells)
 
 
 def insert_cases(engine: Engine, cases: Sequence[CaseSnapshot]) -> None:
     """Bulk-insert case snapshots: thousands, too many for one upsert each."""
-    _insert(engine, [(CaseRow, [_case_row(case) for case in cases])])
+    bulk_insert(engine, cases=[case_row(case) for case in cases])
 
 
 def next_monday(now: datetime, zone: str) -> date:
@@ -420,11 +396,11 @@ def scratch_database(url: str | None) -> Iterator[str]:
         raise BenchError(
             "--database-url must start with sqlite:/// or postgresql+psycopg://"
         ) from None
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if not parsed.database or parsed.database == ":memory:":
+    backend, database = url_backend(url)
+    if backend == "sqlite":
+        if not database or database == ":memory:":
             raise BenchError("--database-url: SQLite needs a file (the server is another process)")
-        path = Path(parsed.database)
+        path = Path(database)
         if path.exists():
             raise BenchError(f"--database-url: {path} exists; name a file that does not exist yet")
         try:
@@ -433,28 +409,8 @@ def scratch_database(url: str | None) -> Iterator[str]:
             for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
                 leftover.unlink(missing_ok=True)
         return
-    name = f"p2p_bench_{secrets.token_hex(6)}"
-    admin = create_engine(parsed, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield parsed.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
-
-
-def database_label(engine: Engine) -> str:
-    """``"sqlite 3.45.1"`` or ``"postgresql 15.20"``: what ran, never where or as whom."""
-    with engine.connect():
-        pass  # PostgreSQL reports its version on the first connection
-    if engine.dialect.name == "sqlite":
-        return f"sqlite {sqlite3.sqlite_version}"
-    version = engine.dialect.server_version_info or ()
-    return f"{engine.dialect.name} {'.'.join(str(part) for part in version)}".strip()
+    with scratch_postgres(url) as scratch:
+        yield scratch
 
 
 @contextmanager
@@ -690,7 +646,7 @@ def bench_availability(
         _emit(_run_availability(database_url, repeat))
     except BenchError as error:
         _fail(str(error))
-    except SQLAlchemyError as error:
+    except DatabaseError as error:
         _fail(f"database error: {str(getattr(error, 'orig', None) or error).splitlines()[0]}")
 
 
@@ -817,6 +773,105 @@ def _run_availability(database_url: str | None, repeat: int) -> dict[str, object
             "health": {key: health_ms[key] for key in ("p50", "p95")},
             "p95_ratio": round(availability_ms["p95"] / health_ms["p95"], 2),
         },
+        "machine": machine(),
+    }
+
+
+# ---- bench feed ----------------------------------------------------------------------------------
+
+FEED_BOOKINGS = 1000
+
+
+def feed_bookings(profile: ReviewerProfile, now: datetime, count: int) -> list[PlannedBooking]:
+    """``count`` one-case consultations of one reviewer spread over the feed's window (a
+    month back to the horizon ahead), every working quarter hour in turn."""
+    today = now.astimezone(ZoneInfo(profile.time_zone)).date()
+    days = [today + timedelta(days=offset) for offset in range(-29, 29)]
+    quarters = [q for day in working_quarters(profile, days) for q in day]
+    step = max(1, len(quarters) // count)
+    return [PlannedBooking(profile.reviewer_id, start, 1) for start in quarters[::step][:count]]
+
+
+@bench_app.command("feed")
+def bench_feed(
+    database_url: DatabaseUrl = None,
+    bookings: Annotated[
+        int, typer.Option(min=1, max=20000, help="Consultations in the reviewer's feed.")
+    ] = FEED_BOOKINGS,
+    repeat: Annotated[int, typer.Option(min=2, help="Timed repetitions of each request.")] = 100,
+) -> None:
+    """Time a reviewer's calendar feed over HTTP: a full download and a revalidation (304)."""
+    try:
+        _emit(_run_feed(database_url, bookings, repeat))
+    except BenchError as error:
+        _fail(str(error))
+    except DatabaseError as error:
+        _fail(f"database error: {str(getattr(error, 'orig', None) or error).splitlines()[0]}")
+
+
+def _run_feed(database_url: str | None, count: int, repeat: int) -> dict[str, object]:
+    now = system_clock()
+    profile = _reviewer(
+        1,
+        zone="America/Chicago",
+        skills={BENCH_SKILL: 1},
+        states={"TX"},
+        working_hours=_weekly(WORKDAYS, "07:00", "19:00"),
+        max_consults_per_day=48,
+    )
+    planned = feed_bookings(profile, now, count)
+    with scratch_database(database_url) as url:
+        with fresh_engine(url) as engine:
+            label = database_label(engine)
+            _progress(f"{label}: one reviewer, {len(planned)} bookings …")
+            records.load_if_empty(engine=engine, reviewers=[profile], cases=[])
+            insert_bookings(engine, planned, profiles={profile.reviewer_id: profile}, now=now)
+        admin = secrets.token_urlsafe(24)
+        with (
+            running_server(url, f"admin:{admin}") as base,
+            portal_client(base, admin) as http,
+        ):
+            reviewer = http.get(f"/v1/reviewers/{profile.reviewer_id}")
+            if reviewer.status_code != 200:
+                raise BenchError(f"GET /v1/reviewers answered {reviewer.status_code}")
+            feed = reviewer.json()["calendar_feed_url"].removeprefix(base)
+            first = http.get(feed)
+            if first.status_code != 200:
+                raise BenchError(f"the feed answered {first.status_code}: {first.text[:300]}")
+            events = first.text.count("BEGIN:VEVENT")
+            if events != len(planned):
+                raise BenchError(f"the feed lists {events} events, {len(planned)} were booked")
+            tag = first.headers["ETag"]
+
+            def full() -> None:
+                if (response := http.get(feed)).status_code != 200:
+                    raise BenchError(f"the feed answered {response.status_code}")
+
+            def revalidate() -> None:
+                response = http.get(feed, headers={"If-None-Match": tag})
+                if response.status_code != 304:
+                    raise BenchError(f"a revalidation answered {response.status_code}, not 304")
+
+            def health() -> None:
+                if (response := http.get("/health")).status_code != 200:
+                    raise BenchError(f"GET /health answered {response.status_code}")
+
+            for _ in range(WARMUP_CALLS):
+                full()
+                revalidate()
+                health()
+            timings: dict[str, list[float]] = {"full": [], "not_modified": [], "health": []}
+            for _ in range(repeat):
+                timings["full"].append(timed_ms(full))
+                timings["not_modified"].append(timed_ms(revalidate))
+                timings["health"].append(timed_ms(health))
+    return {
+        "benchmark": "feed",
+        "database": label,
+        "bookings": len(planned),
+        "feed_bytes": len(first.content),
+        "repeat": repeat,
+        "http_ms": {name: percentiles(samples) for name, samples in timings.items()},
         "machine": machine(),
     }
 
@@ -1026,37 +1081,6 @@ def booking_candidates(profiles: Sequence[ReviewerProfile], now: datetime) -> li
     return candidates
 
 
-def count_double_bookings(engine: Engine) -> int:
-    """Pairs of scheduled bookings of one reviewer whose times overlap (must be 0).
-
-    Checked on the bookings themselves, not on the cells that are meant to prevent overlaps,
-    so the check does not trust the mechanism it checks.
-    """
-    a, b = aliased(BookingRow), aliased(BookingRow)
-    query = (
-        select(func.count())
-        .select_from(a)
-        .join(
-            b,
-            and_(
-                a.reviewer_id == b.reviewer_id,
-                a.id < b.id,
-                a.start_at < b.end_at,
-                b.start_at < a.end_at,
-            ),
-        )
-        .where(a.status == "scheduled", b.status == "scheduled")
-    )
-    with engine.connect() as connection:
-        return int(connection.execute(query).scalar_one())
-
-
-def count_scheduled(engine: Engine) -> int:
-    query = select(func.count()).select_from(BookingRow).where(BookingRow.status == "scheduled")
-    with engine.connect() as connection:
-        return int(connection.execute(query).scalar_one())
-
-
 @bench_app.command("booking")
 def bench_booking(
     database_url: DatabaseUrl = None,
@@ -1073,7 +1097,7 @@ def bench_booking(
         _emit(_run_booking(database_url, clients, seconds, server_workers))
     except BenchError as error:
         _fail(str(error))
-    except SQLAlchemyError as error:
+    except DatabaseError as error:
         _fail(f"database error: {str(getattr(error, 'orig', None) or error).splitlines()[0]}")
 
 

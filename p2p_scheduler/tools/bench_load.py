@@ -68,9 +68,9 @@ from typing import Annotated, Any
 
 import httpx
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 
 from p2p_scheduler.db import outbox_store
+from p2p_scheduler.db.engine import DatabaseError
 from p2p_scheduler.domain.clock import system_clock
 from p2p_scheduler.services import records
 from p2p_scheduler.services.lifecycle import CANCEL_REASONS
@@ -429,7 +429,7 @@ def bench_load(
         result = _run_load(database_url, clients, seconds, server_workers, seed)
     except BenchError as error:
         _fail(str(error))
-    except SQLAlchemyError as error:
+    except DatabaseError as error:
         _fail(f"database error: {str(getattr(error, 'orig', None) or error).splitlines()[0]}")
     _emit(result)
     problems = []

@@ -61,7 +61,7 @@ def test_bookings_and_holds_come_back_as_utc_epoch_seconds(engine: Engine) -> No
                 start_at=START + timedelta(hours=6),
                 end_at=START + timedelta(hours=6, minutes=15),
                 expires_at=NOW + timedelta(minutes=5),
-                case_numbers="A1",
+                case_numbers=["A1"],
                 time_zone="UTC",
             )
         )

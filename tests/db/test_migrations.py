@@ -7,12 +7,13 @@ from collections.abc import Iterator
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, select, text
 from sqlmodel import SQLModel
 
 from p2p_scheduler.db import migrate
 from p2p_scheduler.db import tables as _tables  # noqa: F401  (registers the tables)
 from p2p_scheduler.db.engine import make_engine
+from p2p_scheduler.db.tables import BookingRow, HoldRow
 
 APP_TABLES = set(SQLModel.metadata.tables)
 
@@ -122,3 +123,66 @@ def test_instant_columns(engine: Engine) -> None:
             assert getattr(columns[name], "timezone", False) is True, name
         else:
             assert "DATETIME" in str(columns[name]).upper(), name
+
+
+def test_0009_turns_comma_lists_into_json_lists_and_back(bare_engine: Engine) -> None:
+    """A hold's case numbers and a pending request's preferences, stored as comma-separated
+    strings before 0009, come out of the upgrade as JSON lists, and back on downgrade;
+    the rows that reference them (the hold's cells) survive both ways."""
+    migrate.downgrade(bare_engine, "base")
+    migrate.upgrade(bare_engine, "0008")
+    now = "2026-12-01 15:00:00"
+    with bare_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO reviewers (reviewer_id, name, credentials, email, time_zone, "
+                "max_consults_per_day, active, version, created_at, updated_at) VALUES "
+                "('dr-a', 'Dr A', 'MD', 'a@example.org', 'UTC', 8, true, 'v1', :now, :now)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO holds (id, reviewer_id, start_at, end_at, expires_at, case_numbers, "
+                "time_zone, created_by) VALUES ('h-1', 'dr-a', :now, :now, :now, 'A1,A2', 'UTC', '')"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO slot_cells (reviewer_id, cell_at, hold_id) VALUES ('dr-a', :now, 'h-1')"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO bookings (id, status, duration_minutes, time_zone, sequence, "
+                "valid_until, provider_name, provider_role, contact_name, contact_location, "
+                "phone, phone_ext, alt_phone, alt_phone_ext, provider_email, instructions, "
+                "preferred_days, preferred_hours, created_by, created_at, updated_at) VALUES "
+                "('b-1', 'pending_assignment', 15, 'UTC', 0, :now, 'Dr P', 'ordering_provider', "
+                "'', '', '555', '', '', '', 'p@example.org', '', 'mon,wed', '7,8,17', '', :now, "
+                ":now)"
+            ),
+            {"now": now},
+        )
+
+    migrate.upgrade(bare_engine)
+    with bare_engine.connect() as connection:
+        holds = connection.execute(select(HoldRow.case_numbers)).scalars().all()
+        prefs = connection.execute(
+            select(BookingRow.preferred_days, BookingRow.preferred_hours)
+        ).one()
+        cells = connection.execute(text("SELECT count(*) FROM slot_cells")).scalar_one()
+    assert holds == [["A1", "A2"]]
+    assert tuple(prefs) == (["mon", "wed"], [7, 8, 17])
+    assert cells == 1
+
+    migrate.downgrade(bare_engine, "0008")
+    with bare_engine.connect() as connection:
+        assert connection.execute(text("SELECT case_numbers FROM holds")).scalar_one() == "A1,A2"
+        assert tuple(
+            connection.execute(text("SELECT preferred_days, preferred_hours FROM bookings")).one()
+        ) == ("mon,wed", "7,8,17")
+        assert connection.execute(text("SELECT count(*) FROM slot_cells")).scalar_one() == 1
+    migrate.downgrade(bare_engine, "base")

@@ -29,7 +29,11 @@ PORTAL_KEY = "e2e-portal-key-0001"
 API_KEYS = f"admin:{ADMIN_KEY},portal:{PORTAL_KEY}"
 SECRET_KEY = "e2e-secret-key-0123456789"
 DEFAULT_POLICY = (
-    Path(__file__).resolve().parents[2] / "p2p_scheduler" / "policy" / "default_policy.yaml"
+    Path(__file__).resolve().parents[2]
+    / "p2p_scheduler"
+    / "domain"
+    / "policy"
+    / "default_policy.yaml"
 )
 
 
