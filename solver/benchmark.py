@@ -5,7 +5,8 @@
 every answer with ``solver.validate``. Times are wall-clock seconds on this machine:
 
 - ``build_seconds``: grid, greedy baselines, repair, candidates and model, before the search;
-- ``solve_seconds``: the search (CP-SAT stops at the time limit or when optimal);
+- ``solve_seconds``: the search (CP-SAT stops at the time limit, when optimal or once within
+  the gap limit; 0 when the heuristic answer was already within it and no search ran);
 - ``greedy_seconds``: earliest-deadline-first alone (placing every request);
 - ``time_to_first_solution`` / ``time_to_gap_1pct``: from the start of the build to CP-SAT's
   first solution / to the first moment its best solution was within 1 % of the best bound
@@ -110,8 +111,12 @@ def run(
 def _time_to_gap(outcome: Run, percent: float) -> float | None:
     """Seconds from the start of the build until solution and bound were within ``percent``.
 
-    The per-request bound is known before the search, so it counts from the first solution.
+    The per-request bound is known before the search, so it counts from the first solution;
+    a run that needed no search was there when its build ended.
     """
+    result = outcome.result
+    if not outcome.progress and result.gap_pct is not None and result.gap_pct <= percent:
+        return round(result.timings.build_seconds, 3)
     best: float | None = None
     bound = float(outcome.per_request_bound)
     for event in outcome.progress:

@@ -12,6 +12,12 @@ Why the data look the way they do:
   (2 business days commercial, 45 days ``pending_info``, 72 hours urgent), with a receipt only
   hours old so that they stay open on any weekday. Dates of birth are fixed: they are what the
   provider types in.
+- **Bookable at any hour of any weekday.** Open is not enough: every eligible case's window
+  holds a slot of a qualified reviewer after the minimum notice, also when the demo starts on
+  a Friday evening or a weekend. A window counted in calendar time must therefore reach the
+  next Monday's working hours: holds are at least three days, and the urgent cases (72 hours
+  from receipt, even with a later hold) were received two hours ago — received the evening
+  before, they would close on Sunday with nothing to book.
 - **One case per behaviour.** Each row of ``_CASES`` states what the default policy should
   answer for it (``DEMO_INTENTS``): every level of review (pre-decision, reconsideration,
   appeal, consultative-only), every way to fall through to consultative-only (window closed,
@@ -202,7 +208,7 @@ _CASES: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("A100037", "castillo", "radiology", "withdrawn", "status_withdrawn", "recv-3d"),
     # Illinois: any US licence for pre-decision.
     ("A100006", "nowak", "radiology", "in_review", "pre_decision", "recv-1d hold+8d dos+14d"),
-    ("A100007", "hughes", "oncology", "in_review", "pre_decision", "recv-18h hold+3d urgent"),
+    ("A100007", "hughes", "oncology", "in_review", "pre_decision", "recv-2h hold+3d urgent"),
     ("A100008", "carter", "sleep", "denied", "reconsideration", "det-3d dos+25d by=rev-022"),
     ("A100009", "lindsey", "gastroenterology", "approved", "status_approved", "recv-6d det-2d"),
     ("A100039", "zhou", "cardiology", "denied", "missing_determination_at", "recv-5d"),
@@ -215,13 +221,13 @@ _CASES: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("A100014", "goldberg", "oncology", "denied", "reconsideration", "det-1d dos+28d by=rev-015"),
     ("A100015", "cruz", "gastroenterology", "partially_approved", "reconsideration", "det-2d by=rev-020"),
     ("A100016", "doherty", "radiology", "withdrawn", "status_withdrawn", "recv-4d"),
-    ("A100038", "coleman", "oncology", "in_review", "pre_decision", "recv-10h urgent"),
+    ("A100038", "coleman", "oncology", "in_review", "pre_decision", "recv-2h urgent"),
     ("A100017", "fields", "sleep", "denied", "reconsideration", "det-1d dos+20d by=rev-022"),
     ("A100018", "hoffmann", "pain_management", "denied", "consultative_only", "det-20d by=rev-005"),
-    # Florida: the multi-case pair, and a Medicare hold of one day.
+    # Florida: the multi-case pair, and a Medicare pre-decision with a short hold.
     ("A100019", "ortiz", "msk_spine", "denied", "reconsideration", "det-2d dos+18d by=rev-003"),
     ("A100020", "ortiz", "msk_spine", "denied", "reconsideration", "det-3d dos+18d by=rev-003"),
-    ("A100021", "simmons", "radiation_oncology", "pending_info", "pre_decision", "recv-20h hold+1d"),
+    ("A100021", "simmons", "radiation_oncology", "pending_info", "pre_decision", "recv-20h hold+3d"),
     # California.
     ("A100022", "watanabe", "cardiology", "denied", "consultative_only", "det-16d dos+10d by=rev-013"),
     ("A100023", "rahman", "radiology", "pending_info", "blocked_additional_info_received", "recv-5d hold+20d info-3h"),

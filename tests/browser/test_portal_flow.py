@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -79,15 +80,50 @@ def day_of(slot: Locator) -> str:
     return slot.locator("xpath=ancestor::div[contains(@class, 'day')]/h4").inner_text()
 
 
+def week_start(page: Page) -> date:
+    """The Monday the page shows: "12/7/2026 - 12/13/2026 (Upcoming week)" → 2026-12-07."""
+    month, day, year = page.locator("#week-label").inner_text().split(" ")[0].split("/")
+    return date(int(year), int(month), int(day))
+
+
+def next_week(page: Page) -> None:
+    """ "Next week →", then wait for the next week's label: the page fetches the week, so
+    reading it at once reads the old one (and another click skips a week)."""
+    week = page.locator("#week-label")
+    shown = week.inner_text()
+    page.get_by_role("button", name="Next week →").click()
+    expect(week).not_to_have_text(shown)
+
+
 def show_a_week_with_tiers(page: Page, tiers: int) -> None:
-    """This week, or the next ones when this one is nearly over (a Friday-night run)."""
+    """This week, or the next ones while it has no slots in ``tiers`` tiers: it can be over
+    (a Friday evening, a weekend) or keep only a few hours (late on a weekday)."""
     for _ in range(3):
         expect(page.locator("#week-label")).not_to_be_empty()
         if page.locator("section.tier").count() >= tiers:
             return
-        page.get_by_role("button", name="Next week →").click()
-        page.wait_for_load_state("networkidle")
+        next_week(page)
     pytest.fail("no week in the next three shows slots in every tier")
+
+
+def show_the_week_of(page: Page, day: date) -> None:
+    """Page forward from the week shown to the one containing ``day``."""
+    monday = day - timedelta(days=day.weekday())
+    for _ in range(3):
+        expect(page.locator("#week-label")).not_to_be_empty()
+        if week_start(page) == monday:
+            return
+        next_week(page)
+    pytest.fail(f"the week of {day} is not among the next three")
+
+
+def a_slot(reviewer: Locator) -> Locator:
+    """A time of the reviewer that stays open for the test's few seconds: their second, not
+    their earliest, which during working hours sits on the minimum-notice edge and closes
+    when the next quarter hour comes within notice."""
+    slots = reviewer.locator("button.slot")
+    expect(slots.nth(1)).to_be_visible()
+    return slots.nth(1)
 
 
 def test_book_reschedule_and_cancel_a_p2p_as_the_seeds_describe(
@@ -181,7 +217,7 @@ def test_book_reschedule_and_cancel_a_p2p_as_the_seeds_describe(
     # A slot, chosen with the keyboard, is held: the contact form shows the countdown.
     first = page.locator("section.tier").first.locator("section.reviewer").first
     reviewer_name = first.locator("h3").inner_text()
-    slot = first.locator("button.slot").first
+    slot = a_slot(first)
     slot_text = slot.inner_text()
     slot_day = day_of(slot)
     slot.focus()
@@ -250,9 +286,16 @@ def test_book_reschedule_and_cancel_a_p2p_as_the_seeds_describe(
     page.get_by_label("Actions").select_option("reschedule")
     page.get_by_role("button", name="Go").click()
     expect(page.get_by_role("heading", name="Choose a new P2P time")).to_be_visible()
-    show_a_week_with_tiers(page, 1)
+    show_the_week_of(
+        page, datetime.fromisoformat(booked["start"]).astimezone(ZoneInfo(ZONE)).date()
+    )
     # Its own time is offered again (it does not block itself); take the one after it.
-    target = page.locator("button.slot").nth(1)
+    own = page.locator("section.reviewer").filter(
+        has=page.get_by_role("heading", name=reviewer_name, exact=True)
+    )
+    times = [f"{day_of(time)} {time.inner_text()}" for time in own.locator("button.slot").all()]
+    assert f"{slot_day} {slot_text}" in times, times
+    target = own.locator("button.slot").nth(times.index(f"{slot_day} {slot_text}") + 1)
     target_text = target.inner_text()
     target_day = day_of(target)
     target.click()
@@ -362,11 +405,11 @@ def test_a_hold_runs_out_on_the_page_and_going_back_releases_it(
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Continue").click()
     show_a_week_with_tiers(page, 1)
-    slot = page.locator("button.slot").first
+    first = page.locator("section.reviewer").first
+    reviewer = first.locator("h3").inner_text()
+    slot = a_slot(first)
     when = f"{day_of(slot)} {slot.inner_text()}"
-    reviewer = slot.locator("xpath=ancestor::section[contains(@class, 'reviewer')]/h3").inner_text()
-    month, day, year = page.locator("#week-label").inner_text().split(" ")[0].split("/")
-    week = date(int(year), int(month), int(day)).isoformat()
+    week = week_start(page).isoformat()
     page.clock.install()
     slot.click()
     expect(page.locator(".countdown")).to_have_text(re.compile(r"^[45]:[0-5]\d$"))

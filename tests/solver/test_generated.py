@@ -82,9 +82,40 @@ def test_deterministic_time_limit_reproduces_an_unfinished_search() -> None:
     assert first.assignments == second.assignments
 
 
+def test_cp_sat_stops_at_the_gap_limit_long_before_the_time_limit() -> None:
+    # CP-SAT's own bound comes within 0.1 % of its answer before it has proved the last
+    # tie-breaks optimal (about twice as long here), and it stops there, reproducibly.
+    problem = generate((80, 14), 11)
+    settings_ = SolverSettings(time_limit_seconds=60.0)
+    first = run(problem, settings_).result
+    assert first.method is Method.CP_SAT
+    assert first.status is SolveStatus.FEASIBLE  # within the gap, not proved optimal
+    assert first.gap_pct is not None and 0 < first.gap_pct <= 0.1
+    assert first.timings.solve_seconds < 30.0
+    second = run(problem, settings_).result
+    assert first.assignments == second.assignments
+    assert first.objective == second.objective
+
+
+def test_no_search_when_the_heuristic_answer_is_already_within_the_gap_limit() -> None:
+    # The repaired answer is within 0.1 % of every request at its best candidate: CP-SAT
+    # would stop at its first solution, so the run answers it without building the model.
+    problem = generate((60, 12), 5)
+    outcome = run(problem, SolverSettings(time_limit_seconds=60.0))
+    result = outcome.result
+    assert result.method is Method.REPAIRED_EDF
+    assert result.assignments == outcome.repaired.assignments
+    assert result.status is SolveStatus.FEASIBLE
+    assert result.best_bound == outcome.per_request_bound
+    assert result.gap_pct is not None and 0 < result.gap_pct <= 0.1
+    assert result.timings.solve_seconds == 0.0 and outcome.progress == ()
+    assert violations(problem, result) == []
+
+
 def test_timeout_without_solution_answers_the_repaired_greedy() -> None:
     problem = generate((60, 12), 5)
-    outcome = run(problem, SolverSettings(time_limit_seconds=0.0))
+    # No gap limit: the repaired answer is within 0.1 % of the bound, which skips the search.
+    outcome = run(problem, SolverSettings(time_limit_seconds=0.0, relative_gap_limit=0.0))
     result = outcome.result
     assert result.status is SolveStatus.TIMED_OUT_WITHOUT_SOLUTION
     assert result.method is Method.REPAIRED_EDF

@@ -9,6 +9,7 @@ from itertools import pairwise
 
 import pytest
 
+from p2p_scheduler.domain.availability import GRID_SECONDS, working_stretches
 from p2p_scheduler.domain.eligibility import CaseEligibility, evaluate_case, evaluate_request
 from p2p_scheduler.domain.model import (
     US_STATES,
@@ -22,7 +23,9 @@ from p2p_scheduler.domain.model import (
 )
 from p2p_scheduler.domain.policy import default_policy
 from p2p_scheduler.domain.policy.model import OriginalReviewer
+from p2p_scheduler.domain.qualification import tier_for
 from p2p_scheduler.domain.zones import require_zone
+from p2p_scheduler.services.booking import Limits
 from p2p_scheduler.tools.demo import (
     DEMO_INTENTS,
     MULTI_CASE_PAIR,
@@ -283,6 +286,46 @@ def test_every_eligible_case_has_a_qualified_reviewer(now: datetime) -> None:
         assert qualified, f"no qualified reviewer for {case.case_number}"
         if case.member.state == "TX":
             assert result.reviewer_rule is not None and result.reviewer_rule.tiers == (1,)
+
+
+def first_bookable_start(
+    case: CaseSnapshot, now: datetime, reviewers: list[ReviewerProfile]
+) -> datetime | None:
+    """The earliest start of an empty calendar's slot that one of the qualified ``reviewers``
+    could take for ``case`` at ``now``: inside working hours, on the grid, after the minimum notice, ending
+    by the valid-until and within the horizon (the default limits); None when there is none."""
+    policy, limits = default_policy(), Limits()
+    result = evaluate(case, now)
+    request = evaluate_request([result], policy=policy)
+    assert request.valid_until is not None
+    duration = request.duration_minutes * 60
+    earliest = now + timedelta(minutes=limits.min_notice_minutes)
+    latest = min(request.valid_until, now + timedelta(days=limits.max_horizon_days))
+    starts = [
+        start
+        for reviewer in reviewers
+        if reviewer.active and tier_for(reviewer, request.cases) is not None
+        for _day, lo, hi in working_stretches(reviewer, earliest, latest)
+        if (start := -(-lo // GRID_SECONDS) * GRID_SECONDS) + duration <= hi
+    ]
+    return datetime.fromtimestamp(min(starts), UTC) if starts else None
+
+
+def test_every_eligible_case_can_be_booked_at_any_hour_of_any_weekday() -> None:
+    """Open is not enough: a window counted in calendar time (72 urgent hours from receipt, a
+    one-day hold) that starts on a Friday evening can end before Monday's first working hour,
+    and then the portal shows an eligible case with no time to offer. Every 2 h 29 min for a
+    week from Thanksgiving (so every hour of the day comes round, and the weekend)."""
+    reviewers = demo_reviewers()
+    start = datetime(2026, 11, 26, 0, 5, tzinfo=UTC)
+    now = start
+    while now < start + timedelta(days=7):
+        for case in demo_cases(now):
+            if DEMO_INTENTS[case.case_number] in LEVELS:
+                assert first_bookable_start(case, now, reviewers) is not None, (
+                    f"{case.case_number} has nothing to book at {now:%a %Y-%m-%d %H:%M} UTC"
+                )
+        now += timedelta(hours=2, minutes=29)
 
 
 def test_every_state_and_skill_has_two_licensed_reviewers() -> None:
