@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
+from api.auth import check_before_body
+from api.errors import ApiProblem, FieldError
 from p2p_scheduler.domain.errors import DomainError
 
 PROBLEM_BASE = "https://p2p-scheduler.org/problems/"
@@ -42,11 +44,6 @@ KINDS: dict[str, tuple[int, str]] = {
 }
 
 
-class FieldError(BaseModel):
-    field: str = Field(description="where the problem is, e.g. `cases[0].member_dob`")
-    message: str
-
-
 class Problem(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -58,24 +55,6 @@ class Problem(BaseModel):
     detail: str
     instance: str | None = None
     errors: list[FieldError] | None = None
-
-
-class ApiProblem(Exception):
-    """Raise from a route or dependency to answer with a problem document."""
-
-    def __init__(
-        self,
-        kind: str,
-        detail: str,
-        *,
-        headers: dict[str, str] | None = None,
-        errors: list[FieldError] | None = None,
-    ) -> None:
-        super().__init__(detail)
-        self.kind = kind
-        self.detail = detail
-        self.headers = headers or {}
-        self.errors = errors
 
 
 def problem_response(
@@ -201,8 +180,6 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        from api.auth import check_before_body
-
         try:
             await check_before_body(request)
         except ApiProblem as problem:

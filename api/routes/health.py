@@ -8,7 +8,8 @@ from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import EngineDep
-from api.problems import ApiProblem, responses
+from api.errors import ApiProblem
+from api.problems import responses
 from p2p_scheduler import metrics
 from p2p_scheduler.db import migrate
 
