@@ -1,0 +1,265 @@
+"""SPEC §9 "Lenient where clients differ": an explicit ``null`` for an optional field means the
+same as leaving it out, on every route; skill codes and the code lists are accepted in any
+case. And "strict where it matters": a required field stays required, a 422 names its
+field in words a person can read (no regular expressions, no field paths).
+
+NOW is Monday 2026-11-23T15:00Z = 10:00 EST. The default case is a commercial PA denial three
+days before NOW (a reconsideration); the reviewer works 09:00–17:00 Mon–Fri in New York.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.api.helpers import (
+    ADMIN,
+    PORTAL,
+    assert_problem,
+    availability_body,
+    book,
+    booking_body,
+    case_body,
+    contact_body,
+    lookup,
+    push_case,
+    push_reviewer,
+    reviewer_body,
+    slot_starts,
+)
+
+pytestmark = pytest.mark.anyio
+
+TUESDAY_10 = "2026-11-24T10:00:00-05:00"
+TUESDAY_11 = "2026-11-24T11:00:00-05:00"
+CONTACT_OPTIONALS = (
+    "contact_name",
+    "contact_location",
+    "phone_ext",
+    "alt_phone",
+    "alt_phone_ext",
+    "instructions",
+)
+
+
+async def booked(client: httpx.AsyncClient, case_number: str, start: str = TUESDAY_10) -> dict:
+    response = await book(client, case_number, "rev-a", start)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+# ---- null means absent -----------------------------------------------------------------------
+
+
+async def test_null_optional_contact_fields_and_hold_id_book_like_absent_ones(
+    client: httpx.AsyncClient,
+) -> None:
+    await push_reviewer(client, "rev-a")
+    await push_case(client, "L1")
+    await push_case(client, "L2")
+    nulls = booking_body("L1", "rev-a", TUESDAY_10, **dict.fromkeys(CONTACT_OPTIONALS))
+    nulls["hold_id"] = None
+    with_nulls = await client.post("/v1/bookings", json=nulls, headers=PORTAL)
+    assert with_nulls.status_code == 201, with_nulls.text
+
+    absent = booking_body("L2", "rev-a", TUESDAY_11)
+    for key in CONTACT_OPTIONALS:
+        del absent["contact"][key]
+    without = await client.post("/v1/bookings", json=absent, headers=PORTAL)
+    assert without.status_code == 201, without.text
+
+    assert with_nulls.json()["contact"] == without.json()["contact"]
+    assert {key: with_nulls.json()["contact"][key] for key in CONTACT_OPTIONALS} == dict.fromkeys(
+        CONTACT_OPTIONALS, ""
+    )
+
+
+async def test_null_week_start_and_preferences_find_what_absent_ones_find(
+    client: httpx.AsyncClient,
+) -> None:
+    await push_reviewer(client, "rev-a")
+    await push_case(client, "L1")
+    absent = availability_body("L1", days=None, hours=None)
+    del absent["preferences"]
+    expected = await client.post("/v1/availability", json=absent, headers=PORTAL)
+    assert expected.status_code == 200, expected.text
+    assert slot_starts(expected.json(), "rev-a")
+    for nulls in (
+        {"week_start": None, "preferences": None},
+        {"week_start": None, "preferences": {"days": None, "hours": None}},
+    ):
+        response = await client.post("/v1/availability", json={**absent, **nulls}, headers=PORTAL)
+        assert response.status_code == 200, (nulls, response.text)
+        assert response.json() == expected.json()
+
+
+async def test_null_optional_case_fields_store_what_absent_ones_store(
+    client: httpx.AsyncClient,
+) -> None:
+    optional = {
+        "urgency": None,
+        "hold_due_at": None,
+        "additional_info_received_at": None,
+        "determined_by": None,
+        "date_of_service": None,
+        "appeal_filed_at": None,
+        "post_decision_delegated": None,
+        "appeals_delegated": None,
+        "retrospective": None,
+    }
+    stored = await push_case(client, "L1")
+    nulls = {**case_body(), **optional}
+    response = await client.put("/v1/cases/L2", json=nulls, headers=ADMIN)
+    assert response.status_code == 201, response.text
+    assert {**response.json(), "case_number": "L1"} == stored
+
+
+async def test_null_optional_reviewer_fields_store_what_absent_ones_store(
+    client: httpx.AsyncClient,
+) -> None:
+    optional = ("credentials", "licensed_states", "working_hours", "max_consults_per_day", "active")
+    absent = {k: v for k, v in reviewer_body().items() if k not in optional}
+    expected = await client.put("/v1/reviewers/rev-1", json=absent, headers=ADMIN)
+    assert expected.status_code == 201, expected.text
+    nulls = {**absent, **dict.fromkeys(optional)}
+    response = await client.put("/v1/reviewers/rev-2", json=nulls, headers=ADMIN)
+    assert response.status_code == 201, response.text
+    strip = ("reviewer_id", "calendar_feed_url")
+    assert {k: v for k, v in response.json().items() if k not in strip} == {
+        k: v for k, v in expected.json().items() if k not in strip
+    }
+
+
+async def test_null_optional_fields_of_the_lifecycle_routes_mean_absent(
+    client: httpx.AsyncClient,
+) -> None:
+    """reschedule (reviewer_id), move times (time_zone, week_start, preferences), cancel
+    (reason_text), complete and no-show (notes), time off (reason), pending requests
+    (preferences)."""
+    await push_reviewer(client, "rev-a")
+    for number in ("L1", "L2", "L3", "L4"):
+        await push_case(client, number)
+    first = await booked(client, "L1")
+    url = f"/v1/bookings/{first['id']}"
+
+    moved = await client.post(
+        f"{url}/reschedule", json={"start": TUESDAY_11, "reviewer_id": None}, headers=PORTAL
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["reviewer"]["reviewer_id"] == "rev-a"
+
+    options = await client.post(
+        f"{url}/availability",
+        json={"time_zone": None, "week_start": None, "preferences": None},
+        headers=PORTAL,
+    )
+    assert options.status_code == 200, options.text
+    assert options.json()["time_zone"] == "America/New_York"
+
+    cancelled = await client.post(
+        f"{url}/cancel", json={"reason_code": "duplicate", "reason_text": None}, headers=PORTAL
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    # ``other`` still needs its text: null is no text
+    second = await booked(client, "L2", "2026-11-24T12:00:00-05:00")
+    other = await client.post(
+        f"/v1/bookings/{second['id']}/cancel",
+        json={"reason_code": "other", "reason_text": None},
+        headers=PORTAL,
+    )
+    assert_problem(other, 422, "validation", fields={"reason_text"})
+
+    done = await client.post(
+        f"/v1/bookings/{second['id']}/complete",
+        json={"outcome": "upheld", "notes": None},
+        headers=ADMIN,
+    )
+    assert done.status_code == 200, done.text
+    third = await booked(client, "L3", "2026-11-24T13:00:00-05:00")
+    missed = await client.post(
+        f"/v1/bookings/{third['id']}/no-show",
+        json={"party": "provider", "notes": None},
+        headers=ADMIN,
+    )
+    assert missed.status_code == 200, missed.text
+
+    off = await client.post(
+        "/v1/reviewers/rev-a/time-off",
+        json={"start": "2026-12-01T00:00:00Z", "end": "2026-12-02T00:00:00Z", "reason": None},
+        headers=ADMIN,
+    )
+    assert off.status_code == 201, off.text
+
+    pending = await client.post(
+        "/v1/p2p-requests",
+        json={
+            "cases": [lookup("L4")],
+            "time_zone": "America/New_York",
+            "preferences": None,
+            "contact": contact_body(phone_ext=None, alt_phone_ext=None, instructions=None),
+        },
+        headers=PORTAL,
+    )
+    assert pending.status_code == 201, pending.text
+    assert pending.json()["status"] == "pending_assignment"
+
+
+async def test_null_for_a_required_field_is_still_a_422_naming_it(
+    client: httpx.AsyncClient,
+) -> None:
+    await push_reviewer(client, "rev-a")
+    await push_case(client, "L1")
+    body = booking_body("L1", "rev-a", TUESDAY_10, phone=None)
+    response = await client.post("/v1/bookings", json=body, headers=PORTAL)
+    assert_problem(response, 422, "validation", fields={"contact.phone"})
+    body = {**booking_body("L1", "rev-a", TUESDAY_10), "time_zone": None}
+    response = await client.post("/v1/bookings", json=body, headers=PORTAL)
+    assert_problem(response, 422, "validation", fields={"time_zone"})
+
+
+def _request_schemas(document: dict[str, Any]) -> set[str]:
+    """Every component schema a request body reaches, directly or nested."""
+    schemas = document["components"]["schemas"]
+    pending = [
+        body["content"]["application/json"]["schema"]
+        for item in document["paths"].values()
+        for operation in item.values()
+        if (body := operation.get("requestBody"))
+    ]
+    found: set[str] = set()
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                name = ref.rsplit("/", 1)[-1]
+                if name not in found:
+                    found.add(name)
+                    pending.append(schemas[name])
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return found
+
+
+def _allows_null(schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "null" or any(_allows_null(s) for s in schema.get("anyOf", []))
+
+
+async def test_the_openapi_shows_every_optional_request_field_as_nullable(
+    client: httpx.AsyncClient,
+) -> None:
+    document = (await client.get("/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    names = _request_schemas(document)
+    assert {"BookingIn", "ContactIn", "CaseIn", "ReviewerIn", "CancelIn", "TimeOffIn"} <= names
+    not_nullable = [
+        f"{name}.{field}"
+        for name in sorted(names)
+        if schemas[name].get("type") == "object"
+        for field, schema in schemas[name].get("properties", {}).items()
+        if field not in schemas[name].get("required", []) and not _allows_null(schema)
+    ]
+    assert not_nullable == []
