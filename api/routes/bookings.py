@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from api.auth import Principal, authorize, bearer, require, require_json
 from api.deps import EngineDep, LimitsDep, NotifierDep, NowDep, PolicyDep, PresentDep
 from api.problems import responses
-from api.schemas.common import IDENTIFIER, UUID_PATTERN, Instant
+from api.schemas.common import IDENTIFIER, UUID_PATTERN, Code, Instant
 from api.schemas.scheduling import (
     BookingIn,
     BookingOut,
@@ -23,6 +23,7 @@ from api.schemas.scheduling import (
     NoShowIn,
     RescheduleIn,
 )
+from p2p_scheduler.domain.enums import BookingStatus
 from p2p_scheduler.services import booking, calendars, idempotency, lifecycle
 
 router = APIRouter(prefix="/v1", tags=["bookings"])
@@ -98,7 +99,7 @@ async def create_booking(
             limits=limits,
             now=now,
             slot=body.slot(),
-            contact=body.contact.contact(),
+            contact=body.contact.contact(policy.provider_roles),
             hold_id=body.hold_id,
             actor=principal.key_id,
             announcer=notifier,
@@ -172,9 +173,7 @@ def list_bookings(
     engine: EngineDep,
     present: PresentDep,
     case_number: Annotated[str | None, Query(pattern=IDENTIFIER)] = None,
-    status: Annotated[
-        str | None, Query(pattern="^(pending_assignment|scheduled|completed|cancelled|no_show)$")
-    ] = None,
+    status: Annotated[Code[BookingStatus] | None, Query()] = None,
     reviewer_id: Annotated[str | None, Query(pattern=IDENTIFIER)] = None,
     provider_email: Annotated[str | None, Query(max_length=254)] = None,
     start_from: Annotated[Instant | None, Query(alias="from")] = None,
@@ -190,7 +189,7 @@ def list_bookings(
         engine=engine,
         filters=lifecycle.BookingFilter(
             case_number=case_number,
-            status=status,
+            status=status.value if status else None,
             reviewer_id=reviewer_id,
             provider_email=provider_email,
             start_from=start_from,
@@ -258,7 +257,7 @@ def cancel_booking(
         engine=engine,
         now=now,
         booking_id=booking_id,
-        reason_code=body.reason_code,
+        reason_code=body.reason_code.value,
         reason_text=body.reason_text,
         actor=principal.key_id,
         announcer=notifier,
@@ -289,7 +288,7 @@ def complete_booking(
         engine=engine,
         now=now,
         booking_id=booking_id,
-        outcome=body.outcome,
+        outcome=body.outcome.value,
         notes=body.notes,
         actor=principal.key_id,
         announcer=notifier,
@@ -317,7 +316,7 @@ def no_show_booking(
         engine=engine,
         now=now,
         booking_id=booking_id,
-        party=body.party,
+        party=body.party.value,
         notes=body.notes,
         actor=principal.key_id,
         announcer=notifier,

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from enum import StrEnum
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     GetJsonSchemaHandler,
@@ -32,7 +34,26 @@ CaseNumber = Annotated[
 ReviewerId = Annotated[
     str, StringConstraints(pattern=IDENTIFIER), Field(description="reviewer id, e.g. rev-001")
 ]
-SkillCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
+SKILL_CODE = r"^[A-Za-z0-9_.-]{1,64}$"
+SkillCode = Annotated[
+    str,
+    StringConstraints(pattern=SKILL_CODE, to_lower=True),
+    Field(
+        description="1 to 64 letters, digits, '_', '.' or '-'; case does not matter "
+        "(MSK_SPINE and msk_spine are one skill), stored in lower case",
+        examples=["msk_spine"],
+    ),
+]
+
+
+def _fold_case(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+CodeT = TypeVar("CodeT", bound=StrEnum)
+#: A value of a code list, accepted in any case ("Provider_Unavailable"; SPEC §9 leniency);
+#: the OpenAPI shows the list as an ``enum`` of its lower-case values.
+Code = Annotated[CodeT, BeforeValidator(_fold_case)]
 
 
 def _printable(value: str) -> str:

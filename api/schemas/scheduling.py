@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from api.schemas.common import (
+    Code,
     Email,
     Instant,
     ReviewerId,
@@ -28,6 +29,7 @@ from api.schemas.common import (
 )
 from api.schemas.eligibility import CaseLookup
 from p2p_scheduler.domain import availability
+from p2p_scheduler.domain.enums import CancelReason, Outcome, Party
 from p2p_scheduler.domain.model import Weekday
 from p2p_scheduler.services.availability_search import Availability
 from p2p_scheduler.services.booking import BookingView, Contact, HoldView, SlotRequest
@@ -70,7 +72,7 @@ Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 
 
 class Preferences(Strict):
-    days: list[Weekday] = Field(default_factory=lambda: list(DEFAULT_DAYS), max_length=7)
+    days: list[Code[Weekday]] = Field(default_factory=lambda: list(DEFAULT_DAYS), max_length=7)
     hours: list[Annotated[int, Field(ge=0, le=23)]] = Field(
         default_factory=lambda: list(DEFAULT_HOURS),
         max_length=24,
@@ -215,7 +217,8 @@ class HoldOut(BaseModel):
 class ContactIn(Strict):
     provider_name: Text = Field(description="name of the provider requesting the P2P")
     provider_role: str = Field(
-        description="who holds the call: ordering_provider, nurse_practitioner, physician_assistant"
+        description="who holds the call, one of the policy's provider roles "
+        "(ordering_provider, nurse_practitioner, physician_assistant by default; any case)"
     )
     contact_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
     contact_location: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
@@ -233,10 +236,16 @@ class ContactIn(Strict):
             raise ValueError("must not contain control characters")
         return value
 
-    def contact(self) -> Contact:
+    def contact(self, provider_roles: Sequence[str]) -> Contact:
+        """The contact for the use cases, its role spelled as the policy's ``provider_roles``
+        spell it (any case is accepted; an unknown role is left for the use case to refuse)."""
+        role = next(
+            (r for r in provider_roles if r.lower() == self.provider_role.lower()),
+            self.provider_role,
+        )
         return Contact(
             provider_name=self.provider_name,
-            provider_role=self.provider_role,
+            provider_role=role,
             phone=self.phone,
             email=self.email,
             contact_name=self.contact_name,
@@ -385,20 +394,17 @@ class RescheduleIn(Strict):
 
 
 class CancelIn(Strict):
-    reason_code: str = Field(
-        description="provider_unavailable, reviewer_unavailable, case_resolved, scheduled_in_error, "
-        "duplicate or other"
-    )
+    reason_code: Code[CancelReason] = Field(description="why; 'other' needs a reason_text")
     reason_text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
 
 
 class CompleteIn(Strict):
-    outcome: str = Field(description="upheld, overturned, modified or information_only")
+    outcome: Code[Outcome] = Field(description="what the call decided")
     notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
 
 
 class NoShowIn(Strict):
-    party: str = Field(description="who did not answer: provider or reviewer")
+    party: Code[Party] = Field(description="who did not answer")
     notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
 
 

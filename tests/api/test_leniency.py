@@ -17,16 +17,19 @@ import pytest
 from tests.api.helpers import (
     ADMIN,
     PORTAL,
+    REVIEWER,
     assert_problem,
     availability_body,
     book,
     booking_body,
     case_body,
     contact_body,
+    hours,
     lookup,
     push_case,
     push_reviewer,
     reviewer_body,
+    reviewer_ids,
     slot_starts,
 )
 
@@ -263,3 +266,134 @@ async def test_the_openapi_shows_every_optional_request_field_as_nullable(
         if field not in schemas[name].get("required", []) and not _allows_null(schema)
     ]
     assert not_nullable == []
+
+
+# ---- skill codes and code lists in any case --------------------------------------------------
+
+
+async def test_a_case_pushed_as_MSK_SPINE_is_booked_with_a_msk_spine_reviewer(
+    client: httpx.AsyncClient,
+) -> None:
+    await push_reviewer(client, "rev-a", skills={"msk_spine": 1})
+    await push_reviewer(client, "rev-b", skills={"Msk_Spine": 2})
+    stored = await push_case(client, "S1", skill="MSK_SPINE")
+    assert stored["skill"] == "msk_spine"
+    reviewer = await client.get("/v1/reviewers/rev-b", headers=ADMIN)
+    assert reviewer.json()["skills"] == {"msk_spine": 2}
+
+    response = await client.post("/v1/availability", json=availability_body("S1"), headers=PORTAL)
+    assert response.status_code == 200, response.text
+    found = response.json()
+    assert [tier["tier"] for tier in found["tiers"]] == [1, 2]
+    assert reviewer_ids(found) == ["rev-a", "rev-b"]
+    assert TUESDAY_10 in slot_starts(found, "rev-a")
+
+    made = await book(client, "S1", "rev-b", TUESDAY_10)
+    assert made.status_code == 201, made.text
+    assert made.json()["reviewer"]["reviewer_id"] == "rev-b"
+
+
+async def test_one_skill_listed_in_two_spellings_is_a_422_naming_skills(
+    client: httpx.AsyncClient,
+) -> None:
+    body = reviewer_body(skills={"MSK_SPINE": 1, "msk_spine": 2})
+    response = await client.put("/v1/reviewers/rev-1", json=body, headers=ADMIN)
+    problem = assert_problem(response, 422, "validation", fields={"skills"})
+    assert "MSK_SPINE" in problem["detail"] and "msk_spine" in problem["detail"]
+
+
+@pytest.mark.parametrize(
+    ("skill", "ok"),
+    [
+        ("MSK.Spine-2_b", True),
+        ("x", True),
+        ("_pain", True),
+        ("a" * 64, True),
+        ("a" * 65, False),
+        ("", False),
+        ("msk spine", False),
+        ("msk/spine", False),
+        ("mskñ", False),
+    ],
+)
+async def test_skill_codes_are_1_to_64_letters_digits_dots_dashes_and_underscores(
+    client: httpx.AsyncClient, skill: str, ok: bool
+) -> None:
+    response = await client.put("/v1/cases/S1", json=case_body(skill=skill), headers=ADMIN)
+    if ok:
+        assert response.status_code == 201, response.text
+        assert response.json()["skill"] == skill.lower()
+    else:
+        assert_problem(response, 422, "validation", fields={"skill"})
+
+
+async def test_code_lists_are_accepted_in_any_case(client: httpx.AsyncClient) -> None:
+    await push_reviewer(
+        client,
+        "rev-a",
+        working_hours=[hours("TUE", "09:00", "17:00"), hours("Wed", "09:00", "17:00")],
+    )
+    stored = await push_case(
+        client, "C1", line_of_business="Commercial", status="DENIED", urgency="Standard"
+    )
+    assert (stored["line_of_business"], stored["status"], stored["urgency"]) == (
+        "commercial",
+        "denied",
+        "standard",
+    )
+    for number in ("C2", "C3"):
+        await push_case(client, number)
+    reviewer = (await client.get("/v1/reviewers/rev-a", headers=ADMIN)).json()
+    assert [h["weekday"] for h in reviewer["working_hours"]] == ["tue", "wed"]
+
+    found = await client.post(
+        "/v1/availability",
+        json={**availability_body("C1"), "preferences": {"days": ["TUE"], "hours": [10]}},
+        headers=PORTAL,
+    )
+    assert found.status_code == 200, found.text
+    assert slot_starts(found.json(), "rev-a")[0] == TUESDAY_10
+
+    made = await book(client, "C1", "rev-a", TUESDAY_10, provider_role="Nurse_Practitioner")
+    assert made.status_code == 201, made.text
+    assert made.json()["contact"]["provider_role"] == "nurse_practitioner"
+    listed = await client.get("/v1/bookings", params={"status": "SCHEDULED"}, headers=PORTAL)
+    assert [b["id"] for b in listed.json()["items"]] == [made.json()["id"]]
+
+    cancelled = await client.post(
+        f"/v1/bookings/{made.json()['id']}/cancel",
+        json={"reason_code": "Provider_Unavailable"},
+        headers=PORTAL,
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    history = await client.get(f"/v1/bookings/{made.json()['id']}/history", headers=PORTAL)
+    assert "provider_unavailable" in history.text
+
+    second = await book(client, "C2", "rev-a", TUESDAY_11)
+    done = await client.post(
+        f"/v1/bookings/{second.json()['id']}/complete", json={"outcome": "UPHELD"}, headers=ADMIN
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "completed"
+    third = await book(client, "C3", "rev-a", "2026-11-24T12:00:00-05:00")
+    missed = await client.post(
+        f"/v1/bookings/{third.json()['id']}/no-show", json={"party": "Reviewer"}, headers=ADMIN
+    )
+    assert missed.status_code == 200, missed.text
+    assert missed.json()["status"] == "no_show"
+
+
+async def test_an_unknown_code_is_still_a_422_listing_the_codes(
+    client: httpx.AsyncClient,
+) -> None:
+    await push_reviewer(client, "rev-a")
+    await push_case(client, "C1")
+    made = await booked(client, "C1")
+    response = await client.post(
+        f"/v1/bookings/{made['id']}/no-show", json={"party": "member"}, headers=REVIEWER
+    )
+    problem = assert_problem(response, 422, "validation", fields={"party"})
+    assert "'provider'" in problem["detail"] and "'reviewer'" in problem["detail"]
+    await push_case(client, "C2")
+    wrong_role = await book(client, "C2", "rev-a", TUESDAY_11, provider_role="office_manager")
+    assert_problem(wrong_role, 422, "validation", fields={"contact.provider_role"})
