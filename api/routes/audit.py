@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
@@ -50,7 +50,7 @@ def booking_history(
 )
 def audit_trail(
     engine: EngineDep,
-    entity: Annotated[str | None, Query(pattern="^(booking|case|reviewer)$")] = None,
+    entity: Annotated[Literal["booking", "case", "reviewer"] | None, Query()] = None,
     entity_id: Annotated[str | None, Query(pattern=IDENTIFIER)] = None,
     actor_id: Annotated[str | None, Query(max_length=40)] = None,
     since: Annotated[Instant | None, Query(alias="from")] = None,

@@ -56,6 +56,12 @@ CodeT = TypeVar("CodeT", bound=StrEnum)
 Code = Annotated[CodeT, BeforeValidator(_fold_case)]
 
 
+def has_control_characters(value: str) -> bool:
+    """C0 and C1 control characters (NUL above all, which PostgreSQL cannot store), DEL, and
+    the Unicode line and paragraph separators (SPEC §9 "Text is text")."""
+    return any(ord(char) < 32 or 127 <= ord(char) < 160 or char in "\u2028\u2029" for char in value)
+
+
 def _printable(value: str) -> str:
     """Control characters (NUL above all, which PostgreSQL cannot store) are refused."""
     if any(ord(char) < 32 or ord(char) == 127 for char in value):
@@ -71,13 +77,9 @@ Text = Annotated[
 ShortText = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=64), AfterValidator(_printable)
 ]
+EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f<>(),;:\"\[\]]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
 Email = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True,
-        max_length=254,
-        pattern=r"^[^@\s\x00-\x1f\x7f<>(),;:\"\[\]]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$",
-    ),
+    str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN)
 ]
 
 

@@ -9,6 +9,7 @@ days before NOW (a reconsideration); the reviewer works 09:00–17:00 Mon–Fri 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ import pytest
 
 from tests.api.helpers import (
     ADMIN,
+    MEMBER_DOB,
     PORTAL,
     REVIEWER,
     assert_problem,
@@ -30,6 +32,7 @@ from tests.api.helpers import (
     push_reviewer,
     reviewer_body,
     reviewer_ids,
+    slot_body,
     slot_starts,
 )
 
@@ -324,7 +327,8 @@ async def test_skill_codes_are_1_to_64_letters_digits_dots_dashes_and_underscore
         assert response.status_code == 201, response.text
         assert response.json()["skill"] == skill.lower()
     else:
-        assert_problem(response, 422, "validation", fields={"skill"})
+        problem = assert_problem(response, 422, "validation", fields={"skill"})
+        assert "letters, digits" in problem["detail"]
 
 
 async def test_code_lists_are_accepted_in_any_case(client: httpx.AsyncClient) -> None:
@@ -397,3 +401,75 @@ async def test_an_unknown_code_is_still_a_422_listing_the_codes(
     await push_case(client, "C2")
     wrong_role = await book(client, "C2", "rev-a", TUESDAY_11, provider_role="office_manager")
     assert_problem(wrong_role, 422, "validation", fields={"contact.provider_role"})
+
+
+# ---- 422s a person can read ------------------------------------------------------------------
+
+#: a regular expression's tell-tale characters
+REGEX = re.compile(r"\^|\$'|\[A-Z|\\[sdx]|\{0,")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "headers", "fields"),
+    [
+        pytest.param(
+            "POST",
+            "/v1/bookings",
+            {
+                **booking_body("A 1", "rev x", TUESDAY_10, phone="12", email="nope"),
+                "cases": [{"case_number": "A 1", "member_dob": MEMBER_DOB}],
+            },
+            PORTAL,
+            {"cases[0].case_number", "reviewer_id", "contact.phone", "contact.email"},
+            id="booking",
+        ),
+        pytest.param(
+            "PUT",
+            "/v1/reviewers/.rev",
+            reviewer_body(skills={"MSK Spine": 1}, working_hours=[hours("mon", "9", "17:00")]),
+            ADMIN,
+            {"reviewer_id", "skills.MSK Spine.[key]", "working_hours[0].start"},
+            id="reviewer",
+        ),
+        pytest.param(
+            "POST",
+            "/v1/holds",
+            {**slot_body("A1", "rev-a", TUESDAY_10), "time_zone": "Mars/Olympus"},
+            PORTAL,
+            {"time_zone"},
+            id="hold",
+        ),
+    ],
+)
+async def test_a_422_detail_has_no_regular_expressions_and_no_field_paths(
+    client: httpx.AsyncClient,
+    method: str,
+    path: str,
+    body: dict[str, Any],
+    headers: dict[str, str],
+    fields: set[str],
+) -> None:
+    response = await client.request(method, path, json=body, headers=headers)
+    problem = assert_problem(response, 422, "validation", fields=fields)
+    detail = problem["detail"]
+    assert not REGEX.search(detail), detail
+    for field in fields:  # nested fields are named in words, not as paths
+        if "." in field or "[" in field:
+            assert field not in detail, detail
+            assert field.split(".")[0] not in detail or "(in " in detail, detail
+    for error in problem["errors"]:
+        assert not REGEX.search(error["message"]), error
+
+
+async def test_a_nested_field_is_named_in_words(client: httpx.AsyncClient) -> None:
+    await push_reviewer(client, "rev-a")
+    body = booking_body("A1", "rev-a", TUESDAY_10, phone="12")
+    body["cases"][0]["member_dob"] = "17/05/1970"
+    problem = assert_problem(
+        await client.post("/v1/bookings", json=body, headers=PORTAL),
+        422,
+        "validation",
+        fields={"contact.phone", "cases[0].member_dob"},
+    )
+    assert "phone (in contact)" in problem["detail"]
+    assert "member_dob (in cases #1)" in problem["detail"]
