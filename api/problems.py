@@ -17,6 +17,7 @@ from starlette.routing import compile_path
 
 from api.auth import check_before_body
 from api.errors import ApiProblem, FieldError
+from api.paths import unknown_id
 from api.schemas.common import (
     EMAIL_PATTERN,
     IDENTIFIER,
@@ -245,8 +246,12 @@ def install(app: FastAPI) -> None:
             await check_before_body(request)
         except ApiProblem as problem:
             return await _api_problem(request, problem)
+        raw = list(exc.errors())
+        if (unknown := unknown_id(request, raw)) is not None:
+            request.state.problem_kind = "not-found"
+            return problem_response("not-found", unknown, instance=request.url.path)
         request.state.problem_kind = "validation"
-        found = _validation_problems(list(exc.errors()))
+        found = _validation_problems(raw)
         summary = "; ".join(f"{words}: {e.message}" for e, words in found[:5])
         more = f" (and {len(found) - 5} more)" if len(found) > 5 else ""
         return problem_response(

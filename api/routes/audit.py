@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Query
 
 from api.auth import require
 from api.deps import EngineDep
+from api.paths import BookingId
 from api.problems import responses
-from api.routes.bookings import BookingPath
 from api.schemas.audit import AuditEventOut, AuditPage
 from api.schemas.common import IDENTIFIER, Instant
 from p2p_scheduler.services import audit
@@ -34,7 +34,7 @@ def _page(found: tuple[list[audit.AuditEvent], str | None]) -> AuditPage:
 )
 def booking_history(
     engine: EngineDep,
-    booking_id: BookingPath,
+    booking_id: BookingId,
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> AuditPage:

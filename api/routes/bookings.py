@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
 
 from api.auth import Principal, authorize, bearer, require, require_json
 from api.deps import EngineDep, LimitsDep, NotifierDep, NowDep, PolicyDep, PresentDep
+from api.paths import BookingId, HoldId
 from api.problems import responses
-from api.schemas.common import IDENTIFIER, UUID_PATTERN, Code, Instant
+from api.schemas.common import IDENTIFIER, Code, Instant
 from api.schemas.scheduling import (
     BookingIn,
     BookingOut,
@@ -65,7 +66,7 @@ def create_hold(
     dependencies=[Depends(require("portal"))],
     responses=responses(401, 403, 404, 422),
 )
-def delete_hold(engine: EngineDep, hold_id: str = Path(pattern=UUID_PATTERN)) -> Response:
+def delete_hold(engine: EngineDep, hold_id: HoldId) -> Response:
     booking.release_hold(engine=engine, hold_id=hold_id)
     return Response(status_code=204)
 
@@ -153,7 +154,7 @@ def get_booking(
     present: PresentDep,
     now: NowDep,
     token: Annotated[str | None, Depends(_api_key_or_manage_token)],
-    booking_id: str = Path(pattern=UUID_PATTERN),
+    booking_id: BookingId,
 ) -> BookingOut:
     if token is None:
         view = booking.get_booking(engine=engine, booking_id=booking_id)
@@ -202,9 +203,6 @@ def list_bookings(
     return BookingPage(items=[present(v) for v in views], next_cursor=next_cursor)
 
 
-BookingPath = Annotated[str, Path(pattern=UUID_PATTERN)]
-
-
 @router.post(
     "/bookings/{booking_id}/reschedule",
     response_model=BookingOut,
@@ -213,7 +211,7 @@ BookingPath = Annotated[str, Path(pattern=UUID_PATTERN)]
     responses=responses(401, 403, 404, 409, 415, 422),
 )
 def reschedule_booking(
-    booking_id: BookingPath,
+    booking_id: BookingId,
     body: RescheduleIn,
     principal: PortalKey,
     engine: EngineDep,
@@ -245,7 +243,7 @@ def reschedule_booking(
     responses=responses(401, 403, 404, 409, 415, 422),
 )
 def cancel_booking(
-    booking_id: BookingPath,
+    booking_id: BookingId,
     body: CancelIn,
     principal: PortalKey,
     engine: EngineDep,
@@ -276,7 +274,7 @@ ReviewerKey = Annotated[Principal, Depends(require("reviewer"))]
     responses=responses(401, 403, 404, 409, 415, 422),
 )
 def complete_booking(
-    booking_id: BookingPath,
+    booking_id: BookingId,
     body: CompleteIn,
     principal: ReviewerKey,
     engine: EngineDep,
@@ -304,7 +302,7 @@ def complete_booking(
     responses=responses(401, 403, 404, 409, 415, 422),
 )
 def no_show_booking(
-    booking_id: BookingPath,
+    booking_id: BookingId,
     body: NoShowIn,
     principal: ReviewerKey,
     engine: EngineDep,
@@ -331,7 +329,7 @@ def no_show_booking(
     responses=responses(401, 403, 404, 422),
 )
 def rotate_booking_links(
-    booking_id: BookingPath,
+    booking_id: BookingId,
     engine: EngineDep,
     now: NowDep,
     present: PresentDep,

@@ -1262,11 +1262,13 @@ async def test_an_unknown_booking_id_is_404(client: httpx.AsyncClient, action: s
 
 @pytest.mark.parametrize("action", list(ACTIONS))
 @pytest.mark.parametrize("bad_id", ["not-a-uuid", "12345", "0000000000000000000000000000000g"])
-async def test_a_malformed_booking_id_is_422(
+async def test_a_malformed_booking_id_is_an_unknown_booking(
     client: httpx.AsyncClient, action: str, bad_id: str
 ) -> None:
+    """An id that cannot exist is an unknown id: 404, like any other (SPEC §9)."""
     method, suffix, body, headers = ACTIONS[action]
     response = await client.request(
         method, f"/v1/bookings/{bad_id}{suffix}", json=body, headers=headers
     )
-    assert_problem(response, 422, "validation", fields={"booking_id"})
+    problem = assert_problem(response, 404, "not-found")
+    assert bad_id in problem["detail"]
