@@ -6,6 +6,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -25,6 +26,7 @@ from api.routes import (
     portal,
     reviewers,
 )
+from api.schemas.scheduling import declare_provider_roles
 from p2p_scheduler import __version__
 from p2p_scheduler.config import Settings, load_settings
 from p2p_scheduler.db.engine import Engine, make_engine
@@ -127,7 +129,23 @@ def create_app(
     ):
         app.include_router(module.router)
     app.mount("/portal/static", portal.static, name="portal-static")
+    _declare_policy_codes(app, policy)
     return app
+
+
+def _declare_policy_codes(app: FastAPI, policy: Policy) -> None:
+    """The OpenAPI of this app lists the provider roles of *its* policy as an ``enum``
+    (SPEC §9: every code list is an enum; this one is configurable, so it is filled in
+    here rather than written in the schema types)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            declare_provider_roles(build(), policy.provider_roles)
+        assert app.openapi_schema is not None
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def app_from_environment() -> FastAPI:

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.problems import ApiProblem
+from api.errors import ApiProblem
 from p2p_scheduler.config import Role, Settings
 
 bearer = HTTPBearer(auto_error=False, description="An API key from P2P_API_KEYS")

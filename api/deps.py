@@ -8,12 +8,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.schemas.scheduling import BookingOut
 from p2p_scheduler.config import Settings
 from p2p_scheduler.db.engine import Engine
+from p2p_scheduler.domain.booking_document import BookingOut
 from p2p_scheduler.domain.policy import Policy
 from p2p_scheduler.services.booking import BookingView, Limits
-from p2p_scheduler.services.notifications import Notifier
+from p2p_scheduler.services.notifications import Notifier, booking_document
 
 
 def get_settings(request: Request) -> Settings:
@@ -58,7 +58,7 @@ class BookingPresenter:
     now: datetime
 
     def __call__(self, view: BookingView, *, links: bool = True) -> BookingOut:
-        return BookingOut.of(
+        return booking_document(
             view,
             self.notifier.links(view, self.now) if links else None,
             self.policy.level_labels,

@@ -15,6 +15,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
+from api.auth import check_before_body
+from api.errors import ApiProblem, FieldError
+from api.paths import unknown_id
+from api.schemas.common import (
+    EMAIL_PATTERN,
+    IDENTIFIER,
+    SKILL_CODE,
+    UUID_PATTERN,
+    has_control_characters,
+)
 from p2p_scheduler.domain.errors import DomainError
 
 PROBLEM_BASE = "https://p2p-scheduler.org/problems/"
@@ -42,11 +52,6 @@ KINDS: dict[str, tuple[int, str]] = {
 }
 
 
-class FieldError(BaseModel):
-    field: str = Field(description="where the problem is, e.g. `cases[0].member_dob`")
-    message: str
-
-
 class Problem(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -58,24 +63,6 @@ class Problem(BaseModel):
     detail: str
     instance: str | None = None
     errors: list[FieldError] | None = None
-
-
-class ApiProblem(Exception):
-    """Raise from a route or dependency to answer with a problem document."""
-
-    def __init__(
-        self,
-        kind: str,
-        detail: str,
-        *,
-        headers: dict[str, str] | None = None,
-        errors: list[FieldError] | None = None,
-    ) -> None:
-        super().__init__(detail)
-        self.kind = kind
-        self.detail = detail
-        self.headers = headers or {}
-        self.errors = errors
 
 
 def problem_response(
@@ -126,16 +113,56 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+_LOCATIONS = {"body", "path", "query", "header"}
+_WRAPPERS = ("function-", "union[", "tagged-union[")
+
+
+def _parts(loc: tuple[Any, ...]) -> list[str | int]:
+    """``loc`` without its location (``body``…) and pydantic's validator wrappers."""
+    parts = list(loc[1:] if loc and loc[0] in _LOCATIONS else loc)
+    return [
+        part
+        for part in parts
+        if isinstance(part, int) or (part and not str(part).startswith(_WRAPPERS))
+    ]
+
+
 def _field_path(loc: tuple[Any, ...]) -> str:
-    """``('body', 'cases', 0, 'member_dob')`` → ``cases[0].member_dob``."""
-    parts = list(loc[1:] if loc and loc[0] in {"body", "path", "query", "header"} else loc)
+    """``('body', 'cases', 0, 'member_dob')`` → ``cases[0].member_dob`` (for programs)."""
     text = ""
-    for part in parts:
+    for part in _parts(loc):
         if isinstance(part, int):
             text += f"[{part}]"
-        elif part and not str(part).startswith(("function-", "union[", "tagged-union[")):
+        else:
             text += ("." if text else "") + str(part)
     return text or (str(loc[0]) if loc else "body")
+
+
+def _field_words(loc: tuple[Any, ...]) -> str:
+    """``('body', 'cases', 0, 'member_dob')`` → ``member_dob (in cases #1)``, for people: the
+    field's own name first, then where it sits, inner to outer, counting items from 1."""
+    parts = _parts(loc)
+    if len(parts) > 1 and parts[-1] == "[key]":  # a mapping's key, e.g. a code in ``skills``
+        parts = [*parts[:-2], repr(parts[-2])]
+    segments: list[str] = []
+    for part in parts:
+        if isinstance(part, int):
+            segments[-1:] = [f"{segments[-1] if segments else 'item'} #{part + 1}"]
+        else:
+            segments.append(str(part))
+    if not segments:
+        return "the request"
+    *outer, name = segments
+    return f"{name} (in {' of '.join(reversed(outer))})" if outer else name
+
+
+#: what the API's patterns mean, in words: a regular expression means nothing to a person
+PATTERN_WORDS = {
+    IDENTIFIER: "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+    SKILL_CODE: "must be 1 to 64 letters, digits, '_', '.' or '-'",
+    EMAIL_PATTERN: "must be an email address such as name@example.org",
+    UUID_PATTERN: "must be an id as the API gave it, such as 7c9e6679-7425-40de-944b-e07fc1f90ae7",
+}
 
 
 def _validation_message(item: dict[str, Any]) -> str:
@@ -144,6 +171,12 @@ def _validation_message(item: dict[str, Any]) -> str:
         return "is required"
     if item.get("type") == "extra_forbidden":
         return "is not a known field; check its spelling"
+    if item.get("type") == "string_pattern_mismatch":
+        if has_control_characters(str(item.get("input", ""))):
+            return "must not contain control characters (NUL, tabs, line breaks …)"
+        return PATTERN_WORDS.get(
+            str(item.get("ctx", {}).get("pattern")), "is not written in the expected format"
+        )
     if item.get("type") == "json_invalid":
         return "the request body is not valid JSON: " + str(
             item.get("ctx", {}).get("error", message)
@@ -151,17 +184,25 @@ def _validation_message(item: dict[str, Any]) -> str:
     return message
 
 
-def validation_errors(raw: list[dict[str, Any]]) -> list[FieldError]:
-    seen: dict[tuple[str, str], FieldError] = {}
+def _validation_problems(raw: list[dict[str, Any]]) -> list[tuple[FieldError, str]]:
+    """Each failing field once: the error (its path, for programs) and its name in words."""
+    seen: dict[tuple[str, str], tuple[FieldError, str]] = {}
     for item in raw:
         loc = tuple(item.get("loc", ()))
         cause = item.get("ctx", {}).get("error")
         if isinstance(getattr(cause, "field", None), str):  # a cross-field rule naming its field
             loc = (*loc, cause.field)
-        field = "body" if item.get("type") == "json_invalid" else _field_path(loc)
+        if item.get("type") == "json_invalid":
+            field, words = "body", "the request body"
+        else:
+            field, words = _field_path(loc), _field_words(loc)
         error = FieldError(field=field, message=_validation_message(item))
-        seen.setdefault((error.field, error.message), error)
+        seen.setdefault((error.field, error.message), (error, words))
     return list(seen.values())
+
+
+def validation_errors(raw: list[dict[str, Any]]) -> list[FieldError]:
+    return [error for error, _ in _validation_problems(raw)]
 
 
 def _allowed_methods(request: Request) -> list[str]:
@@ -201,21 +242,23 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        from api.auth import check_before_body
-
         try:
             await check_before_body(request)
         except ApiProblem as problem:
             return await _api_problem(request, problem)
+        raw = list(exc.errors())
+        if (unknown := unknown_id(request, raw)) is not None:
+            request.state.problem_kind = "not-found"
+            return problem_response("not-found", unknown, instance=request.url.path)
         request.state.problem_kind = "validation"
-        errors = validation_errors(list(exc.errors()))
-        summary = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
-        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        found = _validation_problems(raw)
+        summary = "; ".join(f"{words}: {e.message}" for e, words in found[:5])
+        more = f" (and {len(found) - 5} more)" if len(found) > 5 else ""
         return problem_response(
             "validation",
             f"Fix these fields and send the request again — {summary}{more}",
             instance=request.url.path,
-            errors=errors,
+            errors=[error for error, _ in found],
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -16,7 +16,7 @@ from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from api.problems import ApiProblem
+from api.errors import ApiProblem
 
 
 class RateLimiter:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 
 from api.auth import require
 from api.deps import EngineDep, NotifierDep, NowDep, PresentDep
+from api.paths import ReviewerId
 from api.problems import responses
-from api.schemas.common import IDENTIFIER
 from api.schemas.scheduling import AgendaOut
 from p2p_scheduler.services import agenda, calendars
 
@@ -29,7 +29,7 @@ def get_agenda(
     notifier: NotifierDep,
     present: PresentDep,
     now: NowDep,
-    reviewer_id: str = Path(pattern=IDENTIFIER, description="reviewer id"),
+    reviewer_id: ReviewerId,
     week_start: Annotated[
         date | None,
         Query(description="a Monday in the reviewer's zone; default: this week"),

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
 from api.auth import require
 from api.deps import EngineDep
+from api.paths import BookingId
 from api.problems import responses
-from api.routes.bookings import BookingPath
 from api.schemas.audit import AuditEventOut, AuditPage
 from api.schemas.common import IDENTIFIER, Instant
 from p2p_scheduler.services import audit
@@ -34,7 +34,7 @@ def _page(found: tuple[list[audit.AuditEvent], str | None]) -> AuditPage:
 )
 def booking_history(
     engine: EngineDep,
-    booking_id: BookingPath,
+    booking_id: BookingId,
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> AuditPage:
@@ -50,7 +50,7 @@ def booking_history(
 )
 def audit_trail(
     engine: EngineDep,
-    entity: Annotated[str | None, Query(pattern="^(booking|case|reviewer)$")] = None,
+    entity: Annotated[Literal["booking", "case", "reviewer"] | None, Query()] = None,
     entity_id: Annotated[str | None, Query(pattern=IDENTIFIER)] = None,
     actor_id: Annotated[str | None, Query(max_length=40)] = None,
     since: Annotated[Instant | None, Query(alias="from")] = None,

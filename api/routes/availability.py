@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Response
 
 from api.auth import require, require_json
 from api.deps import EngineDep, LimitsDep, NowDep, PolicyDep
+from api.paths import BookingId
 from api.problems import responses
-from api.schemas.common import UUID_PATTERN
 from api.schemas.scheduling import AvailabilityIn, AvailabilityOut, MoveAvailabilityIn
 from p2p_scheduler.services import availability_search
 
@@ -53,7 +53,7 @@ def find_move_availability(
     policy: PolicyDep,
     limits: LimitsDep,
     now: NowDep,
-    booking_id: str = Path(pattern=UUID_PATTERN),
+    booking_id: BookingId,
 ) -> Response:
     move = availability_search.move_of(engine, booking_id)
     found = availability_search.search(

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
 
 from api.auth import Principal, authorize, bearer, require, require_json
 from api.deps import EngineDep, LimitsDep, NotifierDep, NowDep, PolicyDep, PresentDep
+from api.paths import BookingId, HoldId
 from api.problems import responses
-from api.schemas.common import IDENTIFIER, UUID_PATTERN, Instant
+from api.schemas.common import IDENTIFIER, Code, Instant
 from api.schemas.scheduling import (
     BookingIn,
     BookingOut,
@@ -23,6 +24,7 @@ from api.schemas.scheduling import (
     NoShowIn,
     RescheduleIn,
 )
+from p2p_scheduler.domain.enums import BookingStatus
 from p2p_scheduler.services import booking, calendars, idempotency, lifecycle
 
 router = APIRouter(prefix="/v1", tags=["bookings"])
@@ -64,7 +66,7 @@ def create_hold(
     dependencies=[Depends(require("portal"))],
     responses=responses(401, 403, 404, 422),
 )
-def delete_hold(engine: EngineDep, hold_id: str = Path(pattern=UUID_PATTERN)) -> Response:
+def delete_hold(engine: EngineDep, hold_id: HoldId) -> Response:
     booking.release_hold(engine=engine, hold_id=hold_id)
     return Response(status_code=204)
 
@@ -98,7 +100,7 @@ async def create_booking(
             limits=limits,
             now=now,
             slot=body.slot(),
-            contact=body.contact.contact(),
+            contact=body.contact.contact(policy.provider_roles),
             hold_id=body.hold_id,
             actor=principal.key_id,
             announcer=notifier,
@@ -152,7 +154,7 @@ def get_booking(
     present: PresentDep,
     now: NowDep,
     token: Annotated[str | None, Depends(_api_key_or_manage_token)],
-    booking_id: str = Path(pattern=UUID_PATTERN),
+    booking_id: BookingId,
 ) -> BookingOut:
     if token is None:
         view = booking.get_booking(engine=engine, booking_id=booking_id)
@@ -172,9 +174,7 @@ def list_bookings(
     engine: EngineDep,
     present: PresentDep,
     case_number: Annotated[str | None, Query(pattern=IDENTIFIER)] = None,
-    status: Annotated[
-        str | None, Query(pattern="^(pending_assignment|scheduled|completed|cancelled|no_show)$")
-    ] = None,
+    status: Annotated[Code[BookingStatus] | None, Query()] = None,
     reviewer_id: Annotated[str | None, Query(pattern=IDENTIFIER)] = None,
     provider_email: Annotated[str | None, Query(max_length=254)] = None,
     start_from: Annotated[Instant | None, Query(alias="from")] = None,
@@ -190,7 +190,7 @@ def list_bookings(
         engine=engine,
         filters=lifecycle.BookingFilter(
             case_number=case_number,
-            status=status,
+            status=status.value if status else None,
             reviewer_id=reviewer_id,
             provider_email=provider_email,
             start_from=start_from,
@@ -203,9 +203,6 @@ def list_bookings(
     return BookingPage(items=[present(v) for v in views], next_cursor=next_cursor)
 
 
-BookingPath = Annotated[str, Path(pattern=UUID_PATTERN)]
-
-
 @router.post(
     "/bookings/{booking_id}/reschedule",
     response_model=BookingOut,
@@ -214,7 +211,7 @@ BookingPath = Annotated[str, Path(pattern=UUID_PATTERN)]
     responses=responses(401, 403, 404, 409, 415, 422),
 )
 def reschedule_booking(
-    booking_id: BookingPath,
+    booking_id: BookingId,
     body: RescheduleIn,
     principal: PortalKey,
     engine: EngineDep,
@@ -246,7 +243,7 @@ def reschedule_booking(
     responses=responses(401, 403, 404, 409, 415, 422),
 )
 def cancel_booking(
-    booking_id: BookingPath,
+    booking_id: BookingId,
     body: CancelIn,
     principal: PortalKey,
     engine: EngineDep,
@@ -258,7 +255,7 @@ def cancel_booking(
         engine=engine,
         now=now,
         booking_id=booking_id,
-        reason_code=body.reason_code,
+        reason_code=body.reason_code.value,
         reason_text=body.reason_text,
         actor=principal.key_id,
         announcer=notifier,
@@ -277,7 +274,7 @@ ReviewerKey = Annotated[Principal, Depends(require("reviewer"))]
     responses=responses(401, 403, 404, 409, 415, 422),
 )
 def complete_booking(
-    booking_id: BookingPath,
+    booking_id: BookingId,
     body: CompleteIn,
     principal: ReviewerKey,
     engine: EngineDep,
@@ -289,7 +286,7 @@ def complete_booking(
         engine=engine,
         now=now,
         booking_id=booking_id,
-        outcome=body.outcome,
+        outcome=body.outcome.value,
         notes=body.notes,
         actor=principal.key_id,
         announcer=notifier,
@@ -305,7 +302,7 @@ def complete_booking(
     responses=responses(401, 403, 404, 409, 415, 422),
 )
 def no_show_booking(
-    booking_id: BookingPath,
+    booking_id: BookingId,
     body: NoShowIn,
     principal: ReviewerKey,
     engine: EngineDep,
@@ -317,7 +314,7 @@ def no_show_booking(
         engine=engine,
         now=now,
         booking_id=booking_id,
-        party=body.party,
+        party=body.party.value,
         notes=body.notes,
         actor=principal.key_id,
         announcer=notifier,
@@ -332,7 +329,7 @@ def no_show_booking(
     responses=responses(401, 403, 404, 422),
 )
 def rotate_booking_links(
-    booking_id: BookingPath,
+    booking_id: BookingId,
     engine: EngineDep,
     now: NowDep,
     present: PresentDep,

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from api.deps import EngineDep, LimitsDep, NotifierDep, NowDep
+from api.paths import BookingId, ReviewerId
 from api.problems import responses
-from api.schemas.common import IDENTIFIER
 from p2p_scheduler.services import calendars
 
 router = APIRouter(prefix="/v1", tags=["calendars"])
@@ -48,11 +48,9 @@ def booking_invite(
     engine: EngineDep,
     notifier: NotifierDep,
     now: NowDep,
+    booking_id: BookingId,
     token: Token,
     if_none_match: IfNoneMatch = None,
-    booking_id: str = Path(
-        pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-    ),
 ) -> Response:
     found = calendars.current_invite(engine, notifier, booking_id, token, now=now)
     return _answer(found, if_none_match, "invite.ics")
@@ -69,9 +67,9 @@ def reviewer_feed(
     notifier: NotifierDep,
     now: NowDep,
     limits: LimitsDep,
+    reviewer_id: ReviewerId,
     token: Token,
     if_none_match: IfNoneMatch = None,
-    reviewer_id: str = Path(pattern=IDENTIFIER),
 ) -> Response:
     found = calendars.reviewer_feed(
         engine,

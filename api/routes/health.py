@@ -7,7 +7,8 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from api.deps import EngineDep
-from api.problems import ApiProblem, responses
+from api.errors import ApiProblem
+from api.problems import responses
 from p2p_scheduler import metrics
 from p2p_scheduler.db import migrate
 from p2p_scheduler.db.engine import DatabaseError

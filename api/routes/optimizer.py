@@ -42,7 +42,7 @@ def submit_request(
         time_zone=body.time_zone,
         days=frozenset(body.preferences.days),
         hours=frozenset(body.preferences.hours),
-        contact=body.contact.contact(),
+        contact=body.contact.contact(policy.provider_roles),
         actor=principal.key_id,
     )
     return present(view)

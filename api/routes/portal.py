@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from pathlib import Path as FilePath
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from fastapi.responses import FileResponse, RedirectResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from api.schemas.common import IDENTIFIER
+from api.paths import ReviewerId
 
 PAGES = FilePath(__file__).resolve().parent.parent / "portal"
 
@@ -59,7 +59,7 @@ def reviewer_picker() -> FileResponse:
 
 
 @router.api_route("/reviewers/{reviewer_id}", methods=["GET", "HEAD"])
-def reviewer_day_view(reviewer_id: str = Path(pattern=IDENTIFIER)) -> FileResponse:
+def reviewer_day_view(reviewer_id: ReviewerId) -> FileResponse:
     """The reviewer's day view; the page reads the reviewer id from its own path."""
     return _page("reviewer.html")
 

@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.auth import Principal, require, require_json
 from api.deps import EngineDep, LimitsDep, NotifierDep, NowDep, PolicyDep, SettingsDep
+from api.paths import ReviewerId
 from api.problems import responses
 from api.schemas.common import IDENTIFIER
 from api.schemas.records import FeedOut, ReviewerIn, ReviewerOut
@@ -19,7 +20,10 @@ router = APIRouter(
     prefix="/v1/reviewers", tags=["reviewers"], dependencies=[Depends(require("admin"))]
 )
 
-ReviewerPath = Path(pattern=IDENTIFIER, description="reviewer id")
+#: PUT creates the reviewer: an id that cannot be stored is the client's mistake to fix, so a
+#: wrong shape stays a 422 naming ``reviewer_id``. Every other route addresses an existing
+#: reviewer, and there a wrong shape is an unknown id: 404 (``api.paths``).
+NewReviewerId = Path(pattern=IDENTIFIER, description="reviewer id")
 
 
 @router.put(
@@ -39,7 +43,7 @@ def put_reviewer(
     notifier: NotifierDep,
     now: NowDep,
     principal: Annotated[Principal, Depends(require("admin"))],
-    reviewer_id: str = ReviewerPath,
+    reviewer_id: str = NewReviewerId,
 ) -> ReviewerOut:
     stored, created = records.put_reviewer(
         engine=engine, profile=body.profile(reviewer_id), actor=principal.key_id, now=now
@@ -56,7 +60,7 @@ def put_reviewer(
     responses=responses(401, 403, 404, 422),
 )
 def get_reviewer(
-    engine: EngineDep, notifier: NotifierDep, now: NowDep, reviewer_id: str = ReviewerPath
+    engine: EngineDep, notifier: NotifierDep, now: NowDep, reviewer_id: ReviewerId
 ) -> ReviewerOut:
     profile = records.get_reviewer(engine=engine, reviewer_id=reviewer_id)
     return ReviewerOut.of(profile, calendars.feed_url(engine, notifier, reviewer_id, now=now))
@@ -73,7 +77,7 @@ def rotate_feed(
     notifier: NotifierDep,
     now: NowDep,
     principal: Annotated[Principal, Depends(require("admin"))],
-    reviewer_id: str = ReviewerPath,
+    reviewer_id: ReviewerId,
 ) -> FeedOut:
     url = calendars.rotate_feed(engine, notifier, reviewer_id, now=now, actor=principal.key_id)
     return FeedOut(calendar_feed_url=url)
@@ -96,7 +100,7 @@ async def add_time_off(
     notifier: NotifierDep,
     now: NowDep,
     principal: Annotated[Principal, Depends(require("admin"))],
-    reviewer_id: str = ReviewerPath,
+    reviewer_id: ReviewerId,
 ) -> TimeOffOut:
     # Finding other reviewers and times is a (small, time-limited) solver run: off the loop.
     affected = await run_in_threadpool(

@@ -4,9 +4,23 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated
+from enum import StrEnum
+from functools import cache
+from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    StringConstraints,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from p2p_scheduler.domain.model import US_STATES
 from p2p_scheduler.domain.zones import require_zone
@@ -20,7 +34,32 @@ CaseNumber = Annotated[
 ReviewerId = Annotated[
     str, StringConstraints(pattern=IDENTIFIER), Field(description="reviewer id, e.g. rev-001")
 ]
-SkillCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
+SKILL_CODE = r"^[A-Za-z0-9_.-]{1,64}$"
+SkillCode = Annotated[
+    str,
+    StringConstraints(pattern=SKILL_CODE, to_lower=True),
+    Field(
+        description="1 to 64 letters, digits, '_', '.' or '-'; case does not matter "
+        "(MSK_SPINE and msk_spine are one skill), stored in lower case",
+        examples=["msk_spine"],
+    ),
+]
+
+
+def _fold_case(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+CodeT = TypeVar("CodeT", bound=StrEnum)
+#: A value of a code list, accepted in any case ("Provider_Unavailable"; SPEC §9 leniency);
+#: the OpenAPI shows the list as an ``enum`` of its lower-case values.
+Code = Annotated[CodeT, BeforeValidator(_fold_case)]
+
+
+def has_control_characters(value: str) -> bool:
+    """C0 and C1 control characters (NUL above all, which PostgreSQL cannot store), DEL, and
+    the Unicode line and paragraph separators (SPEC §9 "Text is text")."""
+    return any(ord(char) < 32 or 127 <= ord(char) < 160 or char in "\u2028\u2029" for char in value)
 
 
 def _printable(value: str) -> str:
@@ -38,13 +77,9 @@ Text = Annotated[
 ShortText = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=64), AfterValidator(_printable)
 ]
+EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f<>(),;:\"\[\]]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
 Email = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True,
-        max_length=254,
-        pattern=r"^[^@\s\x00-\x1f\x7f<>(),;:\"\[\]]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$",
-    ),
+    str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN)
 ]
 
 
@@ -96,6 +131,58 @@ class FieldRuleError(ValueError):
 
 
 class Strict(BaseModel):
-    """Request bodies: unknown fields are refused so typos do not pass silently."""
+    """Request bodies: unknown fields are refused so typos do not pass silently, and an
+    explicit ``null`` for an optional field means the same as leaving it out (SPEC §9:
+    clients differ in whether they send or omit an empty field). A required field stays
+    required: ``null`` there is still a 422. The OpenAPI shows every optional field as
+    nullable, so generated clients may send either."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_absent(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        optional = _optional_keys(cls)
+        if not any(data.get(key, ...) is None for key in optional):
+            return data
+        return {
+            key: value for key, value in data.items() if value is not None or key not in optional
+        }
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        properties = handler.resolve_ref_schema(schema).get("properties", {})
+        for key in _optional_keys(cls):
+            if key in properties and not _allows_null(properties[key]):
+                properties[key] = _nullable(properties[key])
+        return schema
+
+
+@cache
+def _optional_keys(model: type[BaseModel]) -> frozenset[str]:
+    """The body keys of ``model``'s fields that have a default (what ``null`` stands for)."""
+    return frozenset(
+        field.alias or name for name, field in model.model_fields.items() if not field.is_required()
+    )
+
+
+#: keywords that describe a property rather than constrain its value
+_ANNOTATIONS = ("title", "description", "default", "examples", "deprecated")
+
+
+def _allows_null(schema: JsonSchemaValue) -> bool:
+    return schema.get("type") == "null" or any(
+        _allows_null(option) for option in schema.get("anyOf", ())
+    )
+
+
+def _nullable(schema: JsonSchemaValue) -> JsonSchemaValue:
+    """``schema`` or ``null``, keeping its title, description, default and examples outside."""
+    outer = {key: schema[key] for key in _ANNOTATIONS if key in schema}
+    inner = {key: value for key, value in schema.items() if key not in _ANNOTATIONS}
+    return {"anyOf": [inner, {"type": "null"}], **outer}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from itertools import pairwise
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -12,6 +12,7 @@ from api.schemas.common import (
     CalendarDate,
     CaseNumber,
     ClockTime,
+    Code,
     Email,
     FieldRuleError,
     Instant,
@@ -58,13 +59,13 @@ class MemberIn(Strict):
 
 class CaseFields(BaseModel):
     member: MemberIn
-    line_of_business: LineOfBusiness
+    line_of_business: Code[LineOfBusiness]
     case_type: Text = Field(examples=["MSK Spine Surgery"])
     skill: SkillCode = Field(
         description="reviewer skill code the case needs", examples=["msk_spine"]
     )
-    status: CaseStatus
-    urgency: Urgency = Urgency.STANDARD
+    status: Code[CaseStatus]
+    urgency: Code[Urgency] = Urgency.STANDARD
     received_at: Instant | None = None
     hold_due_at: Instant | CalendarDate | None = Field(
         None, description="a date alone means the end of that day in the policy's time zone"
@@ -158,7 +159,7 @@ def case_snapshot(case_number: str, body: CaseIn) -> CaseSnapshot:
 
 
 class WorkingHoursIn(Strict):
-    weekday: Weekday
+    weekday: Code[Weekday]
     start: ClockTime
     end: ClockTime
 
@@ -186,6 +187,23 @@ class ReviewerFields(BaseModel):
 
 class ReviewerIn(ReviewerFields, Strict):
     """``PUT /v1/reviewers/{reviewer_id}`` body."""
+
+    @field_validator("skills", mode="before")
+    @classmethod
+    def _one_spelling_per_skill(cls, value: Any) -> Any:
+        """``MSK_SPINE`` and ``msk_spine`` are one skill: listing both is a mistake to
+        report, not a priority to pick silently."""
+        if isinstance(value, dict):
+            seen: dict[str, str] = {}
+            for code in value:
+                if not isinstance(code, str):
+                    continue
+                if (first := seen.setdefault(code.lower(), code)) != code:
+                    raise ValueError(
+                        f"lists one skill twice, as {first!r} and {code!r} "
+                        "(skill codes are the same in upper and lower case)"
+                    )
+        return value
 
     @model_validator(mode="after")
     def _no_overlaps(self) -> Self:

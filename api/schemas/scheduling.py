@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from api.schemas.common import (
+    Code,
     Email,
     Instant,
     ReviewerId,
@@ -28,10 +29,11 @@ from api.schemas.common import (
 )
 from api.schemas.eligibility import CaseLookup
 from p2p_scheduler.domain import availability
+from p2p_scheduler.domain.booking_document import BookingOut
+from p2p_scheduler.domain.enums import CancelReason, Outcome, Party
 from p2p_scheduler.domain.model import Weekday
 from p2p_scheduler.services.availability_search import Availability
-from p2p_scheduler.services.booking import BookingView, Contact, HoldView, SlotRequest
-from p2p_scheduler.services.notifications import BookingLinks
+from p2p_scheduler.services.booking import Contact, HoldView, SlotRequest
 
 DEFAULT_DAYS = [Weekday.MON, Weekday.TUE, Weekday.WED, Weekday.THU, Weekday.FRI]
 DEFAULT_HOURS = list(range(7, 19))
@@ -68,9 +70,35 @@ Extension = Annotated[
 ]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 
+#: Who holds the call. The codes are the policy's (``Policy.provider_roles``: a plan may add
+#: its own), so this type cannot list them; ``api.app`` fills in the ``enum`` of the app's
+#: policy wherever the OpenAPI carries this marker.
+PROVIDER_ROLES_MARKER = "x-p2p-policy-provider-roles"
+ProviderRole = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    Field(
+        description="who holds the call, one of the policy's provider roles (any case)",
+        examples=["ordering_provider"],
+        json_schema_extra={PROVIDER_ROLES_MARKER: True},
+    ),
+]
+
+
+def declare_provider_roles(document: Any, roles: Sequence[str]) -> None:
+    """Turn every ``ProviderRole`` of an OpenAPI document into an ``enum`` of ``roles``."""
+    if isinstance(document, dict):
+        if document.pop(PROVIDER_ROLES_MARKER, False):
+            document["enum"] = list(roles)
+        for value in document.values():
+            declare_provider_roles(value, roles)
+    elif isinstance(document, list):
+        for value in document:
+            declare_provider_roles(value, roles)
+
 
 class Preferences(Strict):
-    days: list[Weekday] = Field(default_factory=lambda: list(DEFAULT_DAYS), max_length=7)
+    days: list[Code[Weekday]] = Field(default_factory=lambda: list(DEFAULT_DAYS), max_length=7)
     hours: list[Annotated[int, Field(ge=0, le=23)]] = Field(
         default_factory=lambda: list(DEFAULT_HOURS),
         max_length=24,
@@ -214,9 +242,7 @@ class HoldOut(BaseModel):
 
 class ContactIn(Strict):
     provider_name: Text = Field(description="name of the provider requesting the P2P")
-    provider_role: str = Field(
-        description="who holds the call: ordering_provider, nurse_practitioner, physician_assistant"
-    )
+    provider_role: ProviderRole
     contact_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
     contact_location: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
     phone: Phone
@@ -233,10 +259,16 @@ class ContactIn(Strict):
             raise ValueError("must not contain control characters")
         return value
 
-    def contact(self) -> Contact:
+    def contact(self, provider_roles: Sequence[str]) -> Contact:
+        """The contact for the use cases, its role spelled as the policy's ``provider_roles``
+        spell it (any case is accepted; an unknown role is left for the use case to refuse)."""
+        role = next(
+            (r for r in provider_roles if r.lower() == self.provider_role.lower()),
+            self.provider_role,
+        )
         return Contact(
             provider_name=self.provider_name,
-            provider_role=self.provider_role,
+            provider_role=role,
             phone=self.phone,
             email=self.email,
             contact_name=self.contact_name,
@@ -260,116 +292,6 @@ class BookingIn(SlotIn):
         return value
 
 
-class ReviewerRef(BaseModel):
-    reviewer_id: str
-    name: str
-    credentials: str
-
-
-class BookedCaseOut(BaseModel):
-    case_number: str
-    level_of_review: str
-    valid_until: datetime
-    level_of_review_label: str | None = Field(None, examples=["Reconsideration P2P"])
-
-
-class ContactOut(BaseModel):
-    provider_name: str
-    provider_role: str
-    contact_name: str
-    contact_location: str
-    phone: str
-    phone_ext: str
-    alt_phone: str
-    alt_phone_ext: str
-    email: str
-    instructions: str
-
-
-class Links(BaseModel):
-    invite_ics: str | None = Field(
-        None,
-        description="the booking's current invite (.ics), signed; after a cancel it serves the "
-        "CANCEL until it expires",
-    )
-    manage: str | None = Field(
-        None, description="read this booking without an API key, signed; revoked on cancel"
-    )
-
-
-class BookingOut(BaseModel):
-    id: str
-    status: str
-    start: datetime | None = Field(description="in the requester's zone")
-    end: datetime | None
-    time_zone: str
-    sequence: int
-    duration_minutes: int
-    valid_until: datetime
-    reviewer: ReviewerRef | None
-    cases: list[BookedCaseOut]
-    contact: ContactOut
-    links: Links
-    created_at: datetime
-    attention: str | None = Field(
-        default=None,
-        description="why a person must look at this booking (its reviewer is off at its time "
-        "and no other reviewer or time was found); null when nothing needs doing",
-    )
-
-    @classmethod
-    def of(
-        cls,
-        view: BookingView,
-        links: BookingLinks | None = None,
-        labels: Mapping[str, str] | None = None,
-    ) -> BookingOut:
-        """The booking as the API shows it; ``labels`` are the policy's level-of-review
-        wording (the look-up's ``level_of_review_label``)."""
-        c = view.contact
-        return cls(
-            id=view.id,
-            status=view.status,
-            start=_in_zone(view.start, view.time_zone) if view.start else None,
-            end=_in_zone(view.end, view.time_zone) if view.end else None,
-            time_zone=view.time_zone,
-            sequence=view.sequence,
-            duration_minutes=view.duration_minutes,
-            valid_until=view.valid_until,
-            reviewer=ReviewerRef(
-                reviewer_id=view.reviewer.reviewer_id,
-                name=view.reviewer.name,
-                credentials=view.reviewer.credentials,
-            )
-            if view.reviewer
-            else None,
-            cases=[
-                BookedCaseOut(
-                    case_number=b.case_number,
-                    level_of_review=b.level_of_review,
-                    valid_until=b.valid_until,
-                    level_of_review_label=(labels or {}).get(b.level_of_review),
-                )
-                for b in view.cases
-            ],
-            contact=ContactOut(
-                provider_name=c.provider_name,
-                provider_role=c.provider_role,
-                contact_name=c.contact_name,
-                contact_location=c.contact_location,
-                phone=c.phone,
-                phone_ext=c.phone_ext,
-                alt_phone=c.alt_phone,
-                alt_phone_ext=c.alt_phone_ext,
-                email=c.email,
-                instructions=c.instructions,
-            ),
-            links=Links(invite_ics=links.invite_ics, manage=links.manage) if links else Links(),
-            created_at=view.created_at,
-            attention=view.attention,
-        )
-
-
 def _in_zone(instant: datetime, zone: str) -> datetime:
     return instant.astimezone(ZoneInfo(zone))
 
@@ -385,20 +307,17 @@ class RescheduleIn(Strict):
 
 
 class CancelIn(Strict):
-    reason_code: str = Field(
-        description="provider_unavailable, reviewer_unavailable, case_resolved, scheduled_in_error, "
-        "duplicate or other"
-    )
+    reason_code: Code[CancelReason] = Field(description="why; 'other' needs a reason_text")
     reason_text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
 
 
 class CompleteIn(Strict):
-    outcome: str = Field(description="upheld, overturned, modified or information_only")
+    outcome: Code[Outcome] = Field(description="what the call decided")
     notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
 
 
 class NoShowIn(Strict):
-    party: str = Field(description="who did not answer: provider or reviewer")
+    party: Code[Party] = Field(description="who did not answer")
     notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
 
 

@@ -25,14 +25,19 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import TypeAdapter
-
 from p2p_scheduler.config import ServiceSettings
 from p2p_scheduler.db import outbox_store, repo
 from p2p_scheduler.db.engine import Session
 from p2p_scheduler.db.outbox_store import Message
 from p2p_scheduler.domain import invites
 from p2p_scheduler.domain.availability import slot_label
+from p2p_scheduler.domain.booking_document import (
+    BookedCaseOut,
+    BookingOut,
+    ContactOut,
+    Links,
+    ReviewerRef,
+)
 from p2p_scheduler.domain.bookings import BookingView
 from p2p_scheduler.domain.links import Purpose, Signer
 from p2p_scheduler.domain.model import LevelOfReview, ReviewerProfile
@@ -55,8 +60,7 @@ class BookingLinks:
 class Notifier:
     """Everything a booking change needs to write its notifications; built once from settings.
 
-    ``booking_json`` renders a booking exactly as the API does (the webhook's ``data``); the
-    API supplies it, since this package never imports the API.
+    A webhook's ``data`` is ``booking_document`` below, the same document the API answers.
     """
 
     policy: Policy
@@ -214,64 +218,63 @@ class Notifier:
         )
 
 
-_INSTANT = TypeAdapter(datetime)
-
-
-def _instant(value: datetime | None, zone: str | None = None) -> str | None:
-    """An instant rendered exactly as the API renders it (pydantic's JSON form)."""
-    if value is None:
-        return None
-    return _INSTANT.dump_python(value.astimezone(ZoneInfo(zone)) if zone else value, mode="json")
+def booking_document(
+    view: BookingView, links: BookingLinks | None, labels: Mapping[str, str]
+) -> BookingOut:
+    """The one document of a booking (SPEC §7): ``GET /v1/bookings/{id}`` answers it and a
+    webhook's ``data`` is its JSON. Built here, not by the API, so that a worker or a CLI run
+    that never loads the API writes the same webhooks. ``links`` None: without the
+    provider's links (what a reviewer sees); ``labels`` are the policy's level-of-review
+    wording."""
+    contact, zone = view.contact, ZoneInfo(view.time_zone)
+    return BookingOut(
+        id=view.id,
+        status=view.status,
+        start=view.start.astimezone(zone) if view.start else None,
+        end=view.end.astimezone(zone) if view.end else None,
+        time_zone=view.time_zone,
+        sequence=view.sequence,
+        duration_minutes=view.duration_minutes,
+        valid_until=view.valid_until,
+        reviewer=None
+        if view.reviewer is None
+        else ReviewerRef(
+            reviewer_id=view.reviewer.reviewer_id,
+            name=view.reviewer.name,
+            credentials=view.reviewer.credentials,
+        ),
+        cases=[
+            BookedCaseOut(
+                case_number=case.case_number,
+                level_of_review=case.level_of_review,
+                valid_until=case.valid_until,
+                level_of_review_label=labels.get(case.level_of_review),
+            )
+            for case in view.cases
+        ],
+        contact=ContactOut(
+            provider_name=contact.provider_name,
+            provider_role=contact.provider_role,
+            contact_name=contact.contact_name,
+            contact_location=contact.contact_location,
+            phone=contact.phone,
+            phone_ext=contact.phone_ext,
+            alt_phone=contact.alt_phone,
+            alt_phone_ext=contact.alt_phone_ext,
+            email=contact.email,
+            instructions=contact.instructions,
+        ),
+        links=Links(invite_ics=links.invite_ics, manage=links.manage) if links else Links(),
+        created_at=view.created_at,
+        attention=view.attention,
+    )
 
 
 def booking_payload(
     view: BookingView, links: BookingLinks, labels: Mapping[str, str]
 ) -> dict[str, Any]:
-    """A booking in SPEC §7's shape, as ``GET /v1/bookings/{id}`` answers it (a webhook's
-    ``data``). Built here, not by the API, so that a worker or a CLI run that never loads
-    the API writes the same webhooks; a test holds the two to the same output."""
-    contact = view.contact
-    return {
-        "id": view.id,
-        "status": view.status,
-        "start": _instant(view.start, view.time_zone),
-        "end": _instant(view.end, view.time_zone),
-        "time_zone": view.time_zone,
-        "sequence": view.sequence,
-        "duration_minutes": view.duration_minutes,
-        "valid_until": _instant(view.valid_until),
-        "reviewer": None
-        if view.reviewer is None
-        else {
-            "reviewer_id": view.reviewer.reviewer_id,
-            "name": view.reviewer.name,
-            "credentials": view.reviewer.credentials,
-        },
-        "cases": [
-            {
-                "case_number": case.case_number,
-                "level_of_review": case.level_of_review,
-                "valid_until": _instant(case.valid_until),
-                "level_of_review_label": labels.get(case.level_of_review),
-            }
-            for case in view.cases
-        ],
-        "contact": {
-            "provider_name": contact.provider_name,
-            "provider_role": contact.provider_role,
-            "contact_name": contact.contact_name,
-            "contact_location": contact.contact_location,
-            "phone": contact.phone,
-            "phone_ext": contact.phone_ext,
-            "alt_phone": contact.alt_phone,
-            "alt_phone_ext": contact.alt_phone_ext,
-            "email": contact.email,
-            "instructions": contact.instructions,
-        },
-        "links": {"invite_ics": links.invite_ics, "manage": links.manage},
-        "created_at": _instant(view.created_at),
-        "attention": view.attention,
-    }
+    """A webhook's ``data``: the booking document, as JSON values."""
+    return booking_document(view, links, labels).model_dump(mode="json")
 
 
 @dataclass(frozen=True, slots=True)

@@ -681,10 +681,10 @@ async def test_a_move_week_at_the_edge_of_the_calendar_is_refused(
     assert_problem(response, 422, "validation", fields={"week_start"})
 
 
-async def test_a_malformed_booking_id_is_named(client: httpx.AsyncClient) -> None:
+async def test_a_malformed_booking_id_is_an_unknown_booking(client: httpx.AsyncClient) -> None:
     for booking_id in ("not-a-uuid", str(uuid.uuid4()).upper()):
         response = await move_options(client, booking_id)
-        assert_problem(response, 422, "validation", fields={"booking_id"})
+        assert_problem(response, 404, "not-found")
 
 
 async def test_only_portal_and_admin_keys_may_look_for_move_times(

@@ -316,16 +316,18 @@ async def test_a_status_without_its_date_is_422_naming_that_field_and_stores_not
         pytest.param("/v1/cases/" + "A" * 65, id="65-chars"),
     ],
 )
-async def test_a_malformed_case_number_in_the_path_is_422(
+async def test_a_malformed_case_number_in_the_path_is_422_to_put_and_404_to_read(
     client: httpx.AsyncClient, path: str
 ) -> None:
+    """PUT creates the case, so its number must be fixed (422); reading one that cannot
+    exist is reading an unknown case (404, SPEC §9)."""
     assert_problem(
         await client.put(path, json=case_body(), headers=ADMIN),
         422,
         "validation",
         fields={"case_number"},
     )
-    assert_problem(await client.get(path, headers=ADMIN), 422, "validation", fields={"case_number"})
+    assert_problem(await client.get(path, headers=ADMIN), 404, "not-found")
 
 
 @pytest.mark.parametrize(

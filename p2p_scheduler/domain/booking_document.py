@@ -1,0 +1,77 @@
+"""A booking as it leaves the service: the API's answer and a webhook's ``data`` (SPEC §7, §9).
+
+One document for both, so a portal reading either sees the same fields with the same values;
+``notifications.booking_document`` builds it from a use case's booking view. Fields may be
+added, none renamed (SPEC §7). The class names are the OpenAPI component names portal
+clients have been generated from, hence the API's ``…Out`` naming.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from p2p_scheduler.domain.enums import BookingStatus
+
+
+class ReviewerRef(BaseModel):
+    reviewer_id: str
+    name: str
+    credentials: str
+
+
+class BookedCaseOut(BaseModel):
+    case_number: str
+    level_of_review: str
+    valid_until: datetime
+    level_of_review_label: str | None = Field(None, examples=["Reconsideration P2P"])
+
+
+class ContactOut(BaseModel):
+    provider_name: str
+    provider_role: str = Field(
+        description="who holds the call (the policy's provider roles when it was booked)"
+    )
+    contact_name: str
+    contact_location: str
+    phone: str
+    phone_ext: str
+    alt_phone: str
+    alt_phone_ext: str
+    email: str
+    instructions: str
+
+
+class Links(BaseModel):
+    invite_ics: str | None = Field(
+        None,
+        description="the booking's current invite (.ics), signed; after a cancel it serves the "
+        "CANCEL until it expires",
+    )
+    manage: str | None = Field(
+        None, description="read this booking without an API key, signed; revoked on cancel"
+    )
+
+
+class BookingOut(BaseModel):
+    """A booking or pending P2P request (SPEC §7 "a booking")."""
+
+    id: str
+    status: BookingStatus
+    start: datetime | None = Field(description="in the requester's zone")
+    end: datetime | None
+    time_zone: str
+    sequence: int
+    duration_minutes: int
+    valid_until: datetime
+    reviewer: ReviewerRef | None
+    cases: list[BookedCaseOut]
+    contact: ContactOut
+    links: Links
+    created_at: datetime
+    attention: str | None = Field(
+        default=None,
+        description="why a person must look at this booking (its reviewer is off at its time "
+        "and no other reviewer or time was found); null when nothing needs doing",
+    )
