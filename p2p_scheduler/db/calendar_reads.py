@@ -28,6 +28,7 @@ from p2p_scheduler.db.tables import (
     TimeOffRow,
 )
 from p2p_scheduler.domain.availability import Interval
+from p2p_scheduler.domain.enums import BookingStatus
 
 #: (reviewer id, start, end) in UTC epoch seconds
 Span = tuple[str, int, int]
@@ -103,7 +104,7 @@ def scheduled_spans(
         epoch_seconds(BookingRow.end_at),
     ).where(
         BookingRow.reviewer_id.in_(reviewer_ids),  # type: ignore[union-attr]
-        BookingRow.status == "scheduled",
+        BookingRow.status == BookingStatus.SCHEDULED,
         BookingRow.start_at < window.end,  # type: ignore[operator]
         BookingRow.end_at > window.start,  # type: ignore[operator]
     )

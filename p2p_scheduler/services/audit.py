@@ -66,9 +66,11 @@ def record(
     now: datetime,
     after: dict[str, Any] | None = None,
     reason: str = "",
+    created: bool = False,
 ) -> None:
     """Append one event; ``after`` is the object's new state (``None`` for an event that
-    does not change the object's own fields, such as a time off)."""
+    does not change the object's own fields, such as a time off). ``created``: the object
+    is new in this transaction, so it has no *before* to look up."""
     audit_store.add(
         session,
         at=now,
@@ -78,7 +80,9 @@ def record(
         entity_id=entity_id,
         action=action,
         reason=reason[:1000],
-        before=audit_store.last_after(session, entity, entity_id) if after else None,
+        before=audit_store.last_after(session, entity, entity_id)
+        if after and not created
+        else None,
         after=_dumps(after) if after is not None else None,
     )
 
@@ -91,6 +95,7 @@ def booking(
     actor: str,
     now: datetime,
     reason: str = "",
+    created: bool = False,
 ) -> None:
     state = {
         key: value
@@ -106,6 +111,7 @@ def booking(
         now=now,
         after=state,
         reason=reason,
+        created=created,
     )
 
 

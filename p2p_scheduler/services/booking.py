@@ -406,7 +406,7 @@ def book(
                 now=now,
                 booking_id=stored.id,
             )
-            record_event(session, stored, "scheduled", actor=actor, now=now)
+            record_event(session, stored, "scheduled", actor=actor, now=now, created=True)
             view = BookingView.of(
                 stored,
                 booked,
@@ -427,9 +427,11 @@ def record_event(
     actor: str,
     now: datetime,
     detail: str = "",
+    created: bool = False,
 ) -> None:
-    """Append the booking's state after a change to its history and to the audit trail."""
-    audit.booking(session, booking, event, actor=actor, now=now, reason=detail)
+    """Append the booking's state after a change to its history and to the audit trail
+    (``created``: the booking is new in this transaction, so the audit has no *before*)."""
+    audit.booking(session, booking, event, actor=actor, now=now, reason=detail, created=created)
     bookings.add_event(session, booking, event, actor=actor, now=now, detail=detail)
 
 

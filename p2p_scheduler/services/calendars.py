@@ -102,7 +102,7 @@ def current_invite(
         if view.start is None:
             raise NotFound("This P2P request has no time yet; its invite comes once it has one.")
         reviewer = repo.get_reviewer(session, view.reviewer.reviewer_id) if view.reviewer else None
-    cancelled = view.status == "cancelled"
+    cancelled = view.status == BookingStatus.CANCELLED
     body = invites.invite(
         notifier.invite_event(view, reviewer, cancelled=cancelled),
         method="CANCEL" if cancelled else "REQUEST",

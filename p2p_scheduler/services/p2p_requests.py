@@ -58,5 +58,5 @@ def submit(
             preferred_hours=tuple(sorted(hours)),
         )
         bookings.insert_booking(session, stored, booked)
-        record_event(session, stored, "submitted", actor=actor, now=now)
+        record_event(session, stored, "submitted", actor=actor, now=now, created=True)
         return BookingView.of(stored, booked, None)
