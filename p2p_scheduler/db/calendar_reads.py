@@ -33,6 +33,9 @@ from p2p_scheduler.domain.enums import BookingStatus
 #: (reviewer id, start, end) in UTC epoch seconds
 Span = tuple[str, int, int]
 
+_BOOKINGS = BookingRow.__table__  # type: ignore[attr-defined]
+_HOLDS = HoldRow.__table__  # type: ignore[attr-defined]
+
 
 class epoch_seconds(FunctionElement[int]):  # a SQL function, named like func.*
     """Whole seconds since 1970-01-01 UTC of a stored instant, computed in SQL."""
@@ -98,39 +101,31 @@ def scheduled_spans(
 ) -> list[Span]:
     """Scheduled consultations of the reviewers that overlap ``window``, but the bookings in
     ``ignore`` (being moved, so their own time must not block them)."""
-    query = select(
-        BookingRow.reviewer_id,
-        epoch_seconds(BookingRow.start_at),
-        epoch_seconds(BookingRow.end_at),
-    ).where(
-        BookingRow.reviewer_id.in_(reviewer_ids),  # type: ignore[union-attr]
-        BookingRow.status == BookingStatus.SCHEDULED,
-        BookingRow.start_at < window.end,  # type: ignore[operator]
-        BookingRow.end_at > window.start,  # type: ignore[operator]
+    b = _BOOKINGS.c
+    query = select(b.reviewer_id, epoch_seconds(b.start_at), epoch_seconds(b.end_at)).where(
+        b.reviewer_id.in_(reviewer_ids),
+        b.status == BookingStatus.SCHEDULED,
+        b.start_at < window.end,
+        b.end_at > window.start,
     )
     if ignore:
-        query = query.where(BookingRow.id.not_in(ignore))  # type: ignore[attr-defined]
-    return list(session.exec(query).all())  # type: ignore[arg-type]
+        query = query.where(b.id.not_in(list(ignore)))
+    # Core, not the ORM: thousands of plain tuples, no entity loading
+    return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
 
 
 def held_spans(
     session: Session, reviewer_ids: list[str], window: Interval, *, now: datetime
 ) -> list[Span]:
     """Live (unexpired) holds of the reviewers that overlap ``window``."""
-    return list(
-        session.exec(
-            select(
-                HoldRow.reviewer_id,
-                epoch_seconds(HoldRow.start_at),
-                epoch_seconds(HoldRow.end_at),
-            ).where(
-                HoldRow.reviewer_id.in_(reviewer_ids),  # type: ignore[attr-defined]
-                HoldRow.expires_at > now,
-                HoldRow.start_at < window.end,
-                HoldRow.end_at > window.start,
-            )
-        ).all()  # type: ignore[arg-type]
+    h = _HOLDS.c
+    query = select(h.reviewer_id, epoch_seconds(h.start_at), epoch_seconds(h.end_at)).where(
+        h.reviewer_id.in_(reviewer_ids),
+        h.expires_at > now,
+        h.start_at < window.end,
+        h.end_at > window.start,
     )
+    return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
 
 
 def add_time_off(
