@@ -27,6 +27,20 @@ from tests.support import NOW, POSTGRES_ENV, TEST_API_KEYS
 
 _skipped_postgres: list[str] = []
 
+TESTS = Path(__file__).parent
+#: the folders whose tests are ``slow``: real server subprocesses and benchmarks (e2e), a real
+#: browser (browser) and Schemathesis against a live server (fuzz); ``-m "not slow"`` skips them
+SLOW_FOLDERS = frozenset({"e2e", "browser", "fuzz"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if (
+            item.path.is_relative_to(TESTS)
+            and item.path.relative_to(TESTS).parts[0] in SLOW_FOLDERS
+        ):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(scope="session")
 def anyio_backend() -> str:

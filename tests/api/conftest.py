@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
+from sqlalchemy import Engine
 
-from tests.api.helpers import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
+from api.app import create_app
+from p2p_scheduler.config import Settings
+from tests.api.helpers import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, Clock
+from tests.support import NOW
 
 
 async def _every_error_is_a_problem(response: httpx.Response) -> None:
@@ -28,3 +34,25 @@ def client(client: httpx.AsyncClient) -> httpx.AsyncClient:
     """The shared client, with a hook that checks every 4xx/5xx response's shape."""
     client.event_hooks["response"].append(_every_error_is_a_problem)
     return client
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """NOW, which a test may move forward (``clock.advance``): the clock of ``client_at_clock``."""
+    return Clock(NOW)
+
+
+@pytest.fixture
+async def client_at_clock(
+    settings: Settings, engine: Engine, clock: Clock
+) -> AsyncIterator[httpx.AsyncClient]:
+    """``client`` (the real app and database, the same check of every error) on an app whose
+    clock is ``clock``. A module whose tests move time makes it its ``client``."""
+    app = create_app(settings, engine=engine, clock=clock)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(
+        transport=transport,
+        base_url="http://testserver",
+        event_hooks={"response": [_every_error_is_a_problem]},
+    ) as http:
+        yield http

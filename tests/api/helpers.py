@@ -135,8 +135,14 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 ALL_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALL_HOURS = list(range(24))
 NEW_YORK = "America/New_York"
+CHICAGO = "America/Chicago"
 #: the reconsideration window of ``case_body()`` (denied 3 days before NOW): end of 2026-12-04 EST
 RECONSIDERATION_UNTIL = "2026-12-05T04:59:59Z"
+
+
+def ny(day: str, clock_time: str) -> str:
+    """``ny("2026-11-24", "10:00")`` → ``2026-11-24T10:00:00-05:00`` (EST all of NOW's month)."""
+    return f"{day}T{clock_time}:00-05:00"
 
 
 def weekly(start: str, end: str, days: tuple[str, ...] = WEEKDAYS) -> list[dict[str, str]]:
@@ -274,6 +280,20 @@ async def book(
     return await client.post("/v1/bookings", json=booking_body(*args, **kwargs), headers=headers)
 
 
+async def booked(client: httpx.AsyncClient, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """``book(client, *args, **kwargs)``, asserting 201; returns the booking."""
+    response = await book(client, *args, **kwargs)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def booking_of(client: httpx.AsyncClient, booking_id: str) -> dict[str, Any]:
+    """``GET /v1/bookings/{id}`` with the portal key; asserts 200 and returns the booking."""
+    response = await client.get(f"/v1/bookings/{booking_id}", headers=PORTAL)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
 class Clock:
     """A fixed clock that a test may move forward."""
 
@@ -300,6 +320,19 @@ async def cancel(
     return await client.post(f"/v1/bookings/{booking_id}/cancel", json=body, headers=headers)
 
 
+async def reschedule(
+    client: httpx.AsyncClient,
+    booking_id: str,
+    start: str,
+    reviewer_id: str | None = None,
+    headers: dict[str, str] = PORTAL,
+) -> httpx.Response:
+    body: dict[str, Any] = {"start": start}
+    if reviewer_id is not None:
+        body["reviewer_id"] = reviewer_id
+    return await client.post(f"/v1/bookings/{booking_id}/reschedule", json=body, headers=headers)
+
+
 async def complete(
     client: httpx.AsyncClient,
     booking_id: str,
@@ -322,3 +355,17 @@ async def no_show(
     return await client.post(
         f"/v1/bookings/{booking_id}/no-show", json={"party": party, **extra}, headers=headers
     )
+
+
+#: the statuses a booking ends in, for tests that check what an ended booking refuses
+ENDINGS = ("cancelled", "completed", "no_show")
+
+
+async def end_booking(client: httpx.AsyncClient, booking_id: str, ending: str) -> None:
+    """Bring a scheduled booking to ``ending`` (one of ``ENDINGS``) the ordinary way: a
+    cancellation, an ``upheld`` outcome, or a provider no-show."""
+    response = await {"cancelled": cancel, "completed": complete, "no_show": no_show}[ending](
+        client, booking_id
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == ending

@@ -11,7 +11,6 @@ move the app's clock (``clock.instant``) before asking.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,37 +18,37 @@ import httpx
 import pytest
 from sqlalchemy import Engine, update
 
-from api.app import create_app
-from p2p_scheduler.config import Settings
 from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.db.tables import BookingRow
 from tests.api.helpers import (
     ADMIN,
     ALL_DAYS,
     ALL_HOURS,
+    CHICAGO,
+    ENDINGS,
     NEW_YORK,
     PORTAL,
+    REVIEWER,
     Clock,
     assert_problem,
     availability_of,
-    book,
+    booked,
     cancel,
     complete,
     contact_body,
+    end_booking,
     lookup,
     no_show,
     push_case,
     push_reviewer,
+    reschedule,
     reviewer_days,
     slot_starts,
     weekly,
 )
-from tests.support import NOW, REVIEWER_KEY, auth
 
 pytestmark = pytest.mark.anyio
 
-REVIEWER = auth(REVIEWER_KEY)
-CHICAGO = "America/Chicago"
 LOS_ANGELES = "America/Los_Angeles"
 PHOENIX = "America/Phoenix"
 #: every hour of every day, so that a test's times are never outside working hours
@@ -69,43 +68,13 @@ AGENDA_FIELDS = {
 }
 
 
-# ---- an app whose clock the test can move ---------------------------------------------------
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(NOW)
-
-
-@pytest.fixture
-async def client(
-    client: httpx.AsyncClient, settings: Settings, engine: Engine, clock: Clock
-) -> AsyncIterator[httpx.AsyncClient]:
-    """The shared client's checks (every error is problem+json) on an app at ``clock``."""
-    app = create_app(settings, engine=engine, clock=clock)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(
-        transport=transport,
-        base_url="http://testserver",
-        event_hooks={"response": list(client.event_hooks["response"])},
-    ) as http:
-        yield http
+def client(client_at_clock: httpx.AsyncClient) -> httpx.AsyncClient:
+    """Every test here runs on the app at ``clock`` (NOW unless the test moves it)."""
+    return client_at_clock
 
 
 # ---- calls -------------------------------------------------------------------------------------
-
-
-async def booked(
-    client: httpx.AsyncClient,
-    cases: str | list[str],
-    reviewer_id: str,
-    start: str,
-    *,
-    time_zone: str = NEW_YORK,
-) -> dict[str, Any]:
-    response = await book(client, cases, reviewer_id, start, time_zone=time_zone)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 async def agenda(
@@ -413,11 +382,7 @@ async def test_a_moved_p2p_leaves_one_agenda_for_another(client: httpx.AsyncClie
     made = await booked(client, "R1", "rev-a", "2026-11-24T10:00:00-05:00")
     assert [b["id"] for b in (await agenda_of(client, "rev-a"))["bookings"]] == [made["id"]]
 
-    moved = await client.post(
-        f"/v1/bookings/{made['id']}/reschedule",
-        json={"start": "2026-12-01T11:00:00-05:00", "reviewer_id": "rev-b"},
-        headers=PORTAL,
-    )
+    moved = await reschedule(client, made["id"], "2026-12-01T11:00:00-05:00", reviewer_id="rev-b")
     assert moved.status_code == 200, moved.text
     assert (await agenda_of(client, "rev-a"))["bookings"] == []
     assert (await agenda_of(client, "rev-b"))["bookings"] == []
@@ -521,11 +486,7 @@ async def test_a_bookings_own_time_does_not_block_its_move(client: httpx.AsyncCl
     assert "2026-11-24T12:00:00-06:00" in slot_starts(moves, "rev-b")
 
     # an offered time is one the booking can really move to: fifteen minutes later
-    moved = await client.post(
-        f"/v1/bookings/{made['id']}/reschedule",
-        json={"start": "2026-11-24T09:15:00-06:00"},
-        headers=PORTAL,
-    )
+    moved = await reschedule(client, made["id"], "2026-11-24T09:15:00-06:00")
     assert moved.status_code == 200, moved.text
     assert (moved.json()["start"], moved.json()["sequence"]) == ("2026-11-24T09:15:00-06:00", 1)
 
@@ -547,11 +508,7 @@ async def test_a_bookings_own_time_does_not_count_towards_the_daily_cap(
     assert days["2026-11-24"][0]["start"] == "2026-11-24T09:00:00-05:00"
     assert days["2026-11-24"][-1]["start"] == "2026-11-24T16:45:00-05:00"
     # and the move is accepted: its own P2P does not fill the day it moves within
-    moved = await client.post(
-        f"/v1/bookings/{made['id']}/reschedule",
-        json={"start": "2026-11-24T14:00:00-05:00"},
-        headers=PORTAL,
-    )
+    moved = await reschedule(client, made["id"], "2026-11-24T14:00:00-05:00")
     assert moved.status_code == 200, moved.text
     assert moved.json()["start"] == "2026-11-24T14:00:00-05:00"
 
@@ -607,17 +564,12 @@ async def test_a_move_honours_the_zone_preferences_and_week_asked_for(
     ]
 
 
-@pytest.mark.parametrize("ending", ["cancelled", "completed", "no_show"])
+@pytest.mark.parametrize("ending", ENDINGS)
 async def test_an_ended_booking_cannot_be_moved(client: httpx.AsyncClient, ending: str) -> None:
     await push_reviewer(client, "rev-a")
     await push_case(client, "E1")
     made = await booked(client, "E1", "rev-a", "2026-11-24T10:00:00-05:00")
-    done = {
-        "cancelled": lambda: cancel(client, made["id"]),
-        "completed": lambda: complete(client, made["id"]),
-        "no_show": lambda: no_show(client, made["id"]),
-    }[ending]
-    assert (await done()).status_code == 200
+    await end_booking(client, made["id"], ending)
     body = assert_problem(await move_options(client, made["id"]), 409, "invalid-transition")
     assert body["booking_status"] == ending
 

@@ -21,8 +21,10 @@ from tests.api.helpers import (
     MEMBER_NAME,
     assert_problem,
     book,
+    cancel,
     push_case,
     push_reviewer,
+    reschedule,
 )
 from tests.support import ADMIN_KEY, PORTAL_KEY, REVIEWER_KEY, auth
 
@@ -53,15 +55,9 @@ async def test_book_reschedule_cancel_leaves_who_what_when_why_before_and_after(
     made = await book(client, "A1", "rev-a", TUE_10)
     assert made.status_code == 201, made.text
     booking_id = made.json()["id"]
-    moved = await client.post(
-        f"/v1/bookings/{booking_id}/reschedule", json={"start": WED_11}, headers=PORTAL
-    )
+    moved = await reschedule(client, booking_id, WED_11)
     assert moved.status_code == 200, moved.text
-    cancelled = await client.post(
-        f"/v1/bookings/{booking_id}/cancel",
-        json={"reason_code": "other", "reason_text": "Surgery ran late"},
-        headers=PORTAL,
-    )
+    cancelled = await cancel(client, booking_id, "other", "Surgery ran late")
     assert cancelled.status_code == 200, cancelled.text
 
     answer = await history(client, booking_id)
@@ -96,11 +92,7 @@ async def test_a_refused_change_writes_nothing(client: httpx.AsyncClient) -> Non
     before = await trail(client)
     taken = await book(client, "A2", "rev-a", TUE_10)
     assert_problem(taken, 409, "slot-taken")
-    late = await client.post(
-        f"/v1/bookings/{made.json()['id']}/reschedule",
-        json={"start": "2026-11-23T10:15:00-05:00"},  # in the past
-        headers=PORTAL,
-    )
+    late = await reschedule(client, made.json()["id"], "2026-11-23T10:15:00-05:00")  # in the past
     assert late.status_code == 422
     assert await trail(client) == before
 

@@ -16,41 +16,42 @@ from __future__ import annotations
 import asyncio
 import base64
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine
 
-from api.app import create_app
-from p2p_scheduler.config import Settings
 from tests.api.helpers import (
-    PROBLEM_BASE,
-    PROBLEM_MEDIA_TYPE,
+    ADMIN,
+    CHICAGO,
+    ENDINGS,
+    PORTAL,
+    RECONSIDERATION_UNTIL,
+    REVIEWER,
     Clock,
     assert_problem,
+    availability_of,
+    book,
+    booked,
+    booking_of,
     cancel,
+    check,
     complete,
+    end_booking,
+    lookup,
     no_show,
+    ny,
+    push_case,
+    push_reviewer,
+    reschedule,
+    reviewer_days,
+    slot_body,
 )
-from tests.support import ADMIN_KEY, NOW, PORTAL_KEY, REVIEWER_KEY, auth
 
 pytestmark = pytest.mark.anyio
 
-ADMIN = auth(ADMIN_KEY)
-PORTAL = auth(PORTAL_KEY)
-REVIEWER = auth(REVIEWER_KEY)
-
-NEW_YORK = "America/New_York"
-CHICAGO = "America/Chicago"
-DOB = "1970-05-17"
 REV_A = "rev-a"
 REV_B = "rev-b"
-#: the reconsideration window of every case here: end of 2026-12-04 in New York
-VALID_UNTIL = "2026-12-05T04:59:59Z"
-#: NOW minus three days, in New York: 2026-11-20T10:00:00-05:00
-DETERMINED = "2026-11-20T10:00:00-05:00"
 CANCEL_REASONS = (
     "provider_unavailable",
     "reviewer_unavailable",
@@ -60,187 +61,24 @@ CANCEL_REASONS = (
     "other",
 )
 OUTCOMES = ("upheld", "overturned", "modified", "information_only")
-
-
-def ny(day: str, clock_time: str) -> str:
-    """``ny("2026-11-24", "10:00")`` → ``2026-11-24T10:00:00-05:00`` (EST all month)."""
-    return f"{day}T{clock_time}:00-05:00"
-
-
 TUE, WED, THU = "2026-11-24", "2026-11-25", "2026-11-26"
 
 
-# ---- an app whose clock the test can move ---------------------------------------------------
-
-
-async def _every_error_is_a_problem(response: httpx.Response) -> None:
-    if response.status_code < 400:
-        return
-    await response.aread()
-    where = f"{response.request.method} {response.request.url.path} → {response.status_code}"
-    assert response.headers.get("content-type") == PROBLEM_MEDIA_TYPE, where
-    body = response.json()
-    assert body["type"].startswith(PROBLEM_BASE), where
-    assert body["status"] == response.status_code, where
-    assert body["detail"].strip(), where
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(NOW)
-
-
-@pytest.fixture
-async def client(
-    settings: Settings, engine: Engine, clock: Clock
-) -> AsyncIterator[httpx.AsyncClient]:
-    """httpx against the real app on the real database, at ``clock`` (NOW unless moved)."""
-    app = create_app(settings, engine=engine, clock=clock)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(
-        transport=transport,
-        base_url="http://testserver",
-        event_hooks={"response": [_every_error_is_a_problem]},
-    ) as http:
-        yield http
-
-
-# ---- builders ---------------------------------------------------------------------------------
-
-
-def reviewer_body(reviewer_id: str, **overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "name": f"Dr. {reviewer_id}",
-        "credentials": "MD",
-        "email": f"{reviewer_id}@example.org",
-        "time_zone": NEW_YORK,
-        "skills": {"msk_spine": 1},
-        "licensed_states": ["PA"],
-        "working_hours": [
-            {"weekday": day, "start": "09:00", "end": "17:00"}
-            for day in ("mon", "tue", "wed", "thu", "fri")
-        ],
-        "max_consults_per_day": 40,
-        "active": True,
-    }
-    body.update(overrides)
-    return body
-
-
-def case_body(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "member": {
-            "name": "Quinlan Zebedee-Marchetti",
-            "dob": DOB,
-            "state": "PA",
-            "member_id": "MBR-ZX-99887766",
-            "health_plan": "Acme Health",
-        },
-        "line_of_business": "commercial",
-        "case_type": "MSK Spine Surgery",
-        "skill": "msk_spine",
-        "status": "denied",
-        "received_at": "2026-11-10T09:00:00-05:00",
-        "determination_at": DETERMINED,
-    }
-    body.update(overrides)
-    return body
-
-
-def contact(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "provider_name": "Dr. Olive Orderly",
-        "provider_role": "ordering_provider",
-        "phone": "(555) 555-5555",
-        "email": "olive.orderly@clinic.example.org",
-    }
-    body.update(overrides)
-    return body
-
-
-def booking_body(
-    cases: str | list[str],
-    start: str,
-    reviewer_id: str = REV_A,
-    *,
-    time_zone: str = NEW_YORK,
-    **contact_overrides: Any,
-) -> dict[str, Any]:
-    numbers = [cases] if isinstance(cases, str) else cases
-    return {
-        "cases": [{"case_number": n, "member_dob": DOB} for n in numbers],
-        "reviewer_id": reviewer_id,
-        "start": start,
-        "time_zone": time_zone,
-        "contact": contact(**contact_overrides),
-    }
+def client(client_at_clock: httpx.AsyncClient) -> httpx.AsyncClient:
+    """Every test here runs on the app at ``clock`` (NOW unless the test moves it)."""
+    return client_at_clock
 
 
 # ---- calls ------------------------------------------------------------------------------------
 
 
-async def put_reviewer(client: httpx.AsyncClient, reviewer_id: str, **overrides: Any) -> None:
-    response = await client.put(
-        f"/v1/reviewers/{reviewer_id}", json=reviewer_body(reviewer_id, **overrides), headers=ADMIN
-    )
-    assert response.status_code in (200, 201), response.text
-
-
-async def put_case(client: httpx.AsyncClient, number: str, **overrides: Any) -> None:
-    response = await client.put(f"/v1/cases/{number}", json=case_body(**overrides), headers=ADMIN)
-    assert response.status_code in (200, 201), response.text
-
-
 async def setup(client: httpx.AsyncClient, *numbers: str) -> None:
     """Reviewers rev-a and rev-b, and the cases ``numbers``."""
     for reviewer_id in (REV_A, REV_B):
-        await put_reviewer(client, reviewer_id)
+        await push_reviewer(client, reviewer_id)
     for number in numbers:
-        await put_case(client, number)
-
-
-async def try_book(
-    client: httpx.AsyncClient,
-    cases: str | list[str],
-    start: str,
-    reviewer_id: str = REV_A,
-    **options: Any,
-) -> httpx.Response:
-    return await client.post(
-        "/v1/bookings", json=booking_body(cases, start, reviewer_id, **options), headers=PORTAL
-    )
-
-
-async def booked(
-    client: httpx.AsyncClient,
-    cases: str | list[str],
-    start: str,
-    reviewer_id: str = REV_A,
-    **options: Any,
-) -> dict[str, Any]:
-    """Book and return the booking (asserting 201)."""
-    response = await try_book(client, cases, start, reviewer_id, **options)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-async def fetch(client: httpx.AsyncClient, booking_id: str) -> dict[str, Any]:
-    response = await client.get(f"/v1/bookings/{booking_id}", headers=PORTAL)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-async def reschedule(
-    client: httpx.AsyncClient,
-    booking_id: str,
-    start: str,
-    reviewer_id: str | None = None,
-    headers: dict[str, str] = PORTAL,
-) -> httpx.Response:
-    body: dict[str, Any] = {"start": start}
-    if reviewer_id is not None:
-        body["reviewer_id"] = reviewer_id
-    return await client.post(f"/v1/bookings/{booking_id}/reschedule", json=body, headers=headers)
+        await push_case(client, number)
 
 
 async def listing(client: httpx.AsyncClient, **params: Any) -> httpx.Response:
@@ -274,11 +112,7 @@ async def walk(client: httpx.AsyncClient, **params: Any) -> list[list[str]]:
 
 
 async def eligibility(client: httpx.AsyncClient, number: str) -> dict[str, Any]:
-    response = await client.post(
-        "/v1/eligibility",
-        json={"cases": [{"case_number": number, "member_dob": DOB}]},
-        headers=PORTAL,
-    )
+    response = await check(client, lookup(number))
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -287,24 +121,8 @@ async def slots_of(
     client: httpx.AsyncClient, number: str, reviewer_id: str
 ) -> dict[str, list[str]]:
     """The reviewer's open starts this week for ``number`` (every day and hour), by NY date."""
-    response = await client.post(
-        "/v1/availability",
-        json={
-            "cases": [{"case_number": number, "member_dob": DOB}],
-            "time_zone": NEW_YORK,
-            "preferences": {
-                "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-                "hours": list(range(24)),
-            },
-        },
-        headers=PORTAL,
-    )
-    assert response.status_code == 200, response.text
-    for tier in response.json()["tiers"]:
-        for reviewer in tier["reviewers"]:
-            if reviewer["reviewer_id"] == reviewer_id:
-                return {d["date"]: [s["start"] for s in d["slots"]] for d in reviewer["days"]}
-    return {}
+    days = reviewer_days(await availability_of(client, number), reviewer_id)
+    return {day: [slot["start"] for slot in slots] for day, slots in days.items()}
 
 
 # ---- 1. one booking, and My P2P requests ------------------------------------------------------
@@ -315,7 +133,14 @@ async def test_get_booking_answers_the_booking_in_the_requesters_zone(
 ) -> None:
     await setup(client, "G1")
     made = await booked(
-        client, "G1", ny(TUE, "10:00"), time_zone=CHICAGO, phone_ext="123", instructions="Ask Olive"
+        client,
+        "G1",
+        REV_A,
+        ny(TUE, "10:00"),
+        time_zone=CHICAGO,
+        phone="(555) 555-5555",
+        phone_ext="123",
+        instructions="Ask Olive",
     )
     assert made["status"] == "scheduled"
     assert made["sequence"] == 0
@@ -327,7 +152,7 @@ async def test_get_booking_answers_the_booking_in_the_requesters_zone(
     assert len(made["cases"]) == 1
     assert made["cases"][0]["case_number"] == "G1"
     assert made["cases"][0]["level_of_review"] == "reconsideration"
-    assert made["cases"][0]["valid_until"] == VALID_UNTIL
+    assert made["cases"][0]["valid_until"] == RECONSIDERATION_UNTIL
     assert made["contact"]["provider_name"] == "Dr. Olive Orderly"
     assert made["contact"]["provider_role"] == "ordering_provider"
     assert made["contact"]["phone"] == "(555) 555-5555"
@@ -348,17 +173,17 @@ async def test_list_filters_by_case_status_reviewer_email_and_start_range(
 ) -> None:
     await setup(client, "L1", "L2", "L3", "L4")
     alice, bob = "alice@clinic.example.org", "bob@clinic.example.org"
-    b1 = await booked(client, "L1", ny(TUE, "10:00"), REV_A, email=alice)
+    b1 = await booked(client, "L1", REV_A, ny(TUE, "10:00"), email=alice)
     clock.advance(seconds=1)
-    b2 = await booked(client, "L2", ny(TUE, "11:00"), REV_B, email=bob)
+    b2 = await booked(client, "L2", REV_B, ny(TUE, "11:00"), email=bob)
     clock.advance(seconds=1)
-    b3 = await booked(client, "L3", ny(WED, "10:00"), REV_A, email=alice)
+    b3 = await booked(client, "L3", REV_A, ny(WED, "10:00"), email=alice)
     clock.advance(seconds=1)
-    b4 = await booked(client, "L4", ny(THU, "10:00"), REV_B, email=bob)
+    b4 = await booked(client, "L4", REV_B, ny(THU, "10:00"), email=bob)
     clock.advance(seconds=1)
     assert (await cancel(client, b3["id"])).status_code == 200
     # the cancelled case is booked again: its history keeps both bookings
-    b5 = await booked(client, "L3", ny(WED, "11:00"), REV_A, email=alice)
+    b5 = await booked(client, "L3", REV_A, ny(WED, "11:00"), email=alice)
     ids = {name: b["id"] for name, b in {"b1": b1, "b2": b2, "b3": b3, "b4": b4, "b5": b5}.items()}
 
     # newest first, by default
@@ -369,7 +194,7 @@ async def test_list_filters_by_case_status_reviewer_email_and_start_range(
     page = response.json()
     assert set(page) >= {"items", "next_cursor"}
     assert page["next_cursor"] is None
-    assert page["items"][1] == await fetch(client, ids["b4"])  # items are whole bookings
+    assert page["items"][1] == await booking_of(client, ids["b4"])  # items are whole bookings
 
     assert await listed_ids(client, case_number="L1") == [ids["b1"]]
     assert await listed_ids(client, case_number="L3") == [ids["b5"], ids["b3"]]
@@ -417,7 +242,7 @@ async def test_list_pages_walk_every_booking_newest_first_without_gaps(
     await setup(client, *numbers)
     made = []
     for index, number in enumerate(numbers):
-        made.append((await booked(client, number, ny(TUE, f"1{index}:00")))["id"])
+        made.append((await booked(client, number, REV_A, ny(TUE, f"1{index}:00")))["id"])
         clock.advance(seconds=1)
     newest_first = list(reversed(made))
 
@@ -447,7 +272,7 @@ async def test_list_pages_do_not_lose_bookings_made_at_the_same_instant(
     numbers = [f"S{i}" for i in range(1, 6)]
     await setup(client, *numbers)
     made = {
-        (await booked(client, number, ny(WED, f"1{index}:00")))["id"]
+        (await booked(client, number, REV_A, ny(WED, f"1{index}:00")))["id"]
         for index, number in enumerate(numbers)
     }
     everything = await listed_ids(client)
@@ -465,7 +290,7 @@ async def test_list_limit_defaults_to_20_and_the_cursor_gives_the_rest(
     await setup(client, *numbers)
     for index, number in enumerate(numbers):
         minutes = 9 * 60 + 15 * index  # 09:00, 09:15, … 14:15 on Tuesday
-        await booked(client, number, ny(TUE, f"{minutes // 60:02d}:{minutes % 60:02d}"))
+        await booked(client, number, REV_A, ny(TUE, f"{minutes // 60:02d}:{minutes % 60:02d}"))
     response = await listing(client)
     assert response.status_code == 200, response.text
     first = response.json()
@@ -482,7 +307,7 @@ async def test_list_limit_defaults_to_20_and_the_cursor_gives_the_rest(
 
 async def test_list_rejects_bad_limits_cursors_and_filters(client: httpx.AsyncClient) -> None:
     await setup(client, "Q1")
-    await booked(client, "Q1", ny(TUE, "10:00"))
+    await booked(client, "Q1", REV_A, ny(TUE, "10:00"))
     ok = await listing(client, limit=100)
     assert ok.status_code == 200, ok.text
     for limit in (101, 1000, 0, -1, "ten"):
@@ -526,7 +351,7 @@ async def test_list_rejects_a_cursor_it_did_not_issue(
     client: httpx.AsyncClient, cursor: str
 ) -> None:
     await setup(client, "C1")
-    await booked(client, "C1", ny(TUE, "10:00"))
+    await booked(client, "C1", REV_A, ny(TUE, "10:00"))
     response = await listing(client, cursor=cursor, limit=1)
     assert_problem(response, 422, "validation", fields={"cursor"})
 
@@ -542,7 +367,7 @@ async def test_list_refuses_a_start_range_outside_the_calendar(
 ) -> None:
     """SPEC §9: out-of-range fields → 422 naming the field (not a 500)."""
     await setup(client, "C1")
-    await booked(client, "C1", ny(TUE, "10:00"))
+    await booked(client, "C1", REV_A, ny(TUE, "10:00"))
     response = await listing(client, **{name: instant})
     assert_problem(response, 422, "validation", fields={name})
 
@@ -552,7 +377,7 @@ async def test_list_refuses_a_start_range_outside_the_calendar(
 
 async def test_reschedule_keeps_the_id_and_raises_the_sequence(client: httpx.AsyncClient) -> None:
     await setup(client, "R1")
-    made = await booked(client, "R1", ny(TUE, "10:00"), time_zone=CHICAGO)
+    made = await booked(client, "R1", REV_A, ny(TUE, "10:00"), time_zone=CHICAGO)
     assert made["sequence"] == 0
 
     response = await reschedule(client, made["id"], ny(TUE, "14:30"))
@@ -567,7 +392,7 @@ async def test_reschedule_keeps_the_id_and_raises_the_sequence(client: httpx.Asy
     assert moved["reviewer"]["reviewer_id"] == REV_A
     assert moved["cases"] == made["cases"]
     assert moved["contact"] == made["contact"]
-    assert await fetch(client, made["id"]) == moved
+    assert await booking_of(client, made["id"]) == moved
 
     # the new start may be written in any offset (here UTC): Wednesday 09:00 EST
     response = await reschedule(client, made["id"], "2026-11-25T14:00:00Z")
@@ -577,7 +402,7 @@ async def test_reschedule_keeps_the_id_and_raises_the_sequence(client: httpx.Asy
     assert again["sequence"] == 2
     assert again["start"] == "2026-11-25T08:00:00-06:00"
     assert again["end"] == "2026-11-25T08:15:00-06:00"
-    assert await fetch(client, made["id"]) == again
+    assert await booking_of(client, made["id"]) == again
     assert await listed_ids(client) == [made["id"]]  # moved, not copied
 
 
@@ -585,7 +410,7 @@ async def test_reschedule_releases_the_old_time_and_takes_the_new_one(
     client: httpx.AsyncClient,
 ) -> None:
     await setup(client, "R1", "R2", "R3")
-    made = await booked(client, "R1", ny(TUE, "10:00"))
+    made = await booked(client, "R1", REV_A, ny(TUE, "10:00"))
     assert ny(TUE, "10:00") not in (await slots_of(client, "R2", REV_A))[TUE]
 
     response = await reschedule(client, made["id"], ny(TUE, "11:00"))
@@ -595,14 +420,14 @@ async def test_reschedule_releases_the_old_time_and_takes_the_new_one(
     assert ny(TUE, "11:00") not in open_now
 
     # someone else can take the old time; nobody can take the new one
-    other = await try_book(client, "R2", ny(TUE, "10:00"))
+    other = await book(client, "R2", REV_A, ny(TUE, "10:00"))
     assert other.status_code == 201, other.text
-    assert_problem(await try_book(client, "R3", ny(TUE, "11:00")), 409, "slot-taken")
+    assert_problem(await book(client, "R3", REV_A, ny(TUE, "11:00")), 409, "slot-taken")
 
 
 async def test_reschedule_to_another_reviewer(client: httpx.AsyncClient) -> None:
     await setup(client, "R1", "R2", "R3")
-    made = await booked(client, "R1", ny(TUE, "10:00"))
+    made = await booked(client, "R1", REV_A, ny(TUE, "10:00"))
 
     response = await reschedule(client, made["id"], ny(TUE, "10:00"), reviewer_id=REV_B)
     assert response.status_code == 200, response.text
@@ -615,15 +440,15 @@ async def test_reschedule_to_another_reviewer(client: httpx.AsyncClient) -> None
     assert await listed_ids(client, reviewer_id=REV_A) == []
 
     # rev-a's time is free again, rev-b's is taken
-    assert (await try_book(client, "R2", ny(TUE, "10:00"), REV_A)).status_code == 201
-    assert_problem(await try_book(client, "R3", ny(TUE, "10:00"), REV_B), 409, "slot-taken")
+    assert (await book(client, "R2", REV_A, ny(TUE, "10:00"))).status_code == 201
+    assert_problem(await book(client, "R3", REV_B, ny(TUE, "10:00")), 409, "slot-taken")
 
     # and back to rev-a at another time, with the reviewer named explicitly
     response = await reschedule(client, made["id"], ny(TUE, "15:00"), reviewer_id=REV_A)
     assert response.status_code == 200, response.text
     assert response.json()["reviewer"]["reviewer_id"] == REV_A
     assert response.json()["sequence"] == 2
-    assert (await try_book(client, "R3", ny(TUE, "10:00"), REV_B)).status_code == 201
+    assert (await book(client, "R3", REV_B, ny(TUE, "10:00"))).status_code == 201
 
 
 async def test_reschedule_into_a_taken_slot_is_409_and_changes_nothing(
@@ -631,33 +456,26 @@ async def test_reschedule_into_a_taken_slot_is_409_and_changes_nothing(
 ) -> None:
     await setup(client, "R1", "R2", "R3", "R4", "R5")
     # a two-case booking: 10:00–10:30
-    await booked(client, ["R1", "R2"], ny(TUE, "10:00"))
-    mine = await booked(client, "R3", ny(TUE, "11:00"))
+    await booked(client, ["R1", "R2"], REV_A, ny(TUE, "10:00"))
+    mine = await booked(client, "R3", REV_A, ny(TUE, "11:00"))
     held = await client.post(
-        "/v1/holds",
-        json={
-            "cases": [{"case_number": "R5", "member_dob": DOB}],
-            "reviewer_id": REV_A,
-            "start": ny(TUE, "13:00"),
-            "time_zone": NEW_YORK,
-        },
-        headers=PORTAL,
+        "/v1/holds", json=slot_body("R5", REV_A, ny(TUE, "13:00")), headers=PORTAL
     )
     assert held.status_code == 201, held.text
 
     for start in (ny(TUE, "10:00"), ny(TUE, "10:15"), ny(TUE, "13:00")):
         response = await reschedule(client, mine["id"], start)
         assert_problem(response, 409, "slot-taken")
-        assert await fetch(client, mine["id"]) == mine
+        assert await booking_of(client, mine["id"]) == mine
     # the booking still holds its own time
-    assert_problem(await try_book(client, "R4", ny(TUE, "11:00")), 409, "slot-taken")
+    assert_problem(await book(client, "R4", REV_A, ny(TUE, "11:00")), 409, "slot-taken")
 
 
 async def test_reschedule_refuses_a_start_off_the_grid_or_out_of_bounds(
     client: httpx.AsyncClient,
 ) -> None:
     await setup(client, "R1")
-    made = await booked(client, "R1", ny(TUE, "10:00"))
+    made = await booked(client, "R1", REV_A, ny(TUE, "10:00"))
     for start in (
         ny(TUE, "10:07"),  # off the 15-minute grid
         "2026-11-24T10:00:30-05:00",  # seconds
@@ -679,22 +497,22 @@ async def test_reschedule_refuses_a_start_off_the_grid_or_out_of_bounds(
         headers=PORTAL,
     )
     assert_problem(unknown_field, 422, "validation", fields={"reviewer"})
-    assert await fetch(client, made["id"]) == made
+    assert await booking_of(client, made["id"]) == made
 
 
 async def test_reschedule_to_an_unknown_or_unqualified_reviewer_is_422(
     client: httpx.AsyncClient,
 ) -> None:
     await setup(client, "R1")
-    await put_reviewer(client, "rev-tx", licensed_states=["TX"])
-    made = await booked(client, "R1", ny(TUE, "10:00"))
+    await push_reviewer(client, "rev-tx", licensed_states=["TX"])
+    made = await booked(client, "R1", REV_A, ny(TUE, "10:00"))
     response = await reschedule(client, made["id"], ny(TUE, "11:00"), reviewer_id="rev-nobody")
     assert_problem(response, 422, "validation", fields={"reviewer_id"})
     response = await reschedule(client, made["id"], ny(TUE, "11:00"), reviewer_id="rev-tx")
     assert_problem(response, 422, "not-qualified")
     response = await reschedule(client, made["id"], ny(TUE, "11:00"), reviewer_id="bad id!")
     assert_problem(response, 422, "validation", fields={"reviewer_id"})
-    assert await fetch(client, made["id"]) == made
+    assert await booking_of(client, made["id"]) == made
 
 
 @pytest.mark.parametrize("instant", OUT_OF_RANGE)
@@ -702,27 +520,27 @@ async def test_reschedule_refuses_a_start_outside_the_calendar(
     client: httpx.AsyncClient, instant: str
 ) -> None:
     await setup(client, "R1")
-    made = await booked(client, "R1", ny(TUE, "10:00"))
+    made = await booked(client, "R1", REV_A, ny(TUE, "10:00"))
     response = await reschedule(client, made["id"], instant)
     assert_problem(response, 422, "validation", fields={"start"})
-    assert await fetch(client, made["id"]) == made
+    assert await booking_of(client, made["id"]) == made
 
 
 async def test_reschedule_rechecks_eligibility(client: httpx.AsyncClient) -> None:
     await setup(client, "R1")
-    made = await booked(client, "R1", ny(TUE, "10:00"))
-    await put_case(client, "R1", status="approved")  # approved meanwhile: no P2P needed
+    made = await booked(client, "R1", REV_A, ny(TUE, "10:00"))
+    await push_case(client, "R1", status="approved")  # approved meanwhile: no P2P needed
     response = await reschedule(client, made["id"], ny(TUE, "11:00"))
     body = assert_problem(response, 422, "not-eligible")
     assert body.get("blocking_cases", ["R1"]) == ["R1"]
-    assert await fetch(client, made["id"]) == made
+    assert await booking_of(client, made["id"]) == made
     # it can still be cancelled
     assert (await cancel(client, made["id"], "case_resolved")).status_code == 200
 
 
 async def test_reschedule_may_overlap_the_bookings_own_time(client: httpx.AsyncClient) -> None:
     await setup(client, "R1", "R2")
-    made = await booked(client, ["R1", "R2"], ny(TUE, "10:00"))  # 10:00–10:30
+    made = await booked(client, ["R1", "R2"], REV_A, ny(TUE, "10:00"))  # 10:00–10:30
     response = await reschedule(client, made["id"], ny(TUE, "10:15"))
     assert response.status_code == 200, response.text
     assert response.json()["start"] == ny(TUE, "10:15")
@@ -734,60 +552,55 @@ async def test_reschedule_within_a_full_day_does_not_count_the_booking_twice(
     client: httpx.AsyncClient,
 ) -> None:
     await setup(client, "R1", "R2")
-    await put_reviewer(client, REV_A, max_consults_per_day=1)
-    made = await booked(client, "R1", ny(TUE, "10:00"))
+    await push_reviewer(client, REV_A, max_consults_per_day=1)
+    made = await booked(client, "R1", REV_A, ny(TUE, "10:00"))
     response = await reschedule(client, made["id"], ny(TUE, "15:00"))
     assert response.status_code == 200, response.text
     # but another day that is already full refuses it
-    await booked(client, "R2", ny(WED, "10:00"))
+    await booked(client, "R2", REV_A, ny(WED, "10:00"))
     assert_problem(await reschedule(client, made["id"], ny(WED, "15:00")), 409, "slot-taken")
 
 
-@pytest.mark.parametrize("ending", ["cancelled", "completed", "no_show"])
+@pytest.mark.parametrize("ending", ENDINGS)
 async def test_reschedule_of_an_ended_booking_is_an_invalid_transition(
     client: httpx.AsyncClient, ending: str
 ) -> None:
     await setup(client, "R1")
-    made = await booked(client, "R1", ny(TUE, "10:00"))
-    done = {
-        "cancelled": lambda: cancel(client, made["id"]),
-        "completed": lambda: complete(client, made["id"]),
-        "no_show": lambda: no_show(client, made["id"], "reviewer"),
-    }[ending]
-    assert (await done()).status_code == 200
-    before = await fetch(client, made["id"])
+    made = await booked(client, "R1", REV_A, ny(TUE, "10:00"))
+    await end_booking(client, made["id"], ending)
+    before = await booking_of(client, made["id"])
     assert before["status"] == ending
     response = await reschedule(client, made["id"], ny(TUE, "11:00"))
     assert_problem(response, 409, "invalid-transition")
-    assert await fetch(client, made["id"]) == before
+    assert await booking_of(client, made["id"]) == before
 
 
 async def test_reschedule_needs_a_portal_key(client: httpx.AsyncClient) -> None:
     await setup(client, "R1")
-    made = await booked(client, "R1", ny(TUE, "10:00"))
+    made = await booked(client, "R1", REV_A, ny(TUE, "10:00"))
     response = await reschedule(client, made["id"], ny(TUE, "11:00"), headers=REVIEWER)
     assert_problem(response, 403, "forbidden")
     response = await client.post(
         f"/v1/bookings/{made['id']}/reschedule", json={"start": ny(TUE, "11:00")}
     )
     assert_problem(response, 401, "unauthorized")
-    assert await fetch(client, made["id"]) == made
+    assert await booking_of(client, made["id"]) == made
     admin = await reschedule(client, made["id"], ny(TUE, "11:00"), headers=ADMIN)
     assert admin.status_code == 200, admin.text
 
 
 async def test_two_reschedules_into_one_slot_at_once_one_wins(client: httpx.AsyncClient) -> None:
     await setup(client, "R1", "R2")
-    first = await booked(client, "R1", ny(TUE, "10:00"))
-    second = await booked(client, "R2", ny(TUE, "11:00"))
+    first = await booked(client, "R1", REV_A, ny(TUE, "10:00"))
+    second = await booked(client, "R2", REV_A, ny(TUE, "11:00"))
     target = ny(TUE, "14:00")
     responses = await asyncio.gather(
         reschedule(client, first["id"], target), reschedule(client, second["id"], target)
     )
     assert sorted(r.status_code for r in responses) == [200, 409], [r.text for r in responses]
     winner, loser = (first, second) if responses[0].status_code == 200 else (second, first)
-    assert (await fetch(client, winner["id"]))["start"] == target
-    assert await fetch(client, loser["id"]) == loser
+    assert (await booking_of(client, winner["id"]))["start"] == target
+    assert await booking_of(client, loser["id"]) == loser
     assert await listed_ids(client, **{"from": target, "to": ny(TUE, "14:15")}) == [winner["id"]]
 
 
@@ -797,7 +610,7 @@ async def test_two_reschedules_into_one_slot_at_once_one_wins(client: httpx.Asyn
 @pytest.mark.parametrize("reason_code", CANCEL_REASONS)
 async def test_cancel_with_each_reason_code(client: httpx.AsyncClient, reason_code: str) -> None:
     await setup(client, "X1")
-    made = await booked(client, "X1", ny(TUE, "10:00"))
+    made = await booked(client, "X1", REV_A, ny(TUE, "10:00"))
     text = "The member moved to another plan." if reason_code == "other" else None
     response = await cancel(client, made["id"], reason_code, text)
     assert response.status_code == 200, response.text
@@ -805,12 +618,12 @@ async def test_cancel_with_each_reason_code(client: httpx.AsyncClient, reason_co
     assert gone["id"] == made["id"]
     assert gone["status"] == "cancelled"
     assert gone["sequence"] == 1
-    assert await fetch(client, made["id"]) == gone
+    assert await booking_of(client, made["id"]) == gone
 
 
 async def test_cancel_validates_the_reason(client: httpx.AsyncClient) -> None:
     await setup(client, "X1")
-    made = await booked(client, "X1", ny(TUE, "10:00"))
+    made = await booked(client, "X1", REV_A, ny(TUE, "10:00"))
     url = f"/v1/bookings/{made['id']}/cancel"
     missing = await client.post(url, json={"reason_text": "no longer needed"}, headers=PORTAL)
     assert_problem(missing, 422, "validation", fields={"reason_code"})
@@ -826,7 +639,7 @@ async def test_cancel_validates_the_reason(client: httpx.AsyncClient) -> None:
     assert_problem(too_long, 422, "validation", fields={"reason_text"})
     not_text = await client.post(url, json={"reason_code": 7}, headers=PORTAL)
     assert_problem(not_text, 422, "validation", fields={"reason_code"})
-    assert await fetch(client, made["id"]) == made  # nothing changed
+    assert await booking_of(client, made["id"]) == made  # nothing changed
 
     # a reason text is optional for the other codes, and accepted with them
     response = await cancel(client, made["id"], "duplicate", "booked twice by the front desk")
@@ -836,28 +649,28 @@ async def test_cancel_validates_the_reason(client: httpx.AsyncClient) -> None:
 
 async def test_cancel_releases_the_time_and_the_case(client: httpx.AsyncClient) -> None:
     await setup(client, "X1", "X2")
-    made = await booked(client, "X1", ny(TUE, "10:00"))
+    made = await booked(client, "X1", REV_A, ny(TUE, "10:00"))
     # while it is live, the case cannot be booked again
-    again = await try_book(client, "X1", ny(TUE, "11:00"))
+    again = await book(client, "X1", REV_A, ny(TUE, "11:00"))
     body = assert_problem(again, 409, "case-already-booked")
     assert made["id"] in body["detail"]
 
     assert (await cancel(client, made["id"], "scheduled_in_error")).status_code == 200
     assert ny(TUE, "10:00") in (await slots_of(client, "X2", REV_A))[TUE]
-    other = await try_book(client, "X2", ny(TUE, "10:00"))
+    other = await book(client, "X2", REV_A, ny(TUE, "10:00"))
     assert other.status_code == 201, other.text
-    rebooked = await booked(client, "X1", ny(TUE, "11:00"))
+    rebooked = await booked(client, "X1", REV_A, ny(TUE, "11:00"))
     assert rebooked["id"] != made["id"]
     assert rebooked["status"] == "scheduled"
     assert rebooked["sequence"] == 0
-    assert (await fetch(client, made["id"]))["status"] == "cancelled"
+    assert (await booking_of(client, made["id"]))["status"] == "cancelled"
 
 
 async def test_cancel_after_reschedule_counts_both_in_the_sequence(
     client: httpx.AsyncClient,
 ) -> None:
     await setup(client, "X1")
-    made = await booked(client, "X1", ny(TUE, "10:00"))
+    made = await booked(client, "X1", REV_A, ny(TUE, "10:00"))
     assert (await reschedule(client, made["id"], ny(TUE, "11:00"))).status_code == 200
     response = await cancel(client, made["id"])
     assert response.status_code == 200, response.text
@@ -865,30 +678,25 @@ async def test_cancel_after_reschedule_counts_both_in_the_sequence(
     assert response.json()["start"] == ny(TUE, "11:00")  # the cancelled time stays on record
 
 
-@pytest.mark.parametrize("ending", ["cancelled", "completed", "no_show"])
+@pytest.mark.parametrize("ending", ENDINGS)
 async def test_cancel_of_an_ended_booking_is_an_invalid_transition(
     client: httpx.AsyncClient, ending: str
 ) -> None:
     await setup(client, "X1")
-    made = await booked(client, "X1", ny(TUE, "10:00"))
-    done = {
-        "cancelled": lambda: cancel(client, made["id"]),
-        "completed": lambda: complete(client, made["id"]),
-        "no_show": lambda: no_show(client, made["id"]),
-    }[ending]
-    assert (await done()).status_code == 200
-    before = await fetch(client, made["id"])
+    made = await booked(client, "X1", REV_A, ny(TUE, "10:00"))
+    await end_booking(client, made["id"], ending)
+    before = await booking_of(client, made["id"])
     response = await cancel(client, made["id"], "duplicate")
     body = assert_problem(response, 409, "invalid-transition")
     assert body.get("booking_status") in (None, ending)
-    assert await fetch(client, made["id"]) == before
+    assert await booking_of(client, made["id"]) == before
 
 
 async def test_cancel_needs_a_portal_key(client: httpx.AsyncClient) -> None:
     await setup(client, "X1")
-    made = await booked(client, "X1", ny(TUE, "10:00"))
+    made = await booked(client, "X1", REV_A, ny(TUE, "10:00"))
     assert_problem(await cancel(client, made["id"], headers=REVIEWER), 403, "forbidden")
-    assert await fetch(client, made["id"]) == made
+    assert await booking_of(client, made["id"]) == made
 
 
 # ---- 4. complete ------------------------------------------------------------------------------
@@ -897,7 +705,7 @@ async def test_cancel_needs_a_portal_key(client: httpx.AsyncClient) -> None:
 @pytest.mark.parametrize("outcome", OUTCOMES)
 async def test_complete_records_each_outcome(client: httpx.AsyncClient, outcome: str) -> None:
     await setup(client, "O1")
-    made = await booked(client, "O1", ny(TUE, "10:00"))
+    made = await booked(client, "O1", REV_A, ny(TUE, "10:00"))
     response = await complete(client, made["id"], outcome, notes="Discussed the imaging.")
     assert response.status_code == 200, response.text
     done = response.json()
@@ -905,13 +713,13 @@ async def test_complete_records_each_outcome(client: httpx.AsyncClient, outcome:
     assert done["status"] == "completed"
     assert done["sequence"] == 0  # only reschedule and cancel raise it (SPEC §9)
     assert done["start"] == made["start"]
-    assert await fetch(client, made["id"]) == done
+    assert await booking_of(client, made["id"]) == done
     assert await listed_ids(client, status="completed") == [made["id"]]
 
 
 async def test_complete_with_an_admin_key(client: httpx.AsyncClient) -> None:
     await setup(client, "O1")
-    made = await booked(client, "O1", ny(TUE, "10:00"))
+    made = await booked(client, "O1", REV_A, ny(TUE, "10:00"))
     response = await complete(client, made["id"], "modified", headers=ADMIN)
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "completed"
@@ -921,7 +729,7 @@ async def test_complete_refuses_portal_keys_and_unknown_outcomes(
     client: httpx.AsyncClient,
 ) -> None:
     await setup(client, "O1")
-    made = await booked(client, "O1", ny(TUE, "10:00"))
+    made = await booked(client, "O1", REV_A, ny(TUE, "10:00"))
     assert_problem(await complete(client, made["id"], headers=PORTAL), 403, "forbidden")
     for outcome in ("approved", "", "up-held", "upheld "):
         response = await complete(client, made["id"], outcome)
@@ -931,24 +739,19 @@ async def test_complete_refuses_portal_keys_and_unknown_outcomes(
     assert_problem(missing, 422, "validation", fields={"outcome"})
     long_notes = await complete(client, made["id"], notes="n" * 1001)
     assert_problem(long_notes, 422, "validation", fields={"notes"})
-    assert await fetch(client, made["id"]) == made
+    assert await booking_of(client, made["id"]) == made
 
 
-@pytest.mark.parametrize("ending", ["cancelled", "completed", "no_show"])
+@pytest.mark.parametrize("ending", ENDINGS)
 async def test_complete_of_an_ended_booking_is_an_invalid_transition(
     client: httpx.AsyncClient, ending: str
 ) -> None:
     await setup(client, "O1")
-    made = await booked(client, "O1", ny(TUE, "10:00"))
-    done = {
-        "cancelled": lambda: cancel(client, made["id"]),
-        "completed": lambda: complete(client, made["id"], "overturned"),
-        "no_show": lambda: no_show(client, made["id"]),
-    }[ending]
-    assert (await done()).status_code == 200
-    before = await fetch(client, made["id"])
+    made = await booked(client, "O1", REV_A, ny(TUE, "10:00"))
+    await end_booking(client, made["id"], ending)
+    before = await booking_of(client, made["id"])
     assert_problem(await complete(client, made["id"]), 409, "invalid-transition")
-    assert await fetch(client, made["id"]) == before
+    assert await booking_of(client, made["id"]) == before
 
 
 async def test_a_completed_p2p_blocks_another_for_the_same_determination(
@@ -956,7 +759,7 @@ async def test_a_completed_p2p_blocks_another_for_the_same_determination(
 ) -> None:
     await setup(client, "O1", "O2", "O3")
     assert (await eligibility(client, "O1"))["eligible"] is True
-    made = await booked(client, ["O1", "O2"], ny(TUE, "10:00"))
+    made = await booked(client, ["O1", "O2"], REV_A, ny(TUE, "10:00"))
     assert (await complete(client, made["id"], "upheld")).status_code == 200
 
     for number in ("O1", "O2"):
@@ -968,35 +771,35 @@ async def test_a_completed_p2p_blocks_another_for_the_same_determination(
         assert answer["cases"][0]["reason"] == "blocked_p2p_completed"
         assert any("already been completed" in m for m in answer["cases"][0]["messages"])
 
-    response = await try_book(client, "O1", ny(TUE, "11:00"))
+    response = await book(client, "O1", REV_A, ny(TUE, "11:00"))
     body = assert_problem(response, 422, "not-eligible")
     assert body.get("blocking_cases", ["O1"]) == ["O1"]
-    response = await try_book(client, ["O3", "O2"], ny(TUE, "11:00"))
+    response = await book(client, ["O3", "O2"], REV_A, ny(TUE, "11:00"))
     body = assert_problem(response, 422, "not-eligible")
     assert body.get("blocking_cases", ["O2"]) == ["O2"]
     # a case that was not in it is unaffected
     assert (await eligibility(client, "O3"))["eligible"] is True
-    assert (await try_book(client, "O3", ny(TUE, "11:00"))).status_code == 201
+    assert (await book(client, "O3", REV_A, ny(TUE, "11:00"))).status_code == 201
 
 
 async def test_a_new_determination_allows_another_p2p(
     client: httpx.AsyncClient, clock: Clock
 ) -> None:
     await setup(client, "O1")
-    made = await booked(client, "O1", ny(TUE, "10:00"))
+    made = await booked(client, "O1", REV_A, ny(TUE, "10:00"))
     clock.advance(days=1)  # Tuesday 10:00 EST, the P2P happened
     assert (await complete(client, made["id"], "modified")).status_code == 200
     assert (await eligibility(client, "O1"))["cases"][0]["reason"] == "blocked_p2p_completed"
 
     # the case is decided again after the P2P (e.g. partially approved on reconsideration)
     clock.advance(hours=1)
-    await put_case(
+    await push_case(
         client, "O1", status="partially_approved", determination_at="2026-11-24T10:30:00-05:00"
     )
     answer = await eligibility(client, "O1")
     assert answer["eligible"] is True, answer
     assert answer["cases"][0]["level_of_review"] == "reconsideration"
-    again = await try_book(client, "O1", ny(WED, "10:00"))
+    again = await book(client, "O1", REV_A, ny(WED, "10:00"))
     assert again.status_code == 201, again.text
 
 
@@ -1007,35 +810,28 @@ async def test_a_provider_no_show_frees_the_slot_and_allows_one_more_booking(
     client: httpx.AsyncClient,
 ) -> None:
     await setup(client, "N1", "N2")
-    first = await booked(client, "N1", ny(TUE, "10:00"))
+    first = await booked(client, "N1", REV_A, ny(TUE, "10:00"))
     response = await no_show(client, first["id"], "provider", notes="Rang twice, voicemail.")
     assert response.status_code == 200, response.text
     missed = response.json()
     assert missed["id"] == first["id"]
     assert missed["status"] == "no_show"
     assert missed["sequence"] == 0
-    assert await fetch(client, first["id"]) == missed
+    assert await booking_of(client, first["id"]) == missed
     assert await listed_ids(client, status="no_show") == [first["id"]]
 
     # the slot is free again
-    assert (await try_book(client, "N2", ny(TUE, "10:00"))).status_code == 201
+    assert (await book(client, "N2", REV_A, ny(TUE, "10:00"))).status_code == 201
     # the case may be booked once more …
-    second = await booked(client, "N1", ny(TUE, "11:00"))
+    second = await booked(client, "N1", REV_A, ny(TUE, "11:00"))
     assert second["id"] != first["id"]
     assert (await no_show(client, second["id"], "provider")).status_code == 200
     # … but not after a second provider no-show
-    third = await try_book(client, "N1", ny(TUE, "12:00"))
+    third = await book(client, "N1", REV_A, ny(TUE, "12:00"))
     body = assert_problem(third, 422, "not-eligible")
     assert body.get("blocking_cases", ["N1"]) == ["N1"]
     held = await client.post(
-        "/v1/holds",
-        json={
-            "cases": [{"case_number": "N1", "member_dob": DOB}],
-            "reviewer_id": REV_A,
-            "start": ny(TUE, "12:00"),
-            "time_zone": NEW_YORK,
-        },
-        headers=PORTAL,
+        "/v1/holds", json=slot_body("N1", REV_A, ny(TUE, "12:00")), headers=PORTAL
     )
     assert_problem(held, 422, "not-eligible")
 
@@ -1043,29 +839,29 @@ async def test_a_provider_no_show_frees_the_slot_and_allows_one_more_booking(
 async def test_a_reviewer_no_show_may_always_be_rebooked(client: httpx.AsyncClient) -> None:
     await setup(client, "N1")
     for hour in ("10", "11", "12", "13"):
-        made = await booked(client, "N1", ny(TUE, f"{hour}:00"))
+        made = await booked(client, "N1", REV_A, ny(TUE, f"{hour}:00"))
         response = await no_show(client, made["id"], "reviewer")
         assert response.status_code == 200, response.text
         assert response.json()["status"] == "no_show"
-    assert (await try_book(client, "N1", ny(TUE, "14:00"))).status_code == 201
+    assert (await book(client, "N1", REV_A, ny(TUE, "14:00"))).status_code == 201
 
 
 async def test_reviewer_no_shows_do_not_use_up_the_provider_rebooking(
     client: httpx.AsyncClient,
 ) -> None:
     await setup(client, "N1")
-    first = await booked(client, "N1", ny(TUE, "10:00"))
+    first = await booked(client, "N1", REV_A, ny(TUE, "10:00"))
     assert (await no_show(client, first["id"], "provider")).status_code == 200
-    second = await booked(client, "N1", ny(TUE, "11:00"))
+    second = await booked(client, "N1", REV_A, ny(TUE, "11:00"))
     assert (await no_show(client, second["id"], "reviewer")).status_code == 200
-    third = await booked(client, "N1", ny(TUE, "12:00"))
+    third = await booked(client, "N1", REV_A, ny(TUE, "12:00"))
     assert (await no_show(client, third["id"], "provider", headers=ADMIN)).status_code == 200
-    assert_problem(await try_book(client, "N1", ny(TUE, "13:00")), 422, "not-eligible")
+    assert_problem(await book(client, "N1", REV_A, ny(TUE, "13:00")), 422, "not-eligible")
 
 
 async def test_no_show_validates_the_party_and_the_key(client: httpx.AsyncClient) -> None:
     await setup(client, "N1")
-    made = await booked(client, "N1", ny(TUE, "10:00"))
+    made = await booked(client, "N1", REV_A, ny(TUE, "10:00"))
     for party in ("member", "", "providers", "both"):
         response = await no_show(client, made["id"], party)
         assert_problem(response, 422, "validation", fields={"party"})
@@ -1074,24 +870,19 @@ async def test_no_show_validates_the_party_and_the_key(client: httpx.AsyncClient
         await client.post(url, json={}, headers=REVIEWER), 422, "validation", fields={"party"}
     )
     assert_problem(await no_show(client, made["id"], headers=PORTAL), 403, "forbidden")
-    assert await fetch(client, made["id"]) == made
+    assert await booking_of(client, made["id"]) == made
 
 
-@pytest.mark.parametrize("ending", ["cancelled", "completed", "no_show"])
+@pytest.mark.parametrize("ending", ENDINGS)
 async def test_no_show_of_an_ended_booking_is_an_invalid_transition(
     client: httpx.AsyncClient, ending: str
 ) -> None:
     await setup(client, "N1")
-    made = await booked(client, "N1", ny(TUE, "10:00"))
-    done = {
-        "cancelled": lambda: cancel(client, made["id"]),
-        "completed": lambda: complete(client, made["id"]),
-        "no_show": lambda: no_show(client, made["id"], "reviewer"),
-    }[ending]
-    assert (await done()).status_code == 200
-    before = await fetch(client, made["id"])
+    made = await booked(client, "N1", REV_A, ny(TUE, "10:00"))
+    await end_booking(client, made["id"], ending)
+    before = await booking_of(client, made["id"])
     assert_problem(await no_show(client, made["id"]), 409, "invalid-transition")
-    assert await fetch(client, made["id"]) == before
+    assert await booking_of(client, made["id"]) == before
 
 
 # ---- 6. reviewer time off ---------------------------------------------------------------------
@@ -1111,13 +902,13 @@ async def test_time_off_acts_on_exactly_the_bookings_it_overlaps(
     client: httpx.AsyncClient,
 ) -> None:
     await setup(client, "T1", "T2", "T3", "T4", "T5", "T6", "T7")
-    inside = await booked(client, "T1", ny(TUE, "10:00"))
-    before = await booked(client, "T2", ny(TUE, "09:45"))  # ends as the time off starts
-    after = await booked(client, "T3", ny(TUE, "11:00"))  # starts as it ends
-    elsewhere = await booked(client, "T4", ny(TUE, "10:00"), REV_B)  # another reviewer
-    gone = await booked(client, "T5", ny(TUE, "10:30"))
+    inside = await booked(client, "T1", REV_A, ny(TUE, "10:00"))
+    before = await booked(client, "T2", REV_A, ny(TUE, "09:45"))  # ends as the time off starts
+    after = await booked(client, "T3", REV_A, ny(TUE, "11:00"))  # starts as it ends
+    elsewhere = await booked(client, "T4", REV_B, ny(TUE, "10:00"))  # another reviewer
+    gone = await booked(client, "T5", REV_A, ny(TUE, "10:30"))
     assert (await cancel(client, gone["id"])).status_code == 200
-    partly = await booked(client, ["T6", "T7"], ny(TUE, "16:00"))  # 16:00–16:30
+    partly = await booked(client, ["T6", "T7"], REV_A, ny(TUE, "16:00"))  # 16:00–16:30
 
     response = await time_off(client, REV_A, ny(TUE, "10:00"), ny(TUE, "11:00"))
     assert response.status_code == 201, response.text
@@ -1128,7 +919,7 @@ async def test_time_off_acts_on_exactly_the_bookings_it_overlaps(
     assert response.status_code == 201, response.text
     assert response.json()["affected"] == [{"booking_id": partly["id"], "action": "reassigned"}]
     for untouched in (before, after, elsewhere):
-        shown = await fetch(client, untouched["id"])
+        shown = await booking_of(client, untouched["id"])
         assert (shown["status"], shown["sequence"]) == ("scheduled", 0)
 
 
@@ -1151,18 +942,18 @@ async def test_time_off_removes_the_reviewers_slots_and_refuses_bookings_in_it(
     assert ny(TUE, "10:00") in (await slots_of(client, "T1", REV_B))[TUE]  # not rev-b's
 
     for start in (ny(TUE, "10:00"), ny(TUE, "11:45")):
-        assert_problem(await try_book(client, "T1", start), 409, "slot-taken")
+        assert_problem(await book(client, "T1", REV_A, start), 409, "slot-taken")
     # a two-case booking starting just before it would run into it
-    assert_problem(await try_book(client, ["T1", "T2"], ny(TUE, "09:45")), 409, "slot-taken")
-    assert (await try_book(client, "T1", ny(TUE, "12:00"))).status_code == 201
-    assert (await try_book(client, "T2", ny(TUE, "10:00"), REV_B)).status_code == 201
+    assert_problem(await book(client, ["T1", "T2"], REV_A, ny(TUE, "09:45")), 409, "slot-taken")
+    assert (await book(client, "T1", REV_A, ny(TUE, "12:00"))).status_code == 201
+    assert (await book(client, "T2", REV_B, ny(TUE, "10:00"))).status_code == 201
 
 
 async def test_time_off_over_whole_days(client: httpx.AsyncClient) -> None:
     await setup(client, "T1", "T2", "T3")
-    wed = await booked(client, "T1", ny(WED, "15:00"))
-    thu = await booked(client, "T2", ny(THU, "09:00"))
-    await booked(client, "T3", ny(TUE, "16:45"))
+    wed = await booked(client, "T1", REV_A, ny(WED, "15:00"))
+    thu = await booked(client, "T2", REV_A, ny(THU, "09:00"))
+    await booked(client, "T3", REV_A, ny(TUE, "16:45"))
     response = await time_off(client, REV_A, ny(WED, "00:00"), ny("2026-11-27", "00:00"))
     assert response.status_code == 201, response.text
     assert sorted(a["booking_id"] for a in response.json()["affected"]) == sorted(
@@ -1170,7 +961,7 @@ async def test_time_off_over_whole_days(client: httpx.AsyncClient) -> None:
     )
     assert {a["action"] for a in response.json()["affected"]} == {"reassigned"}
     for made in (wed, thu):
-        shown = await fetch(client, made["id"])
+        shown = await booking_of(client, made["id"])
         assert (shown["reviewer"]["reviewer_id"], shown["start"]) == (REV_B, made["start"])
     days = await slots_of(client, "T3", REV_A)
     assert not days.get(WED) and not days.get(THU)
@@ -1181,11 +972,11 @@ async def test_time_off_over_a_consultation_under_way_flags_it(
     client: httpx.AsyncClient, clock: Clock
 ) -> None:
     await setup(client, "T1")
-    made = await booked(client, "T1", ny(TUE, "10:00"))
+    made = await booked(client, "T1", REV_A, ny(TUE, "10:00"))
     clock.advance(days=1, minutes=5)  # Tuesday 10:05: the call has begun
     response = await time_off(client, REV_A, ny(TUE, "09:00"), ny(TUE, "12:00"))
     assert response.json()["affected"] == [{"booking_id": made["id"], "action": "needs_attention"}]
-    shown = await fetch(client, made["id"])
+    shown = await booking_of(client, made["id"])
     assert (shown["reviewer"]["reviewer_id"], shown["start"]) == (REV_A, ny(TUE, "10:00"))
     assert shown["attention"] == (
         "The reviewer is off at this time, and the consultation has already begun."
@@ -1232,7 +1023,7 @@ async def test_time_off_refuses_instants_outside_the_calendar(
 
 
 async def slots_of_any(client: httpx.AsyncClient) -> dict[str, list[str]]:
-    await put_case(client, "T-ANY")
+    await push_case(client, "T-ANY")
     return await slots_of(client, "T-ANY", REV_A)
 
 
@@ -1250,7 +1041,7 @@ ACTIONS = {
 @pytest.mark.parametrize("action", list(ACTIONS))
 async def test_an_unknown_booking_id_is_404(client: httpx.AsyncClient, action: str) -> None:
     await setup(client, "U1")
-    await booked(client, "U1", ny(TUE, "10:00"))  # one that exists, so 404 is about the id
+    await booked(client, "U1", REV_A, ny(TUE, "10:00"))  # one that exists, so 404 is about the id
     method, suffix, body, headers = ACTIONS[action]
     unknown = str(uuid.uuid4())
     response = await client.request(

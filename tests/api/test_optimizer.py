@@ -22,6 +22,7 @@ from tests.api.helpers import (
     MEMBER_DOB,
     assert_problem,
     availability_of,
+    booking_of,
     contact_body,
     hours,
     lookup,
@@ -59,12 +60,6 @@ async def submit(client: httpx.AsyncClient, *case_numbers: str, **preferences: A
 
 async def run(client: httpx.AsyncClient) -> dict[str, Any]:
     response = await client.post("/v1/optimizer/runs", headers=ADMIN)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-async def booking(client: httpx.AsyncClient, booking_id: str) -> dict[str, Any]:
-    response = await client.get(f"/v1/bookings/{booking_id}", headers=PORTAL)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -114,7 +109,7 @@ async def test_contested_time_is_shared_so_both_requests_are_scheduled(
     assert answer["objective"] <= answer["bound"] or answer["bound"] == answer["objective"]
     placed = {
         (b["reviewer"]["reviewer_id"], b["start"], b["status"], b["sequence"])
-        for b in [await booking(client, first["id"]), await booking(client, second["id"])]
+        for b in [await booking_of(client, first["id"]), await booking_of(client, second["id"])]
     }
     assert placed == {
         ("rev-a", TUESDAY_9, "scheduled", 0),
@@ -133,7 +128,7 @@ async def test_preferred_hours_are_honoured_when_they_cost_nothing(
     made = await submit(client, "P1", days=["wed"], hours=[14])
     answer = await run(client)
     assert answer["assigned"] == [made["id"]]
-    assert (await booking(client, made["id"]))["start"] == "2026-11-25T14:00:00-05:00"
+    assert (await booking_of(client, made["id"]))["start"] == "2026-11-25T14:00:00-05:00"
 
 
 async def test_a_request_nobody_can_take_stays_pending_with_the_reason(
@@ -145,7 +140,7 @@ async def test_a_request_nobody_can_take_stays_pending_with_the_reason(
     answer = await run(client)
     assert answer["assigned"] == []
     assert answer["unassigned"] == [{"booking_id": made["id"], "reason": "no_qualified_reviewer"}]
-    assert (await booking(client, made["id"]))["status"] == "pending_assignment"
+    assert (await booking_of(client, made["id"]))["status"] == "pending_assignment"
 
 
 async def test_a_pending_request_can_be_cancelled_and_is_then_left_alone(
@@ -207,7 +202,7 @@ async def test_a_better_tier_is_worth_waiting_for_when_the_deadline_allows(
     await push_case(client, "P1")
     made = await submit(client, "P1")
     await run(client)
-    placed = await booking(client, made["id"])
+    placed = await booking_of(client, made["id"])
     assert (placed["reviewer"]["reviewer_id"], placed["start"]) == (
         "rev-a",
         "2026-12-01T09:00:00-05:00",
@@ -223,7 +218,7 @@ async def test_assigned_bookings_carry_a_working_invite_and_match_the_webhook_sh
     ids = [(await submit(client, "P1"))["id"], (await submit(client, "P2"))["id"]]
     assert sorted((await run(client))["assigned"]) == sorted(ids)
     for booking_id in ids:
-        shown = await booking(client, booking_id)
+        shown = await booking_of(client, booking_id)
         invite = await client.get(shown["links"]["invite_ics"].removeprefix("http://testserver"))
         assert invite.status_code == 200
         assert b"METHOD:REQUEST" in invite.content and booking_id.encode() in invite.content

@@ -20,7 +20,17 @@ from sqlmodel import select
 from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.db.outbox_store import messages_of
 from p2p_scheduler.db.tables import BookingEventRow
-from tests.api.helpers import assert_problem, book, contact_body, lookup, push_case, push_reviewer
+from tests.api.helpers import (
+    assert_problem,
+    booked,
+    booking_of,
+    contact_body,
+    lookup,
+    ny,
+    push_case,
+    push_reviewer,
+    reschedule,
+)
 from tests.support import ADMIN_KEY, PORTAL_KEY, auth
 
 pytestmark = pytest.mark.anyio
@@ -29,16 +39,6 @@ ADMIN, PORTAL = auth(ADMIN_KEY), auth(PORTAL_KEY)
 MON, TUE, WED = "2026-11-23", "2026-11-24", "2026-11-25"
 #: a reconsideration window that closes at the end of Thursday 2026-11-26 in New York
 DENIED_EARLY = "2026-11-12T10:00:00-05:00"
-
-
-def ny(day: str, clock_time: str) -> str:
-    return f"{day}T{clock_time}:00-05:00"
-
-
-async def booked(client: httpx.AsyncClient, case: str, reviewer: str, start: str) -> dict:
-    response = await book(client, case, reviewer, start)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 async def time_off(
@@ -52,12 +52,6 @@ async def time_off(
     )
     assert response.status_code == 201, response.text
     return {a["booking_id"]: a["action"] for a in response.json()["affected"]}
-
-
-async def fetch(client: httpx.AsyncClient, booking_id: str) -> dict[str, Any]:
-    response = await client.get(f"/v1/bookings/{booking_id}", headers=PORTAL)
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def where(booking: dict[str, Any]) -> tuple[str, str, int]:
@@ -87,7 +81,7 @@ async def test_the_same_time_goes_to_the_best_tier_and_everyone_is_told(
         made["id"]: "reassigned"
     }
 
-    moved = await fetch(client, made["id"])
+    moved = await booking_of(client, made["id"])
     assert where(moved) == ("rev-c", ny(TUE, "10:00"), 1)
     assert (moved["status"], moved["attention"]) == ("scheduled", None)
     assert [event for event, _ in events(engine, made["id"])] == ["scheduled", "rescheduled"]
@@ -128,8 +122,8 @@ async def test_two_bookings_are_matched_to_the_free_reviewers_together(
     answer = await time_off(client, "rev-a", ny(TUE, "00:00"), ny(WED, "00:00"))
 
     assert answer == {pa["id"]: "reassigned", tx["id"]: "reassigned"}
-    assert where(await fetch(client, pa["id"])) == ("rev-c", ny(TUE, "10:00"), 1)
-    assert where(await fetch(client, tx["id"])) == ("rev-b", ny(TUE, "11:00"), 1)
+    assert where(await booking_of(client, pa["id"])) == ("rev-c", ny(TUE, "10:00"), 1)
+    assert where(await booking_of(client, tx["id"])) == ("rev-b", ny(TUE, "11:00"), 1)
 
 
 async def test_without_a_free_reviewer_then_the_nearest_later_time_is_taken(
@@ -149,7 +143,7 @@ async def test_without_a_free_reviewer_then_the_nearest_later_time_is_taken(
     assert await time_off(client, "rev-a", ny(TUE, "09:30"), ny(TUE, "13:00")) == {
         made["id"]: "moved"
     }
-    assert where(await fetch(client, made["id"])) == ("rev-b", ny(TUE, "10:30"), 1)
+    assert where(await booking_of(client, made["id"])) == ("rev-b", ny(TUE, "10:30"), 1)
 
 
 async def test_at_equal_times_the_original_reviewer_keeps_the_call(
@@ -165,7 +159,7 @@ async def test_at_equal_times_the_original_reviewer_keeps_the_call(
     assert await time_off(client, "rev-a", ny(TUE, "10:00"), ny(TUE, "10:15")) == {
         made["id"]: "moved"
     }
-    assert where(await fetch(client, made["id"])) == ("rev-a", ny(TUE, "10:15"), 1)
+    assert where(await booking_of(client, made["id"])) == ("rev-a", ny(TUE, "10:15"), 1)
 
 
 async def test_a_moved_request_keeps_to_its_preferred_days_and_hours(
@@ -184,14 +178,14 @@ async def test_a_moved_request_keeps_to_its_preferred_days_and_hours(
     booking_id = pending.json()["id"]
     run = await client.post("/v1/optimizer/runs", headers=ADMIN)
     assert run.json()["assigned"] == [booking_id]
-    assert where(await fetch(client, booking_id)) == ("rev-a", ny(WED, "14:00"), 0)
+    assert where(await booking_of(client, booking_id)) == ("rev-a", ny(WED, "14:00"), 0)
 
     # Wednesday 15:00 is nearer, but outside the requester's hours; next Wednesday is inside
     # them and still before the window closes (2026-12-04).
     assert await time_off(client, "rev-a", ny(WED, "13:00"), ny(WED, "15:00")) == {
         booking_id: "moved"
     }
-    assert where(await fetch(client, booking_id)) == ("rev-a", "2026-12-02T14:00:00-05:00", 1)
+    assert where(await booking_of(client, booking_id)) == ("rev-a", "2026-12-02T14:00:00-05:00", 1)
 
 
 async def test_when_no_later_time_meets_the_deadline_an_earlier_one_is_taken(
@@ -205,7 +199,7 @@ async def test_when_no_later_time_meets_the_deadline_an_earlier_one_is_taken(
         made["id"]: "moved"
     }
     # the earliest time before it: today, once the two hours' notice have passed
-    assert where(await fetch(client, made["id"])) == ("rev-a", ny(MON, "12:00"), 1)
+    assert where(await booking_of(client, made["id"])) == ("rev-a", ny(MON, "12:00"), 1)
 
 
 async def test_a_booking_nobody_can_take_is_flagged_for_a_person(
@@ -220,7 +214,7 @@ async def test_a_booking_nobody_can_take_is_flagged_for_a_person(
     answer = await time_off(client, "rev-a", ny(MON, "00:00"), "2026-11-28T00:00:00-05:00")
 
     assert answer == {stuck["id"]: "needs_attention"}
-    kept = await fetch(client, stuck["id"])
+    kept = await booking_of(client, stuck["id"])
     assert where(kept) == ("rev-a", ny(WED, "10:00"), 0)  # unchanged: a person decides
     assert kept["status"] == "scheduled"
     assert "no qualified reviewer is free" in kept["attention"]
@@ -232,11 +226,7 @@ async def test_a_booking_nobody_can_take_is_flagged_for_a_person(
 
     # a person finds another reviewer: the flag goes with the change
     await push_reviewer(client, "rev-b")
-    response = await client.post(
-        f"/v1/bookings/{stuck['id']}/reschedule",
-        json={"start": ny(WED, "10:00"), "reviewer_id": "rev-b"},
-        headers=PORTAL,
-    )
+    response = await reschedule(client, stuck["id"], ny(WED, "10:00"), reviewer_id="rev-b")
     assert response.status_code == 200, response.text
     assert response.json()["attention"] is None
     flagged = await client.get("/v1/bookings?needs_attention=true", headers=PORTAL)
@@ -255,4 +245,4 @@ async def test_time_off_of_an_unknown_reviewer_changes_nothing(
         headers=ADMIN,
     )
     assert_problem(response, 404, "not-found")
-    assert where(await fetch(client, made["id"])) == ("rev-a", ny(TUE, "10:00"), 0)
+    assert where(await booking_of(client, made["id"])) == ("rev-a", ny(TUE, "10:00"), 0)

@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import Engine, select
 
 from p2p_scheduler.db import outbox_store
@@ -22,7 +21,7 @@ from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.db.outbox_store import Claimed, Message
 from p2p_scheduler.db.tables import OutboxRow
 from p2p_scheduler.services import delivery
-from tests.e2e.server import free_port
+from tests.e2e.server import smtp_server
 from tests.support import email_recipe
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -89,12 +88,8 @@ class Mailbox:
 @pytest.fixture
 def mailbox() -> Iterator[tuple[Mailbox, str]]:
     box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield box, f"smtp://127.0.0.1:{controller.port}"
-    finally:
-        controller.stop()
+    with smtp_server(box) as url:
+        yield box, url
 
 
 def test_a_message_written_with_a_change_is_delivered_once_over_smtp(

@@ -8,12 +8,14 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
 
 SCRIPT = Path(sys.executable).parent / "p2p-scheduler"
 STARTUP_SECONDS = 30
@@ -45,6 +47,18 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextmanager
+def smtp_server(handler: object) -> Iterator[str]:
+    """A real SMTP server (aiosmtpd) on a free local port whose messages go to ``handler``
+    (an object with ``async handle_DATA``); yields its ``smtp://`` URL, stops it afterwards."""
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield f"smtp://127.0.0.1:{controller.port}"
+    finally:
+        controller.stop()
 
 
 @dataclass

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import Engine, select
 
 from p2p_scheduler.db import outbox_store
@@ -24,7 +23,7 @@ from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.db.outbox_store import Message
 from p2p_scheduler.db.tables import OutboxRow
 from p2p_scheduler.domain.clock import system_clock
-from tests.e2e.server import SCRIPT, cli_env, free_port, wait_until
+from tests.e2e.server import SCRIPT, cli_env, smtp_server, wait_until
 from tests.support import email_recipe
 
 pytestmark = pytest.mark.e2e
@@ -49,12 +48,8 @@ class StallingMailbox:
 @pytest.fixture
 def smtp() -> Iterator[tuple[StallingMailbox, str]]:
     box = StallingMailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield box, f"smtp://127.0.0.1:{controller.port}"
-    finally:
-        controller.stop()
+    with smtp_server(box) as url:
+        yield box, url
 
 
 def _row(engine: Engine) -> OutboxRow:

@@ -74,8 +74,10 @@ def test_same_seed_and_workers_give_the_same_assignment() -> None:
 
 
 def test_deterministic_time_limit_reproduces_an_unfinished_search() -> None:
-    problem = generate((300, 40), 3)
-    settings_ = SolverSettings(time_limit_seconds=60.0, max_deterministic_time=0.5)
+    # large enough that 0.1 s of deterministic time ends the search after it has improved on
+    # the hint but short of the bound; small enough to run in about two CPU seconds (the former 300 x 40 at 0.5 took four)
+    problem = generate((150, 20), 3)
+    settings_ = SolverSettings(time_limit_seconds=60.0, max_deterministic_time=0.1)
     first = run(problem, settings_).result
     second = run(problem, settings_).result
     assert first.status is SolveStatus.FEASIBLE  # stopped by the deterministic clock

@@ -6,6 +6,7 @@ with the helpers under test.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -178,7 +179,13 @@ start_days = st.dates(min_value=date(2025, 1, 1), max_value=date(2030, 12, 31))
 
 
 def federal_holidays(day: date) -> holidays.HolidayBase:
-    return holidays.country_holidays("US", years=range(day.year - 1, day.year + 2), observed=True)
+    return _federal_holidays_around(day.year)
+
+
+@functools.cache
+def _federal_holidays_around(year: int) -> holidays.HolidayBase:
+    """Built once per year, not once per day looked up: the same calendar, far cheaper."""
+    return holidays.country_holidays("US", years=range(year - 1, year + 2), observed=True)
 
 
 @PROPERTY_SETTINGS
