@@ -118,7 +118,8 @@ SlotsPerDay = Annotated[
             "At most this many slots in each reviewer's day (the earliest ones), for a page "
             "that shows a few times per day with a 'Show more…' link; every day still says "
             "how many it has in `total_slots`, so the page knows when to offer more and can "
-            "ask again without this field. 1 to 96; absent or null: every slot (the default). "
+            "ask again without this field (for one day: with `preferences.days` set to its "
+            "weekday). 1 to 96; absent or null: every slot (the default). "
             "Only the answer is shortened: which reviewers and days appear, and in what "
             "order, is the same as without it."
         ),
