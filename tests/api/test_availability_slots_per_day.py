@@ -166,3 +166,20 @@ async def test_the_openapi_documents_the_limit_and_the_count(client: httpx.Async
     day = schemas["DayOut"]
     assert set(day["required"]) == {"date", "slots", "total_slots"}
     assert day["properties"]["total_slots"]["type"] == "integer"
+
+
+async def test_show_more_asks_for_the_day_without_the_limit(client: httpx.AsyncClient) -> None:
+    """The page's "Show more…": the same request for that weekday only, without the limit."""
+    await push_case(client, "A100")
+    await push_reviewer(client, "rev-ny")
+    body = availability_body("A100")
+    body["slots_per_day"] = 4
+    limited = await ask(client, "/v1/availability", body)
+    [wednesday] = [day for r, d, day in days_of(limited) if d == "2026-11-25"]
+    assert len(wednesday["slots"]) < wednesday["total_slots"]
+
+    more = await ask(client, "/v1/availability", availability_body("A100", days=["wed"]))
+    [(_, date, day)] = days_of(more)
+    assert date == "2026-11-25"
+    assert len(day["slots"]) == day["total_slots"] == wednesday["total_slots"]
+    assert day["slots"][:4] == wednesday["slots"]
