@@ -35,9 +35,7 @@ def find_availability(
         hours=frozenset(body.preferences.hours),
         week_start=body.week_start,
     )
-    # A week can hold thousands of slots: serialise once, in pydantic-core, rather than
-    # letting FastAPI validate the model again and encode it a second time in Python.
-    return Response(AvailabilityOut.of(found).model_dump_json(), media_type="application/json")
+    return _answer(found, body.slots_per_day)
 
 
 @router.post(
@@ -68,4 +66,14 @@ def find_move_availability(
         week_start=body.week_start,
         moving=booking_id,
     )
-    return Response(AvailabilityOut.of(found).model_dump_json(), media_type="application/json")
+    return _answer(found, body.slots_per_day)
+
+
+def _answer(found: availability_search.Availability, slots_per_day: int | None) -> Response:
+    """The JSON answer, each reviewer's day cut to ``slots_per_day`` slots (None: all).
+
+    A week can hold thousands of slots: serialise once, in pydantic-core, rather than
+    letting FastAPI validate the model again and encode it a second time in Python.
+    """
+    out = AvailabilityOut.of(found, slots_per_day)
+    return Response(out.model_dump_json(), media_type="application/json")

@@ -34,7 +34,11 @@ def _answer(found: calendars.CalendarFile, if_none_match: str | None, filename: 
         "Content-Disposition": f'inline; filename="{filename}"',
     }
     if found.body is None or found.etag in _tags(if_none_match):
-        return Response(status_code=304, headers=headers)
+        # A 304 carries the Vary its 200 would (RFC 9110 §15.4.5): gzip (``api.app``) adds
+        # ``Vary: Accept-Encoding`` to a compressed 200, but a 304 has no body to compress.
+        # The ETag is the content's, whatever the coding, so a client's copy revalidates
+        # the same way compressed or not.
+        return Response(status_code=304, headers={**headers, "Vary": "Accept-Encoding"})
     return Response(found.body, media_type="text/calendar; charset=utf-8", headers=headers)
 
 

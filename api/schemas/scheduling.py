@@ -106,11 +106,34 @@ class Preferences(Strict):
     )
 
 
+#: The most slots a day can hold on the 15-minute grid (24 h × 4), and so the largest
+#: ``slots_per_day`` that can cut anything.
+MAX_SLOTS_PER_DAY = 96
+SlotsPerDay = Annotated[
+    int | None,
+    Field(
+        ge=1,
+        le=MAX_SLOTS_PER_DAY,
+        description=(
+            "At most this many slots in each reviewer's day (the earliest ones), for a page "
+            "that shows a few times per day with a 'Show more…' link; every day still says "
+            "how many it has in `total_slots`, so the page knows when to offer more and can "
+            "ask again without this field (for one day: with `preferences.days` set to its "
+            "weekday). 1 to 96; absent or null: every slot (the default). "
+            "Only the answer is shortened: which reviewers and days appear, and in what "
+            "order, is the same as without it."
+        ),
+        examples=[4],
+    ),
+]
+
+
 class AvailabilityIn(Strict):
     cases: list[CaseLookup] = Field(min_length=1, max_length=50)
     time_zone: TimeZoneName
     preferences: Preferences = Field(default_factory=Preferences)
     week_start: date | None = Field(None, description="a Monday in the requester's zone")
+    slots_per_day: SlotsPerDay = None
 
 
 #: An instant already rendered as pydantic renders a ``datetime`` (RFC 3339, the requester's
@@ -136,7 +159,12 @@ class SlotOut(BaseModel):
 
 class DayOut(BaseModel):
     date: date
-    slots: list[SlotOut]
+    slots: list[SlotOut] = Field(description="ascending by start; the earliest `slots_per_day`")
+    total_slots: int = Field(
+        description="how many slots the day has in all: more than `slots` lists when the "
+        "request's `slots_per_day` shortened it (a page's 'Show more…')",
+        examples=[27],
+    )
 
 
 class ReviewerSlotsOut(BaseModel):
@@ -163,7 +191,10 @@ class AvailabilityOut(BaseModel):
     tiers: list[TierOut]
 
     @classmethod
-    def of(cls, found: Availability) -> AvailabilityOut:
+    def of(cls, found: Availability, slots_per_day: int | None = None) -> AvailabilityOut:
+        """The answer, each reviewer's day cut to its first ``slots_per_day`` slots (None:
+        all). The cut is made here, after the search, so it changes nothing but the length
+        of the lists: a day's slots ascend, so the first ones are the earliest."""
         # Reviewers of one week share most slots (the same LabelledSlot objects), so each
         # becomes a SlotOut once: a week can hold thousands of slots.
         slots: dict[int, SlotOut] = {}
@@ -191,7 +222,11 @@ class AvailabilityOut(BaseModel):
                             name=r.name,
                             credentials=r.credentials,
                             days=[
-                                DayOut(date=d.date, slots=[slot(s) for s in d.slots])
+                                DayOut(
+                                    date=d.date,
+                                    slots=[slot(s) for s in d.slots[:slots_per_day]],
+                                    total_slots=len(d.slots),
+                                )
                                 for d in r.days
                             ],
                         )
@@ -328,6 +363,7 @@ class MoveAvailabilityIn(Strict):
     time_zone: TimeZoneName | None = Field(None, description="default: the booking's zone")
     preferences: Preferences = Field(default_factory=Preferences)
     week_start: date | None = Field(None, description="a Monday in the requester's zone")
+    slots_per_day: SlotsPerDay = None
 
 
 class AgendaOut(BaseModel):

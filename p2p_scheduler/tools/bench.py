@@ -8,7 +8,11 @@
     (``availability_search.search``: the database reads plus the pure work), the pure part
     alone (``free_slots`` over the 50 calendars) and over HTTP against the real server,
     next to ``GET /health`` on the same connection, so that the ratio of the two says what
-    the endpoint costs on top of the HTTP stack.
+    the endpoint costs on top of the HTTP stack. Over HTTP twice: the whole week, and the
+    same request with ``slots_per_day`` (the seeds' page shows four times per reviewer's
+    day and "Show more…"); the client accepts gzip as browsers do (httpx sends
+    ``Accept-Encoding: gzip, deflate`` by default and decodes what it gets), and the sizes
+    of both answers, as JSON and as they travelled, are reported.
 ``bench optimizer``
     The pure solver on a generated instance (``solver.benchmark``): CP-SAT against the two
     greedy baselines, with build and solve times, objective, bound, gap and peak memory.
@@ -547,13 +551,33 @@ def _slot_count(found: availability_search.Availability) -> tuple[int, int]:
     return len(reviewers), sum(len(day.slots) for r in reviewers for day in r.days)
 
 
-def _http_slot_count(body: dict[str, Any]) -> int:
+def _http_slot_count(body: dict[str, Any], key: str = "slots") -> int:
+    """Slots listed in an HTTP answer (``key="total_slots"``: slots counted by its days)."""
     return sum(
-        len(day["slots"])
+        len(day[key]) if key == "slots" else day[key]
         for tier in body["tiers"]
         for reviewer in tier["reviewers"]
         for day in reviewer["days"]
     )
+
+
+def _shown(found: availability_search.Availability, per_day: int) -> int:
+    """How many slots an answer cut to ``per_day`` per reviewer's day lists."""
+    return sum(
+        min(per_day, len(day.slots))
+        for tier in found.tiers
+        for reviewer in tier.reviewers
+        for day in reviewer.days
+    )
+
+
+def _answer_bytes(response: httpx.Response) -> dict[str, object]:
+    """An answer's size as JSON and as it travelled (after any content coding)."""
+    return {
+        "json": len(response.content),
+        "wire": response.num_bytes_downloaded,
+        "content_encoding": response.headers.get("content-encoding", "identity"),
+    }
 
 
 # ---- bench availability --------------------------------------------------------------------------
@@ -569,6 +593,10 @@ DatabaseUrl = Annotated[
         ),
     ),
 ]
+
+
+#: What the seeds' P2P page shows of each reviewer's day before "Show more…".
+SLOTS_PER_DAY = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -722,13 +750,14 @@ def _run_availability(database_url: str | None, repeat: int) -> dict[str, object
             },
             "week_start": world.week_start.isoformat(),
         }
+        limited_body = {**body, "slots_per_day": SLOTS_PER_DAY}
         with (
             running_server(url, api_keys) as base,
             portal_client(base, token) as http,
         ):
 
-            def post() -> httpx.Response:
-                response = http.post("/v1/availability", json=body)
+            def post(request: dict[str, object] = body) -> httpx.Response:
+                response = http.post("/v1/availability", json=request)
                 if response.status_code != 200:
                     raise BenchError(
                         f"POST /v1/availability answered {response.status_code}: "
@@ -736,26 +765,42 @@ def _run_availability(database_url: str | None, repeat: int) -> dict[str, object
                     )
                 return response
 
+            def post_limited() -> httpx.Response:
+                return post(limited_body)
+
             def health() -> httpx.Response:
                 response = http.get("/health")
                 if response.status_code != 200:
                     raise BenchError(f"GET /health answered {response.status_code}")
                 return response
 
-            if (over_http := _http_slot_count(post().json())) != slots:
+            whole, limited = post(), post_limited()
+            if (over_http := _http_slot_count(whole.json())) != slots:
                 raise BenchError(f"HTTP found {over_http} slots, in-process {slots}")
+            shown = _shown(found, SLOTS_PER_DAY)
+            if (
+                _http_slot_count(limited.json()) != shown
+                or _http_slot_count(limited.json(), "total_slots") != slots
+            ):
+                raise BenchError(f"slots_per_day={SLOTS_PER_DAY} does not cut the week right")
+            sizes = {"all": _answer_bytes(whole), "limited": _answer_bytes(limited)}
             for _ in range(WARMUP_CALLS):
                 post()
+                post_limited()
                 health()
-            # Interleaved, so that drift (other load, CPU frequency) affects both alike.
+            # Interleaved, so that drift (other load, CPU frequency) affects all alike.
             http_availability: list[float] = []
+            http_limited: list[float] = []
             http_health: list[float] = []
             for _ in range(repeat):
                 http_availability.append(timed_ms(post))
                 http_health.append(timed_ms(health))
+                http_limited.append(timed_ms(post_limited))
 
     availability_ms = percentiles(http_availability)
+    limited_ms = percentiles(http_limited)
     health_ms = percentiles(http_health)
+    limited_key = f"slots_per_day_{SLOTS_PER_DAY}"
     return {
         "benchmark": "availability",
         "database": label,
@@ -765,14 +810,21 @@ def _run_availability(database_url: str | None, repeat: int) -> dict[str, object
         "bookings": len(world.planned),
         "week_start": world.week_start.isoformat(),
         "repeat": repeat,
-        "result": {"reviewers_with_slots": reviewers_with_slots, "slots": slots},
+        "result": {
+            "reviewers_with_slots": reviewers_with_slots,
+            "slots": slots,
+            f"slots_shown_{limited_key}": shown,
+        },
         "in_process_ms": percentiles(in_process),
         "pure_ms": percentiles(pure_ms),
         "http_ms": {
             "availability": {key: availability_ms[key] for key in ("p50", "p95")},
             "health": {key: health_ms[key] for key in ("p50", "p95")},
             "p95_ratio": round(availability_ms["p95"] / health_ms["p95"], 2),
+            f"availability_{limited_key}": {key: limited_ms[key] for key in ("p50", "p95")},
+            f"p95_ratio_{limited_key}": round(limited_ms["p95"] / health_ms["p95"], 2),
         },
+        "answer_bytes": {"all": sizes["all"], limited_key: sizes["limited"]},
         "machine": machine(),
     }
 
