@@ -57,6 +57,21 @@ def test_bench_availability_prints_the_figures_and_leaves_nothing_behind(tmp_pat
     assert list(tmp_path.iterdir()) == [], "the temporary database must be gone"
 
 
+def test_bench_feed_serves_every_booking_and_revalidates_with_304(tmp_path: Path) -> None:
+    """The feed lists every consultation written (the bench refuses to time a feed that does
+    not) and a revalidation with its ETag is a 304 (the bench refuses anything else)."""
+    out = _bench(tmp_path, "feed", "--bookings", "40", "--repeat", "3")
+
+    assert out["benchmark"] == "feed"
+    assert out["database"].startswith("sqlite")
+    assert out["bookings"] == 40
+    assert out["feed_bytes"] > 40 * 200
+    assert set(out["http_ms"]) == {"full", "not_modified", "health"}
+    for figures in out["http_ms"].values():
+        assert {"p50", "p95", "max"} <= set(figures)
+    assert list(tmp_path.iterdir()) == [], "the temporary database must be gone"
+
+
 def test_bench_booking_never_double_books_and_removes_its_sqlite_file(tmp_path: Path) -> None:
     database = tmp_path / "bench.db"
     out = _bench(tmp_path, "booking", "--seconds", "2", "--database-url", f"sqlite:///{database}")

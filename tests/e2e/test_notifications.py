@@ -359,7 +359,7 @@ def test_signed_links_serve_the_current_invite_and_refuse_bad_tokens(world: Worl
 def test_reviewer_feed_lists_the_p2ps_answers_304_and_rotates(world: World) -> None:
     server = world.server
     _seed(server)
-    first, _ = _two_starts(server)
+    first, second = _two_starts(server)
     with httpx.Client(base_url=server.base_url, headers=auth(PORTAL_KEY), timeout=30) as portal:
         booking = portal.post("/v1/bookings", json=booking_body(CASE, REVIEWER, first)).json()
     with httpx.Client(base_url=server.base_url, headers=auth(ADMIN_KEY), timeout=30) as admin:
@@ -383,6 +383,28 @@ def test_reviewer_feed_lists_the_p2ps_answers_304_and_rotates(world: World) -> N
                 feed_url, headers={"If-None-Match": feed.headers["etag"]}
             )
             assert unchanged.status_code == 304
+
+            # A change gives the feed a new tag at once: the old one no longer revalidates,
+            # and nothing rendered (or cached) for it is served again.
+            with httpx.Client(
+                base_url=server.base_url, headers=auth(PORTAL_KEY), timeout=30
+            ) as portal:
+                moved = portal.post(
+                    f"/v1/bookings/{booking['id']}/reschedule", json={"start": second}
+                )
+                assert moved.status_code == 200, moved.text
+            changed = calendar_client.get(feed_url, headers={"If-None-Match": feed.headers["etag"]})
+            assert changed.status_code == 200
+            assert changed.headers["etag"] != feed.headers["etag"]
+            moved_event = _event(icalendar.Calendar.from_ical(changed.content))
+            assert moved_event.decoded("DTSTART") == datetime.fromisoformat(second)
+            assert int(moved_event["SEQUENCE"]) == 1
+            assert (
+                calendar_client.get(
+                    feed_url, headers={"If-None-Match": changed.headers["etag"]}
+                ).status_code
+                == 304
+            )
 
             rotated = admin.post(f"/v1/reviewers/{REVIEWER}/calendar-feed/rotate")
             assert rotated.status_code == 200
