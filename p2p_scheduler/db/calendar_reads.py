@@ -6,6 +6,9 @@ and back into the integer seconds that ``availability`` computes with cost more 
 rest of the search together, so bookings and holds are read as UTC epoch seconds computed
 by the database itself (``epoch_seconds``). They lie on the 15-minute grid, so no fraction
 of a second is lost. Time off (few rows, free-form instants) is read as datetimes.
+
+The reviewer's calendar is also what this store writes: time off, and the version its feed
+link is signed at (bookings and holds have their own stores).
 """
 
 from __future__ import annotations
