@@ -887,7 +887,10 @@ def _run_feed(database_url: str | None, count: int, repeat: int) -> dict[str, ob
             if reviewer.status_code != 200:
                 raise BenchError(f"GET /v1/reviewers answered {reviewer.status_code}")
             feed = reviewer.json()["calendar_feed_url"].removeprefix(base)
+            # The first download renders the feed; later ones of an unchanged feed do not.
+            started = time.perf_counter()
             first = http.get(feed)
+            first_ms = (time.perf_counter() - started) * 1000
             if first.status_code != 200:
                 raise BenchError(f"the feed answered {first.status_code}: {first.text[:300]}")
             events = first.text.count("BEGIN:VEVENT")
@@ -922,6 +925,7 @@ def _run_feed(database_url: str | None, count: int, repeat: int) -> dict[str, ob
         "database": label,
         "bookings": len(planned),
         "feed_bytes": len(first.content),
+        "first_download_ms": round(first_ms, 3),
         "repeat": repeat,
         "http_ms": {name: percentiles(samples) for name, samples in timings.items()},
         "machine": machine(),

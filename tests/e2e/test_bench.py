@@ -66,6 +66,7 @@ def test_bench_feed_serves_every_booking_and_revalidates_with_304(tmp_path: Path
     assert out["database"].startswith("sqlite")
     assert out["bookings"] == 40
     assert out["feed_bytes"] > 40 * 200
+    assert out["first_download_ms"] > 0
     assert set(out["http_ms"]) == {"full", "not_modified", "health"}
     for figures in out["http_ms"].values():
         assert {"p50", "p95", "max"} <= set(figures)
