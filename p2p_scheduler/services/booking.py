@@ -212,6 +212,20 @@ def claim_cells(
     )
 
 
+def check_new(
+    session: Session, *, policy: Policy, limits: Limits, now: datetime, slot: SlotRequest
+) -> tuple[RequestEligibility, CheckedSlot]:
+    """Everything a new hold or booking of ``slot`` must pass before it claims the time:
+    eligible cases, a free start of a qualified reviewer, no case in another active booking
+    and no case past its no-show limit."""
+    request = check_request(session, policy=policy, now=now, cases=slot.cases)
+    checked = check_slot(session, limits=limits, now=now, request=request, slot=slot)
+    numbers = [case.case_number for case in request.cases]
+    refuse_booked_cases(session, numbers)
+    refuse_after_no_shows(session, numbers, limits)
+    return request, checked
+
+
 # ---- holds --------------------------------------------------------------------------------
 
 
@@ -220,10 +234,7 @@ def hold(
 ) -> HoldView:
     """Hold a slot for ``limits.hold_minutes`` while the contact form is filled in."""
     with transaction(engine) as session:
-        request = check_request(session, policy=policy, now=now, cases=slot.cases)
-        start, end, _ = check_slot(session, limits=limits, now=now, request=request, slot=slot)
-        refuse_booked_cases(session, [c.case_number for c in request.cases])
-        refuse_after_no_shows(session, [c.case_number for c in request.cases], limits)
+        _, (start, end, _) = check_new(session, policy=policy, limits=limits, now=now, slot=slot)
         stored = StoredHold(
             id=str(uuid.uuid4()),
             reviewer_id=slot.reviewer_id,
@@ -375,13 +386,9 @@ def book(
     check_contact(policy, contact)
     try:
         with transaction(engine) as session:
-            request = check_request(session, policy=policy, now=now, cases=slot.cases)
-            start, end, reviewer = check_slot(
-                session, limits=limits, now=now, request=request, slot=slot
+            request, (start, end, reviewer) = check_new(
+                session, policy=policy, limits=limits, now=now, slot=slot
             )
-            numbers = [c.case_number for c in request.cases]
-            refuse_booked_cases(session, numbers)
-            refuse_after_no_shows(session, numbers, limits)
             if hold_id is not None:
                 _consume_hold(session, hold_id=hold_id, slot=slot, now=now)
             stored, booked = new_booking(

@@ -23,7 +23,6 @@ from p2p_scheduler.services.booking import (
     check_request,
     check_slot,
     claim_cells,
-    get_booking,
     record_event,
     refuse_booked_cases,
 )
@@ -81,9 +80,10 @@ def _transition(
     announcer: Notifier | None = None,
     previous_reviewer_id: str | None = None,
     **changes: Any,
-) -> StoredBooking:
+) -> BookingView:
     """Store the booking's new state after ``action`` (plus ``changes``), its history
-    event and its announcements; returns the new state."""
+    event and its announcements; returns the booking as the API shows it, read in the
+    change's own transaction (no second one to read it back)."""
     _, target = TRANSITIONS[action]
     changed = dataclasses.replace(
         booking,
@@ -98,10 +98,10 @@ def _transition(
         bookings.close_cases(session, booking.id)
     event = "no_show" if action == "no_show" else _past(action)
     record_event(session, changed, event, actor=actor, now=now, detail=detail)
+    [view] = bookings.views(session, [changed])
     if announcer is not None:
-        [view] = bookings.views(session, [changed])
         announcer.announce(session, view, event, now=now, previous_reviewer_id=previous_reviewer_id)
-    return changed
+    return view
 
 
 def reschedule(
@@ -149,7 +149,7 @@ def reschedule(
             )
             start_was = booking.start_at.isoformat() if booking.start_at else "-"
             assert request.valid_until is not None
-            _transition(
+            view = _transition(
                 session,
                 booking,
                 "reschedule",
@@ -165,7 +165,7 @@ def reschedule(
             )
     except WriteConflict:
         raise SlotTaken("Someone else booked this time a moment ago. Pick another time.") from None
-    return get_booking(engine=engine, booking_id=booking_id)
+    return view
 
 
 def cancel(
@@ -189,7 +189,7 @@ def cancel(
     with transaction(engine) as session:
         booking = _locked(session, booking_id, "cancel")
         holds.release_booking(session, booking_id)
-        _transition(
+        view = _transition(
             session,
             booking,
             "cancel",
@@ -203,7 +203,7 @@ def cancel(
             # the CANCEL until it expires (SPEC §9).
             manage_link_version=booking.manage_link_version + 1,
         )
-    return get_booking(engine=engine, booking_id=booking_id)
+    return view
 
 
 def complete(
@@ -220,7 +220,7 @@ def complete(
         raise InvalidInput(f"outcome must be one of {', '.join(OUTCOMES)}.", field="outcome")
     with transaction(engine) as session:
         booking = _locked(session, booking_id, "complete")
-        _transition(
+        view = _transition(
             session,
             booking,
             "complete",
@@ -231,7 +231,7 @@ def complete(
             outcome=outcome,
             outcome_notes=notes or None,
         )
-    return get_booking(engine=engine, booking_id=booking_id)
+    return view
 
 
 def no_show(
@@ -249,7 +249,7 @@ def no_show(
     with transaction(engine) as session:
         booking = _locked(session, booking_id, "no_show")
         holds.release_booking(session, booking_id)
-        _transition(
+        view = _transition(
             session,
             booking,
             "no_show",
@@ -260,7 +260,7 @@ def no_show(
             no_show_party=party,
             outcome_notes=notes or None,
         )
-    return get_booking(engine=engine, booking_id=booking_id)
+    return view
 
 
 def _cursor(booking: BookingView) -> str:
