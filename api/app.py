@@ -21,6 +21,7 @@ from api.routes import (
     bookings,
     calendars,
     cases,
+    demo,
     eligibility,
     health,
     optimizer,
@@ -33,6 +34,7 @@ from p2p_scheduler.config import Settings, load_settings
 from p2p_scheduler.db.engine import Engine, make_engine
 from p2p_scheduler.domain.clock import Clock, system_clock
 from p2p_scheduler.domain.policy import Policy, load_policy
+from p2p_scheduler.identity import verifier_for
 from p2p_scheduler.services import delivery
 from p2p_scheduler.services.notifications import Notifier
 
@@ -119,6 +121,7 @@ def create_app(
     app.state.policy = policy
     app.state.clock = clock
     app.state.notifier = notifier
+    app.state.token_verifier = verifier_for(settings)
     app.state.rate_limiter = (
         RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
     )
@@ -145,6 +148,8 @@ def create_app(
         portal,
     ):
         app.include_router(module.router)
+    if settings.demo_token_key is not None:
+        app.include_router(demo.router)
     app.mount("/portal/static", portal.static, name="portal-static")
     _declare_policy_codes(app, policy)
     return app

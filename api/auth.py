@@ -1,4 +1,10 @@
-"""Bearer API keys with roles (``P2P_API_KEYS``). Admin keys may call every route."""
+"""Who is calling: a bearer API key with a role (``P2P_API_KEYS``, trusted back ends) or an
+OpenID Connect access token acting for one person (SPEC §10).
+
+A route names the roles it admits with ``require``; admin is admitted everywhere, and a
+``provider`` token wherever a portal is (scoped to its organisation). The principal carries
+the caller's ``Scope``, which every booking read takes, so a route cannot forget it.
+"""
 
 from __future__ import annotations
 
@@ -8,74 +14,138 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.errors import ApiProblem
-from p2p_scheduler.config import Role, Settings
+from p2p_scheduler.config import Settings
+from p2p_scheduler.domain.access import EVERYTHING, Scope
+from p2p_scheduler.domain.errors import InvalidInput
+from p2p_scheduler.identity import Identity, InvalidToken, TokenVerifier, looks_like_token
 
-bearer = HTTPBearer(auto_error=False, description="An API key from P2P_API_KEYS")
+bearer = HTTPBearer(
+    auto_error=False,
+    description="An API key from P2P_API_KEYS, or an access token (JWT) of P2P_OIDC_ISSUER",
+)
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="p2p-scheduler"'}
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the key's role and its id (never the secret)."""
+    """Who is calling: the role, the actor the audit trail names (an API key's id, never its
+    secret, or ``<role>:<sub>`` of a token), and what the caller may see."""
 
-    role: Role
+    role: str
     key_id: str
+    scope: Scope = EVERYTHING
+    #: a token's person (None for an API key)
+    identity: Identity | None = None
+
+    @property
+    def provider_org(self) -> str | None:
+        return self.identity.provider_org if self.identity else None
+
+    @property
+    def sees_provider_links(self) -> bool:
+        """Reviewers never receive a booking's provider links (SPEC §9)."""
+        return self.role != "reviewer"
 
 
-def _authenticate(settings: Settings, token: str) -> Principal | None:
+def _key_principal(settings: Settings, credential: str) -> Principal | None:
     found: Principal | None = None
     for key in settings.api_keys:
         # compare against every key so timing does not reveal which one matched
-        if hmac.compare_digest(key.secret.get_secret_value().encode(), token.encode()):
+        if hmac.compare_digest(key.secret.get_secret_value().encode(), credential.encode()):
             found = Principal(role=key.role, key_id=key.key_id)
     return found
 
 
-def require(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
-    """A dependency admitting keys of ``roles`` (and admin)."""
-    allowed = {*roles, "admin"}
+def _token_principal(identity: Identity) -> Principal:
+    scope = EVERYTHING
+    if identity.role == "provider":
+        scope = Scope(provider_org=identity.provider_org)
+    elif identity.role == "reviewer":
+        scope = Scope(reviewer_id=identity.reviewer_id)
+    return Principal(
+        role=identity.role,
+        key_id=f"{identity.role}:{identity.subject}",
+        scope=scope,
+        identity=identity,
+    )
+
+
+async def _authenticate(request: Request, credential: str) -> Principal:
+    principal = _key_principal(request.app.state.settings, credential)
+    if principal is not None:
+        return principal
+    verifier: TokenVerifier | None = getattr(request.app.state, "token_verifier", None)
+    if verifier is None or not looks_like_token(credential):
+        raise ApiProblem(
+            "unauthorized",
+            "This API key is not recognised. Check the key, or ask your administrator for one.",
+            headers=CHALLENGE,
+        )
+    keys = verifier.unknown_key(credential)
+    if keys is not None:
+        await run_in_threadpool(keys.refresh)  # off the event loop: other requests go on
+    try:
+        return _token_principal(verifier.verify(credential))
+    except InvalidToken as error:
+        raise ApiProblem("unauthorized", str(error), headers=CHALLENGE) from None
+
+
+def provider_org_of(principal: Principal, requested: str | None) -> str | None:
+    """The organisation a new booking or request belongs to: a provider's own (naming
+    another is refused), or what a trusted back end says (SPEC §10)."""
+    if principal.role != "provider":
+        return requested
+    own = principal.provider_org
+    if requested is not None and requested != own:
+        raise InvalidInput(
+            f"You are signed in for {own!r}; a booking cannot be made for {requested!r}. "
+            "Leave provider_org out, or sign in for that organisation.",
+            field="provider_org",
+        )
+    return own
+
+
+def require(*roles: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    """A dependency admitting ``roles`` (and admin; and provider tokens where portal is)."""
+    allowed = {*roles, "admin"} | ({"provider"} if "portal" in roles else set())
 
     async def dependency(
         request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
     ) -> Principal:
-        return authorize(request, credentials, allowed)
+        return await authorize(request, credentials, allowed)
 
     dependency.roles = frozenset(allowed)  # type: ignore[attr-defined]
     return dependency
 
 
-def authorize(
+async def authorize(
     request: Request,
     credentials: HTTPAuthorizationCredentials | None,
     allowed: set[str] | frozenset[str],
 ) -> Principal:
     """The caller's principal, or a 401/403 problem."""
-    challenge = {"WWW-Authenticate": 'Bearer realm="p2p-scheduler"'}
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise ApiProblem(
             "unauthorized",
-            "Send your API key in the header 'Authorization: Bearer <key>'.",
-            headers=challenge,
+            "Send your API key or access token in the header 'Authorization: Bearer <key>'.",
+            headers=CHALLENGE,
         )
-    principal = _authenticate(request.app.state.settings, credentials.credentials)
-    if principal is None:
-        raise ApiProblem(
-            "unauthorized",
-            "This API key is not recognised. Check the key, or ask your administrator for one.",
-            headers=challenge,
-        )
+    principal = await _authenticate(request, credentials.credentials)
     request.state.key_id = principal.key_id
     limiter = getattr(request.app.state, "rate_limiter", None)
     if limiter is not None:
         limiter.check(principal.key_id)
     if principal.role not in allowed:
-        needed = " or ".join(sorted(allowed))
+        needed = " or ".join(sorted(allowed - {"provider"}))
         article = "an" if needed[0] in "aeiou" else "a"
+        kind = "keys" if principal.identity is None else "sign-ins"
         raise ApiProblem(
             "forbidden",
-            f"{principal.role.capitalize()} keys cannot do this; it needs {article} {needed} key.",
+            f"{principal.role.capitalize()} {kind} cannot do this; it needs {article} {needed} role.",
         )
     return principal
 
@@ -101,7 +171,7 @@ async def check_before_body(request: Request) -> None:
     """
     roles = roles_of_route(request)
     if roles is not None:
-        authorize(request, await bearer(request), roles)
+        await authorize(request, await bearer(request), roles)
 
 
 async def require_json(request: Request) -> None:

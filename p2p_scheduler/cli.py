@@ -28,6 +28,7 @@ from p2p_scheduler.config import (
 from p2p_scheduler.db import migrate as migrations
 from p2p_scheduler.db.engine import DatabaseError, Engine, make_engine
 from p2p_scheduler.domain.policy import Policy, PolicyError, load_policy
+from p2p_scheduler.identity import DemoIssuer
 from p2p_scheduler.services import records
 from p2p_scheduler.tools.bench import bench_app
 from p2p_scheduler.tools.bench_load import bench_load
@@ -120,9 +121,12 @@ def serve(
     # Links in invites and emails must reach this server unless P2P_BASE_URL says otherwise
     # (behind a proxy it must be set to the public address).
     os.environ.setdefault("P2P_BASE_URL", f"http://{_url_host(host)}:{port}")
+    own_keys = "P2P_API_KEYS" in os.environ
     if demo:
         os.environ.setdefault("P2P_API_KEYS", DEMO_API_KEYS)
         os.environ.setdefault("P2P_SECRET_KEY", DEMO_SECRET_KEY)
+        # the demo issuer's key, made for this start and shared with every worker process
+        os.environ.setdefault("P2P_DEMO_TOKEN_KEY", DemoIssuer.generate_key())
     try:
         settings = load_settings(Settings)
         load_policy(settings.policy_file)
@@ -147,21 +151,28 @@ def serve(
         typer.echo(
             f"demo data: {'loaded ' + str(loaded) + ' records' if loaded else 'database not empty, left as is'}"
         )
-        for key in settings.api_keys:
-            typer.echo(f"  {key.role:<8} key: {key.secret.get_secret_value()}")
+        if own_keys:  # your own secrets never go to a terminal or a log (SPEC §9)
+            typer.echo(f"  API keys: yours from P2P_API_KEYS ({len(settings.api_keys)})")
+        else:
+            for key in settings.api_keys:
+                typer.echo(f"  {key.role:<8} key: {key.secret.get_secret_value()}")
         # No date of birth here: what a server prints ends up in logs (SPEC §5, no PHI in logs);
         # the README's walk-through gives the fictional member's.
         typer.echo(f"  try case {demo_data.WALKTHROUGH_CASE[0]} (README: Walk-through with curl)")
-        # The key rides in the URL *fragment*: browsers never send it to the server, so it
-        # stays out of access logs; the page moves it into session storage at once.
-        keys = {key.role: key.secret.get_secret_value() for key in settings.api_keys}
-        if "portal" in keys:
-            typer.echo(f"Provider pages: {base}/portal/#key={keys['portal']}")
-        if "reviewer" in keys:
-            typer.echo(
-                f"Reviewer day view: {base}/portal/reviewers/{demo_data.DAY_VIEW_REVIEWER}"
-                f"#key={keys['reviewer']}"
-            )
+        # Each page signs in with a short-lived demo token for one demo person (SPEC §10), no
+        # shared key. It rides in the URL *fragment*: browsers never send that to the server,
+        # so it stays out of access logs; the page moves it into session storage at once.
+        tokens = demo_data.demo_tokens(settings, system_clock())
+        typer.echo(
+            f"Provider pages ({demo_data.DEMO_PRACTICE_NAME}): {base}/portal/#token={tokens.practice}"
+        )
+        typer.echo(
+            f"Reviewer day view: {base}/portal/reviewers/{demo_data.DAY_VIEW_REVIEWER}"
+            f"#token={tokens.reviewer}"
+        )
+        typer.echo(
+            f"  (demo sign-ins, valid for {demo_data.DEMO_TOKEN_HOURS} hours; restart to get new ones)"
+        )
     else:
         typer.echo(f"Provider pages: {base}/portal/")
     typer.echo(f"API docs: {base}/docs")

@@ -22,10 +22,16 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-Role = Literal["admin", "portal", "reviewer"]
-ROLES: tuple[Role, ...] = ("admin", "portal", "reviewer")
+#: roles an API key may have (SPEC §7, §12); a ``provider`` needs an organisation, which only
+#: a token carries (SPEC §10)
+Role = Literal["admin", "portal", "reviewer", "ops"]
+ROLES: tuple[Role, ...] = ("admin", "portal", "reviewer", "ops")
 
-DEMO_API_KEYS = "admin:demo-admin-key,portal:demo-portal-key,reviewer:demo-reviewer-key"
+DEMO_API_KEYS = (
+    "admin:demo-admin-key,portal:demo-portal-key,reviewer:demo-reviewer-key,ops:demo-ops-key"
+)
+#: the audience of tokens when ``P2P_OIDC_AUDIENCE`` is not set (the demo's tokens)
+DEFAULT_AUDIENCE = "p2p-scheduler"
 DEMO_SECRET_KEY = "demo-secret-key-not-for-production-use"
 
 
@@ -174,10 +180,58 @@ class Settings(ServiceSettings):
     #: Largest request body accepted (413 beyond it).
     max_body_bytes: int = Field(1_048_576, ge=1024, le=100 * 1_048_576)
 
+    #: OpenID Connect (SPEC §10): the issuer whose access tokens are accepted (exactly its
+    #: ``iss``), the audience they must name, and where its keys are (default: discovered).
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: AnyHttpUrl | None = None
+    #: the reference pages' public client (Authorization Code + PKCE) and the scopes they ask
+    #: for; the client id defaults to the audience
+    oidc_client_id: str | None = None
+    oidc_scopes: str = "openid profile email"
+    #: set by ``serve --demo`` only: the demo issuer's signing key (PEM), shared by workers
+    demo_token_key: SecretStr | None = None
+
     @field_validator("api_keys", mode="before")
     @classmethod
     def _parse_keys(cls, value: object) -> object:
         return parse_api_keys(value) if isinstance(value, str) else value
+
+    @field_validator(
+        "oidc_issuer",
+        "oidc_audience",
+        "oidc_jwks_url",
+        "oidc_client_id",
+        "demo_token_key",
+        mode="before",
+    )
+    @classmethod
+    def _blank_means_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _issuer_is_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be the issuer's URL, exactly as its tokens' 'iss' claim says")
+        return value
+
+    @model_validator(mode="after")
+    def _issuer_needs_audience(self) -> Settings:
+        if self.oidc_issuer and not self.oidc_audience:
+            raise ValueError(
+                "P2P_OIDC_AUDIENCE is required with P2P_OIDC_ISSUER (the 'aud' tokens must carry)"
+            )
+        return self
+
+    @property
+    def token_audience(self) -> str:
+        return self.oidc_audience or DEFAULT_AUDIENCE
+
+    @property
+    def demo_issuer_url(self) -> str:
+        """The demo issuer's ``iss``: this service's own ``/demo``."""
+        return self.public_base_url + "/demo"
 
 
 S = TypeVar("S", bound=DatabaseSettings)

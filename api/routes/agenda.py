@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from api.auth import require
+from api.auth import Principal, require
 from api.deps import EngineDep, NotifierDep, NowDep, PresentDep
 from api.paths import ReviewerId
 from api.problems import responses
@@ -21,10 +21,10 @@ router = APIRouter(prefix="/v1/reviewers", tags=["reviewers"])
     "/{reviewer_id}/agenda",
     response_model=AgendaOut,
     summary="The reviewer's P2Ps of one week, in the reviewer's zone, with the feed URL",
-    dependencies=[Depends(require("reviewer"))],
     responses=responses(401, 403, 404, 422),
 )
 def get_agenda(
+    principal: Annotated[Principal, Depends(require("reviewer"))],
     engine: EngineDep,
     notifier: NotifierDep,
     present: PresentDep,
@@ -35,7 +35,13 @@ def get_agenda(
         Query(description="a Monday in the reviewer's zone; default: this week"),
     ] = None,
 ) -> AgendaOut:
-    found = agenda.week(engine=engine, reviewer_id=reviewer_id, week_start=week_start, now=now)
+    found = agenda.week(
+        engine=engine,
+        reviewer_id=reviewer_id,
+        week_start=week_start,
+        now=now,
+        scope=principal.scope,
+    )
     profile = found.reviewer
     return AgendaOut(
         reviewer_id=profile.reviewer_id,

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from api.auth import require
+from api.auth import Principal, require
 from api.deps import EngineDep
 from api.paths import BookingId
 from api.problems import responses
@@ -29,30 +29,32 @@ def _page(found: tuple[list[audit.AuditEvent], str | None]) -> AuditPage:
     "/bookings/{booking_id}/history",
     response_model=AuditPage,
     summary="Every change to a booking, oldest first: who, when, why, before and after",
-    dependencies=[Depends(require("portal", "reviewer"))],
     responses=responses(401, 403, 404, 422),
 )
 def booking_history(
+    principal: Annotated[Principal, Depends(require("portal", "reviewer", "ops"))],
     engine: EngineDep,
     booking_id: BookingId,
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> AuditPage:
-    return _page(audit.booking_history(engine, booking_id, limit=limit, cursor=cursor))
+    return _page(
+        audit.booking_history(engine, booking_id, scope=principal.scope, limit=limit, cursor=cursor)
+    )
 
 
 @router.get(
     "/audit",
     response_model=AuditPage,
-    summary="The audit trail of cases, reviewers and bookings, oldest first (admin)",
-    dependencies=[Depends(require("admin"))],
+    summary="The audit trail of cases, reviewers and bookings, oldest first (admin, ops)",
+    dependencies=[Depends(require("ops"))],
     responses=responses(401, 403, 422),
 )
 def audit_trail(
     engine: EngineDep,
     entity: Annotated[Literal["booking", "case", "reviewer"] | None, Query()] = None,
     entity_id: Annotated[str | None, Query(pattern=IDENTIFIER)] = None,
-    actor_id: Annotated[str | None, Query(max_length=40)] = None,
+    actor_id: Annotated[str | None, Query(max_length=255)] = None,
     since: Annotated[Instant | None, Query(alias="from")] = None,
     until: Annotated[Instant | None, Query(alias="to")] = None,
     limit: Limit = 100,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Response
 
-from api.auth import require, require_json
+from api.auth import Principal, require, require_json
 from api.deps import EngineDep, LimitsDep, NowDep, PolicyDep
 from api.paths import BookingId
 from api.problems import responses
@@ -42,18 +44,19 @@ def find_availability(
     "/bookings/{booking_id}/availability",
     response_model=AvailabilityOut,
     summary="Times a scheduled booking can be moved to (its own time does not block them)",
-    dependencies=[Depends(require("portal")), Depends(require_json)],
+    dependencies=[Depends(require_json)],
     responses=responses(401, 403, 404, 409, 415, 422),
 )
 def find_move_availability(
     body: MoveAvailabilityIn,
+    principal: Annotated[Principal, Depends(require("portal"))],
     engine: EngineDep,
     policy: PolicyDep,
     limits: LimitsDep,
     now: NowDep,
     booking_id: BookingId,
 ) -> Response:
-    move = availability_search.move_of(engine, booking_id)
+    move = availability_search.move_of(engine, booking_id, scope=principal.scope)
     found = availability_search.search(
         engine=engine,
         policy=policy,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
 
-from api.auth import Principal, authorize, bearer, require, require_json
+from api.auth import Principal, authorize, bearer, provider_org_of, require, require_json
 from api.deps import EngineDep, LimitsDep, NotifierDep, NowDep, PolicyDep, PresentDep
 from api.paths import BookingId, HoldId
 from api.problems import responses
@@ -103,6 +103,7 @@ async def create_booking(
             contact=body.contact.contact(policy.provider_roles),
             hold_id=body.hold_id,
             actor=principal.key_id,
+            provider_org=provider_org_of(principal, body.provider_org),
             announcer=notifier,
         )
         return 201, present(view).model_dump_json()
@@ -124,7 +125,7 @@ async def create_booking(
     return Response(content=payload, status_code=status, media_type="application/json")
 
 
-READER_ROLES = frozenset({"portal", "reviewer", "admin"})
+READER_ROLES = frozenset({"portal", "provider", "reviewer", "admin"})
 
 
 async def _api_key_or_manage_token(
@@ -134,11 +135,11 @@ async def _api_key_or_manage_token(
         str | None,
         Query(max_length=400, description="a manage link's token, instead of an API key"),
     ] = None,
-) -> str | None:
+) -> Principal | str:
     """The manage token when one is given (checked against the booking by the route), else
-    the caller must hold a portal or reviewer key."""
+    the caller must hold a portal or reviewer key or token."""
     if token is None:
-        authorize(request, credentials, READER_ROLES)
+        return await authorize(request, credentials, READER_ROLES)
     return token
 
 
@@ -153,30 +154,34 @@ def get_booking(
     notifier: NotifierDep,
     present: PresentDep,
     now: NowDep,
-    token: Annotated[str | None, Depends(_api_key_or_manage_token)],
+    caller: Annotated[Principal | str, Depends(_api_key_or_manage_token)],
     booking_id: BookingId,
 ) -> BookingOut:
-    if token is None:
-        view = booking.get_booking(engine=engine, booking_id=booking_id)
-    else:
-        view = calendars.booking_for_token(engine, notifier, booking_id, token, now=now)
-    return present(view)
+    if isinstance(caller, str):  # the manage link's token: the provider's own link
+        view = calendars.booking_for_token(engine, notifier, booking_id, caller, now=now)
+        return present(view)
+    view = booking.get_booking(engine=engine, booking_id=booking_id, scope=caller.scope)
+    return present(view, links=caller.sees_provider_links)
 
 
 @router.get(
     "/bookings",
     response_model=BookingPage,
     summary="My P2P requests: newest first, with cursor pagination",
-    dependencies=[Depends(require("portal", "reviewer"))],
     responses=responses(401, 403, 422),
 )
 def list_bookings(
     engine: EngineDep,
     present: PresentDep,
+    principal: Annotated[Principal, Depends(require("portal", "reviewer"))],
     case_number: Annotated[str | None, Query(pattern=IDENTIFIER)] = None,
     status: Annotated[Code[BookingStatus] | None, Query()] = None,
     reviewer_id: Annotated[str | None, Query(pattern=IDENTIFIER)] = None,
     provider_email: Annotated[str | None, Query(max_length=254)] = None,
+    provider_org: Annotated[
+        str | None,
+        Query(pattern=IDENTIFIER, description="only this provider organisation's bookings"),
+    ] = None,
     start_from: Annotated[Instant | None, Query(alias="from")] = None,
     start_to: Annotated[Instant | None, Query(alias="to")] = None,
     needs_attention: Annotated[
@@ -193,14 +198,17 @@ def list_bookings(
             status=status.value if status else None,
             reviewer_id=reviewer_id,
             provider_email=provider_email,
+            provider_org=provider_org,
             start_from=start_from,
             start_to=start_to,
             needs_attention=needs_attention,
         ),
+        scope=principal.scope,
         limit=limit,
         cursor=cursor,
     )
-    return BookingPage(items=[present(v) for v in views], next_cursor=next_cursor)
+    links = principal.sees_provider_links
+    return BookingPage(items=[present(v, links=links) for v in views], next_cursor=next_cursor)
 
 
 @router.post(
@@ -230,6 +238,7 @@ def reschedule_booking(
         start=body.start,
         reviewer_id=body.reviewer_id,
         actor=principal.key_id,
+        scope=principal.scope,
         announcer=notifier,
     )
     return present(view)
@@ -258,6 +267,7 @@ def cancel_booking(
         reason_code=body.reason_code.value,
         reason_text=body.reason_text,
         actor=principal.key_id,
+        scope=principal.scope,
         announcer=notifier,
     )
     return present(view)
@@ -289,9 +299,10 @@ def complete_booking(
         outcome=body.outcome.value,
         notes=body.notes,
         actor=principal.key_id,
+        scope=principal.scope,
         announcer=notifier,
     )
-    return present(view)
+    return present(view, links=principal.sees_provider_links)
 
 
 @router.post(
@@ -317,9 +328,10 @@ def no_show_booking(
         party=body.party.value,
         notes=body.notes,
         actor=principal.key_id,
+        scope=principal.scope,
         announcer=notifier,
     )
-    return present(view)
+    return present(view, links=principal.sees_provider_links)
 
 
 @router.post(
@@ -335,5 +347,7 @@ def rotate_booking_links(
     present: PresentDep,
     principal: Annotated[Principal, Depends(require("portal"))],
 ) -> BookingOut:
-    view = calendars.rotate_booking_links(engine, booking_id, now=now, actor=principal.key_id)
+    view = calendars.rotate_booking_links(
+        engine, booking_id, now=now, actor=principal.key_id, scope=principal.scope
+    )
     return present(view)

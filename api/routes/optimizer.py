@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 
-from api.auth import Principal, require, require_json
+from api.auth import Principal, provider_org_of, require, require_json
 from api.deps import EngineDep, LimitsDep, NotifierDep, NowDep, PolicyDep, PresentDep, SettingsDep
 from api.problems import responses
 from api.schemas.scheduling import BookingOut, OptimizerRunOut, P2PRequestIn, UnassignedOut
@@ -44,6 +44,7 @@ def submit_request(
         hours=frozenset(body.preferences.hours),
         contact=body.contact.contact(policy.provider_roles),
         actor=principal.key_id,
+        provider_org=provider_org_of(principal, body.provider_org),
     )
     return present(view)
 

@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from api.schemas.common import (
+    IDENTIFIER,
     Code,
     Email,
     Instant,
@@ -315,9 +316,16 @@ class ContactIn(Strict):
         )
 
 
+PROVIDER_ORG_DESCRIPTION = (
+    "the provider organisation (practice, group or TIN) the booking belongs to; a provider "
+    "sign-in's own organisation is used (another one is refused), a portal key may set any"
+)
+
+
 class BookingIn(SlotIn):
     hold_id: str | None = Field(None, max_length=36)
     contact: ContactIn
+    provider_org: str | None = Field(None, pattern=IDENTIFIER, description=PROVIDER_ORG_DESCRIPTION)
 
     @field_validator("hold_id")
     @classmethod
@@ -406,6 +414,7 @@ class P2PRequestIn(Strict):
     time_zone: TimeZoneName
     preferences: Preferences = Field(default_factory=Preferences)
     contact: ContactIn
+    provider_org: str | None = Field(None, pattern=IDENTIFIER, description=PROVIDER_ORG_DESCRIPTION)
 
 
 class UnassignedOut(BaseModel):

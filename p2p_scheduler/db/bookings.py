@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -24,6 +24,7 @@ from p2p_scheduler.db.tables import (
     CaseRow,
     ReviewerRow,
 )
+from p2p_scheduler.domain.access import Scope
 from p2p_scheduler.domain.bookings import (
     BookedCase,
     BookingView,
@@ -85,9 +86,22 @@ def insert_booking(session: Session, booking: StoredBooking, cases: Sequence[Boo
         ) from None
 
 
-def get(session: Session, booking_id: str, *, lock: bool = False) -> StoredBooking | None:
-    """The booking, or None; ``lock`` takes its row lock until the transaction ends."""
-    query = select(_BOOKINGS).where(_BOOKINGS.c.id == booking_id)
+def _in_scope(query: Select[Any], scope: Scope) -> Select[Any]:
+    """Only the bookings ``scope`` admits: every read a caller can reach goes through here, so
+    a booking outside the scope is not found, exactly like an unknown id (SPEC §10)."""
+    if scope.provider_org is not None:
+        query = query.where(_BOOKINGS.c.provider_org == scope.provider_org)
+    if scope.reviewer_id is not None:
+        query = query.where(_BOOKINGS.c.reviewer_id == scope.reviewer_id)
+    return query
+
+
+def get(
+    session: Session, booking_id: str, *, scope: Scope, lock: bool = False
+) -> StoredBooking | None:
+    """The booking if ``scope`` admits it, or None; ``lock`` takes its row lock until the
+    transaction ends."""
+    query = _in_scope(select(_BOOKINGS).where(_BOOKINGS.c.id == booking_id), scope)
     row = session.execute(query.with_for_update() if lock else query).first()
     return _stored(row) if row is not None else None
 
@@ -173,8 +187,8 @@ def views(
     ]
 
 
-def view(session: Session, booking_id: str) -> BookingView | None:
-    booking = get(session, booking_id)
+def view(session: Session, booking_id: str, *, scope: Scope) -> BookingView | None:
+    booking = get(session, booking_id, scope=scope)
     return views(session, [booking])[0] if booking is not None else None
 
 
@@ -299,6 +313,7 @@ class BookingFilter:
     status: str | None = None
     reviewer_id: str | None = None
     provider_email: str | None = None
+    provider_org: str | None = None
     start_from: datetime | None = None
     start_to: datetime | None = None
     needs_attention: bool | None = None
@@ -308,13 +323,14 @@ def search(
     session: Session,
     filters: BookingFilter,
     *,
+    scope: Scope,
     before: tuple[datetime, str] | None,
     limit: int,
 ) -> list[StoredBooking]:
-    """Bookings matching ``filters``, newest first, created before the ``before`` key
-    (created_at, id) of the previous page's last booking."""
+    """Bookings in ``scope`` matching ``filters``, newest first, created before the
+    ``before`` key (created_at, id) of the previous page's last booking."""
     b = _BOOKINGS.c
-    query = select(_BOOKINGS)
+    query = _in_scope(select(_BOOKINGS), scope)
     if filters.case_number:
         query = query.where(
             b.id.in_(select(_CASES.c.booking_id).where(_CASES.c.case_number == filters.case_number))
@@ -325,6 +341,8 @@ def search(
         query = query.where(b.reviewer_id == filters.reviewer_id)
     if filters.provider_email:
         query = query.where(b.provider_email == filters.provider_email)
+    if filters.provider_org:
+        query = query.where(b.provider_org == filters.provider_org)
     if filters.start_from:
         query = query.where(b.start_at >= filters.start_from)
     if filters.start_to:
@@ -341,11 +359,9 @@ def search(
     return [_stored(row) for row in session.execute(query)]
 
 
-def exists(session: Session, booking_id: str) -> bool:
-    return (
-        session.execute(select(_BOOKINGS.c.id).where(_BOOKINGS.c.id == booking_id)).first()
-        is not None
-    )
+def exists(session: Session, booking_id: str, *, scope: Scope) -> bool:
+    query = _in_scope(select(_BOOKINGS.c.id).where(_BOOKINGS.c.id == booking_id), scope)
+    return session.execute(query).first() is not None
 
 
 def calendar_version(

@@ -181,6 +181,7 @@ class BookingRow(SQLModel, table=True):
         CheckConstraint("sequence >= 0", name="sequence"),
         Index("ix_bookings_reviewer_id_start_at", "reviewer_id", "start_at"),
         Index("ix_bookings_provider_email", "provider_email"),
+        Index("ix_bookings_provider_org", "provider_org"),
         Index("ix_bookings_created_at", "created_at"),
     )
 
@@ -205,6 +206,9 @@ class BookingRow(SQLModel, table=True):
     alt_phone: str = Field(default="", max_length=32)
     alt_phone_ext: str = Field(default="", max_length=10)
     provider_email: str = Field(max_length=254)
+    #: The provider organisation (practice, group or TIN) the booking belongs to: a provider
+    #: token sees only its own organisation's bookings (SPEC §10).
+    provider_org: str | None = Field(default=None, max_length=64)
     instructions: str = Field(default="", max_length=500)
     cancel_reason_code: str | None = Field(default=None, max_length=40)
     cancel_reason_text: str | None = Field(default=None, max_length=500)
@@ -221,7 +225,7 @@ class BookingRow(SQLModel, table=True):
     #: Bumped to revoke the booking's signed links (the manage link on cancel; both on rotate).
     invite_link_version: int = _counter()
     manage_link_version: int = _counter()
-    created_by: str = Field(default="", max_length=40)
+    created_by: str = Field(default="", max_length=255)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
@@ -273,7 +277,7 @@ class HoldRow(SQLModel, table=True):
     #: (migration 0009): the store always writes it
     case_numbers: list[str] | None = Field(default=None, sa_type=JSON, nullable=True)
     time_zone: str = Field(max_length=64)
-    created_by: str = Field(default="", max_length=40)
+    created_by: str = Field(default="", max_length=255)
 
 
 class SlotCellRow(SQLModel, table=True):
@@ -333,7 +337,7 @@ class IdempotencyRow(SQLModel, table=True):
 
     __tablename__ = "idempotency_keys"
 
-    key_id: str = Field(primary_key=True, max_length=40)
+    key_id: str = Field(primary_key=True, max_length=255)
     key: str = Field(primary_key=True, max_length=200)
     request_hash: str = Field(max_length=64)
     state: str = Field(max_length=12)
@@ -394,7 +398,7 @@ class AuditRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     actor_role: str = Field(max_length=16)
-    actor_id: str = Field(max_length=40)
+    actor_id: str = Field(max_length=255)
     entity: str = Field(max_length=16)
     entity_id: str = Field(max_length=64)
     action: str = Field(max_length=32)

@@ -70,6 +70,11 @@ class BookingOut(BaseModel):
     contact: ContactOut
     links: Links
     created_at: datetime
+    provider_org: str | None = Field(
+        default=None,
+        description="the provider organisation (practice, group or TIN) the booking belongs "
+        "to; null when none was given",
+    )
     attention: str | None = Field(
         default=None,
         description="why a person must look at this booking (its reviewer is off at its time "

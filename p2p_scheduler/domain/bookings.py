@@ -164,6 +164,7 @@ class StoredBooking:
     invite_link_version: int = 0
     manage_link_version: int = 0
     created_by: str = ""
+    provider_org: str | None = None
 
     @property
     def contact(self) -> Contact:
@@ -199,6 +200,7 @@ class BookingView:
     manage_link_version: int = 0
     attention: str | None = None
     updated_at: datetime | None = None
+    provider_org: str | None = None
 
     @classmethod
     def of(
@@ -224,4 +226,5 @@ class BookingView:
             manage_link_version=booking.manage_link_version,
             attention=booking.attention,
             updated_at=booking.updated_at,
+            provider_org=booking.provider_org,
         )

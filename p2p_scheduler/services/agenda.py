@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from p2p_scheduler.db import bookings, repo
 from p2p_scheduler.db.engine import Engine, transaction
+from p2p_scheduler.domain.access import Scope
 from p2p_scheduler.domain.bookings import BookingView
 from p2p_scheduler.domain.enums import CALENDAR_STATUSES
 from p2p_scheduler.domain.errors import NotFound
@@ -30,10 +31,15 @@ class Agenda:
     bookings: list[BookingView]
 
 
-def week(*, engine: Engine, reviewer_id: str, week_start: date | None, now: datetime) -> Agenda:
-    """The reviewer's scheduled, completed and no-show P2Ps of one week, earliest first."""
+def week(
+    *, engine: Engine, reviewer_id: str, week_start: date | None, now: datetime, scope: Scope
+) -> Agenda:
+    """The reviewer's scheduled, completed and no-show P2Ps of one week, earliest first.
+    Another reviewer's agenda is outside a reviewer's ``scope``: not found, like an unknown one."""
     with transaction(engine) as session:
-        profile = repo.get_reviewer(session, reviewer_id)
+        profile = (
+            repo.get_reviewer(session, reviewer_id) if scope.admits_reviewer(reviewer_id) else None
+        )
         if profile is None:
             raise NotFound(f"No reviewer {reviewer_id!r} exists.")
         zone = profile.time_zone

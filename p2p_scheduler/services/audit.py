@@ -6,7 +6,8 @@ transaction as the change itself (it commits or rolls back with it), and the tab
 UPDATE and DELETE by trigger.
 
 *Who* is an API key's id (``portal-2``: its role and its position in ``P2P_API_KEYS``; the
-secret never) or one of the service's own jobs (``optimizer``). *Before* is the object as
+secret never), a token's role and subject (``provider`` and its ``sub``), or one of the
+service's own jobs (``optimizer``). *Before* is the object as
 the previous audit row of that object left it, so the trail reads as a chain of states.
 
 No PHI beyond what the object's audit needs: a case is recorded without the member's name,
@@ -24,11 +25,12 @@ from typing import Any
 
 from p2p_scheduler.db import audit_store, bookings
 from p2p_scheduler.db.engine import Engine, Session, transaction
+from p2p_scheduler.domain.access import Scope
 from p2p_scheduler.domain.bookings import StoredBooking
 from p2p_scheduler.domain.errors import InvalidInput, NotFound
 from p2p_scheduler.domain.model import CaseSnapshot, ReviewerProfile
 
-ROLES = frozenset({"admin", "portal", "reviewer"})
+ROLES = frozenset({"admin", "portal", "reviewer", "ops"})
 #: member fields that identify a person and never enter the audit
 MEMBER_PHI = ("name", "dob", "member_id")
 #: booking columns that are bookkeeping, not the booking's state
@@ -49,11 +51,15 @@ class AuditEvent:
     after: dict[str, Any] | None
 
 
-def actor_role(actor: str) -> str:
-    """An API key id is ``<role>-<n>`` by construction (``config.ApiKey``); anything else is
-    one of the service's own jobs."""
+def actor_parts(actor: str) -> tuple[str, str]:
+    """(role, id) of an actor: a token's actor is ``<role>:<sub>`` (``api.auth``), an API
+    key's id is ``<role>-<n>`` by construction (``config.ApiKey``); anything else is one of
+    the service's own jobs."""
+    role, colon, subject = actor.partition(":")
+    if colon:
+        return role, subject
     role = actor.rsplit("-", 1)[0]
-    return role if role in ROLES else "service"
+    return (role if role in ROLES else "service"), actor
 
 
 def record(
@@ -71,11 +77,12 @@ def record(
     """Append one event; ``after`` is the object's new state (``None`` for an event that
     does not change the object's own fields, such as a time off). ``created``: the object
     is new in this transaction, so it has no *before* to look up."""
+    role, actor_id = actor_parts(actor)
     audit_store.add(
         session,
         at=now,
-        actor_role=actor_role(actor),
-        actor_id=actor[:40],
+        actor_role=role,
+        actor_id=actor_id[:255],
         entity=entity,
         entity_id=entity_id,
         action=action,
@@ -196,10 +203,15 @@ def trail(
 
 
 def booking_history(
-    engine: Engine, booking_id: str, *, cursor: str | None = None, limit: int = 100
+    engine: Engine,
+    booking_id: str,
+    *,
+    scope: Scope,
+    cursor: str | None = None,
+    limit: int = 100,
 ) -> tuple[list[AuditEvent], str | None]:
-    """A booking's history: its audit trail (404 when there is no such booking)."""
+    """A booking's history: its audit trail (404 when there is no such booking in ``scope``)."""
     with transaction(engine) as session:
-        if not bookings.exists(session, booking_id):
+        if not bookings.exists(session, booking_id, scope=scope):
             raise NotFound(f"No booking {booking_id!r} exists.")
     return trail(engine, entity="booking", entity_id=booking_id, cursor=cursor, limit=limit)

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from p2p_scheduler.db import bookings
 from p2p_scheduler.db.engine import Engine, transaction
 from p2p_scheduler.domain import availability
+from p2p_scheduler.domain.access import Scope
 from p2p_scheduler.domain.bookings import Limits
 from p2p_scheduler.domain.enums import BookingStatus
 from p2p_scheduler.domain.errors import InvalidInput, InvalidTransition, NotFound
@@ -110,7 +111,7 @@ class Move:
     time_zone: str
 
 
-def move_of(engine: Engine, booking_id: str) -> Move:
+def move_of(engine: Engine, booking_id: str, *, scope: Scope) -> Move:
     """The cases (as look-ups for ``search(moving=…)``) and zone of a booking that can be
     rescheduled.
 
@@ -118,7 +119,7 @@ def move_of(engine: Engine, booking_id: str) -> Move:
     booking already proved it, and the case snapshot holds it.
     """
     with transaction(engine) as session:
-        found = bookings.get(session, booking_id)
+        found = bookings.get(session, booking_id, scope=scope)
         if found is None:
             raise NotFound(f"No booking {booking_id!r} exists.")
         if found.status != BookingStatus.SCHEDULED:

@@ -15,6 +15,7 @@ from typing import NamedTuple
 from p2p_scheduler.db import bookings, holds, repo
 from p2p_scheduler.db.engine import Engine, Session, WriteConflict, transaction
 from p2p_scheduler.domain import availability, qualification
+from p2p_scheduler.domain.access import Scope
 from p2p_scheduler.domain.bookings import (
     GRID_MINUTES,
     BookedCase,
@@ -335,6 +336,7 @@ def new_booking(
     end: datetime | None = None,
     preferred_days: tuple[Weekday, ...] | None = None,
     preferred_hours: tuple[int, ...] | None = None,
+    provider_org: str | None = None,
 ) -> tuple[StoredBooking, tuple[BookedCase, ...]]:
     """A booking of ``request`` and its cases, as they are about to be stored."""
     assert request.valid_until is not None
@@ -360,6 +362,7 @@ def new_booking(
         alt_phone=contact.alt_phone,
         alt_phone_ext=contact.alt_phone_ext,
         provider_email=contact.email,
+        provider_org=provider_org,
         instructions=contact.instructions,
         preferred_days=preferred_days,
         preferred_hours=preferred_hours,
@@ -380,9 +383,11 @@ def book(
     contact: Contact,
     hold_id: str | None,
     actor: str,
+    provider_org: str | None = None,
     announcer: Notifier | None = None,
 ) -> BookingView:
-    """Book the slot (consuming ``hold_id`` when given); the database refuses overlaps."""
+    """Book the slot (consuming ``hold_id`` when given) for ``provider_org``; the database
+    refuses overlaps."""
     check_contact(policy, contact)
     try:
         with transaction(engine) as session:
@@ -402,6 +407,7 @@ def book(
                 reviewer_id=slot.reviewer_id,
                 start=start,
                 end=end,
+                provider_org=provider_org,
             )
             bookings.insert_booking(session, stored, booked)
             claim_cells(
@@ -442,9 +448,9 @@ def record_event(
     bookings.add_event(session, booking, event, actor=actor, now=now, detail=detail)
 
 
-def get_booking(*, engine: Engine, booking_id: str) -> BookingView:
+def get_booking(*, engine: Engine, booking_id: str, scope: Scope) -> BookingView:
     with transaction(engine) as session:
-        found = bookings.view(session, booking_id)
+        found = bookings.view(session, booking_id, scope=scope)
     if found is None:
         raise NotFound(f"No booking {booking_id!r} exists.")
     return found

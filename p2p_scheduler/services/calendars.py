@@ -19,6 +19,7 @@ from p2p_scheduler import __version__
 from p2p_scheduler.db import bookings, calendar_reads, repo
 from p2p_scheduler.db.engine import Engine, Session, transaction
 from p2p_scheduler.domain import invites
+from p2p_scheduler.domain.access import EVERYTHING, Scope
 from p2p_scheduler.domain.bookings import BookingView
 from p2p_scheduler.domain.enums import CALENDAR_STATUSES, BookingStatus
 from p2p_scheduler.domain.errors import Forbidden, NotFound
@@ -203,11 +204,11 @@ def rotate_feed(
 
 
 def rotate_booking_links(
-    engine: Engine, booking_id: str, *, now: datetime, actor: str
+    engine: Engine, booking_id: str, *, now: datetime, actor: str, scope: Scope
 ) -> BookingView:
     """Revoke a booking's invite and manage links (the answer carries the new ones)."""
     with transaction(engine) as session:
-        found = bookings.get(session, booking_id, lock=True)
+        found = bookings.get(session, booking_id, scope=scope, lock=True)
         if found is None:
             raise NotFound(f"No booking {booking_id!r} exists.")
         rotated = dataclasses.replace(
@@ -223,7 +224,8 @@ def rotate_booking_links(
 
 
 def _booking(session: Session, booking_id: str) -> BookingView:
-    found = bookings.view(session, booking_id)
+    # the signed token, checked by the caller, is the authority here, not a caller's scope
+    found = bookings.view(session, booking_id, scope=EVERYTHING)
     if found is None:
         raise NotFound(f"No booking {booking_id!r} exists.")
     return found

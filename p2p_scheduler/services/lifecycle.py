@@ -15,6 +15,7 @@ from typing import Any
 from p2p_scheduler.db import bookings, holds
 from p2p_scheduler.db.bookings import BookingFilter
 from p2p_scheduler.db.engine import Engine, Session, WriteConflict, transaction
+from p2p_scheduler.domain.access import Scope
 from p2p_scheduler.domain.bookings import BookingView, Limits, SlotRequest, StoredBooking
 from p2p_scheduler.domain.enums import BookingStatus, CancelReason, Outcome, Party
 from p2p_scheduler.domain.errors import InvalidInput, InvalidTransition, NotFound, SlotTaken
@@ -49,8 +50,8 @@ NO_SHOW_PARTIES = tuple(Party)
 MAX_PAGE = 100
 
 
-def _locked(session: Session, booking_id: str, action: str) -> StoredBooking:
-    found = bookings.get(session, booking_id, lock=True)
+def _locked(session: Session, booking_id: str, action: str, scope: Scope) -> StoredBooking:
+    found = bookings.get(session, booking_id, scope=scope, lock=True)
     if found is None:
         raise NotFound(f"No booking {booking_id!r} exists.")
     allowed, _ = TRANSITIONS[action]
@@ -114,12 +115,13 @@ def reschedule(
     start: datetime,
     reviewer_id: str | None,
     actor: str,
+    scope: Scope,
     announcer: Notifier | None = None,
 ) -> BookingView:
     """New start and/or reviewer; same id, sequence + 1, old time released, eligibility re-checked."""
     try:
         with transaction(engine) as session:
-            booking = _locked(session, booking_id, "reschedule")
+            booking = _locked(session, booking_id, "reschedule", scope)
             lookups = bookings.lookups(session, booking_id)
             slot = SlotRequest(
                 cases=lookups,
@@ -176,6 +178,7 @@ def cancel(
     reason_code: str,
     reason_text: str,
     actor: str,
+    scope: Scope,
     announcer: Notifier | None = None,
 ) -> BookingView:
     if reason_code not in CANCEL_REASONS:
@@ -187,7 +190,7 @@ def cancel(
             "Say why in reason_text when the reason_code is 'other'.", field="reason_text"
         )
     with transaction(engine) as session:
-        booking = _locked(session, booking_id, "cancel")
+        booking = _locked(session, booking_id, "cancel", scope)
         holds.release_booking(session, booking_id)
         view = _transition(
             session,
@@ -214,12 +217,13 @@ def complete(
     outcome: str,
     notes: str,
     actor: str,
+    scope: Scope,
     announcer: Notifier | None = None,
 ) -> BookingView:
     if outcome not in OUTCOMES:
         raise InvalidInput(f"outcome must be one of {', '.join(OUTCOMES)}.", field="outcome")
     with transaction(engine) as session:
-        booking = _locked(session, booking_id, "complete")
+        booking = _locked(session, booking_id, "complete", scope)
         view = _transition(
             session,
             booking,
@@ -242,12 +246,13 @@ def no_show(
     party: str,
     notes: str,
     actor: str,
+    scope: Scope,
     announcer: Notifier | None = None,
 ) -> BookingView:
     if party not in NO_SHOW_PARTIES:
         raise InvalidInput("party must be 'provider' or 'reviewer'.", field="party")
     with transaction(engine) as session:
-        booking = _locked(session, booking_id, "no_show")
+        booking = _locked(session, booking_id, "no_show", scope)
         holds.release_booking(session, booking_id)
         view = _transition(
             session,
@@ -281,12 +286,12 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 
 def search(
-    *, engine: Engine, filters: BookingFilter, limit: int, cursor: str | None
+    *, engine: Engine, filters: BookingFilter, scope: Scope, limit: int, cursor: str | None
 ) -> tuple[list[BookingView], str | None]:
     """My P2P requests: newest first, ``limit`` at a time, with an opaque cursor for the next page."""
     limit = max(1, min(limit, MAX_PAGE))
     before = _decode_cursor(cursor) if cursor else None
     with transaction(engine) as session:
-        found = bookings.search(session, filters, before=before, limit=limit + 1)
+        found = bookings.search(session, filters, scope=scope, before=before, limit=limit + 1)
         views = bookings.views(session, found[:limit])
     return views, (_cursor(views[-1]) if len(found) > limit else None)

@@ -267,6 +267,7 @@ def booking_document(
         links=Links(invite_ics=links.invite_ics, manage=links.manage) if links else Links(),
         created_at=view.created_at,
         attention=view.attention,
+        provider_org=view.provider_org,
     )
 
 

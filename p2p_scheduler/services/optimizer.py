@@ -27,6 +27,7 @@ from p2p_scheduler import metrics
 from p2p_scheduler.db import bookings
 from p2p_scheduler.db.engine import Engine, Session, WriteConflict, transaction
 from p2p_scheduler.domain import availability
+from p2p_scheduler.domain.access import EVERYTHING
 from p2p_scheduler.domain.bookings import Limits, SlotRequest, StoredBooking
 from p2p_scheduler.domain.eligibility import RequestEligibility
 from p2p_scheduler.domain.enums import BookingStatus
@@ -318,7 +319,7 @@ def _book(
     """Give the pending request its reviewer and time, re-checked as a manual booking is."""
     try:
         with transaction(engine) as session:
-            pending = bookings.get(session, booking_id, lock=True)
+            pending = bookings.get(session, booking_id, scope=EVERYTHING, lock=True)
             if pending is None or pending.status != BookingStatus.PENDING_ASSIGNMENT:
                 raise _Gone()
             slot = SlotRequest(

@@ -39,6 +39,7 @@ def submit(
     hours: frozenset[int],
     contact: Contact,
     actor: str,
+    provider_org: str | None = None,
 ) -> BookingView:
     check_contact(policy, contact)
     with transaction(engine) as session:
@@ -56,6 +57,7 @@ def submit(
             now=now,
             preferred_days=tuple(day for day in Weekday if day in days),
             preferred_hours=tuple(sorted(hours)),
+            provider_org=provider_org,
         )
         bookings.insert_booking(session, stored, booked)
         record_event(session, stored, "submitted", actor=actor, now=now, created=True)

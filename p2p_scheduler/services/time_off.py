@@ -36,6 +36,7 @@ from datetime import datetime
 import solver
 from p2p_scheduler.db import bookings, calendar_reads, repo
 from p2p_scheduler.db.engine import Engine, transaction
+from p2p_scheduler.domain.access import EVERYTHING
 from p2p_scheduler.domain.bookings import Limits, StoredBooking
 from p2p_scheduler.domain.enums import BookingStatus
 from p2p_scheduler.domain.errors import InvalidInput, NotFound
@@ -201,6 +202,7 @@ def _ask(
             start=start,
             reviewer_id=reviewer_id,
             actor=actor,
+            scope=EVERYTHING,
             announcer=announcer,
         )
 
@@ -217,7 +219,7 @@ def _flag(
     announcer: Notifier | None,
 ) -> None:
     with transaction(engine) as session:
-        found = bookings.get(session, booking_id, lock=True)
+        found = bookings.get(session, booking_id, scope=EVERYTHING, lock=True)
         if found is None or found.status != BookingStatus.SCHEDULED:
             return
         flagged = dataclasses.replace(found, attention=why)

@@ -46,8 +46,10 @@ All functions here are pure: no database, no I/O, no clock (``now`` is passed in
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from p2p_scheduler.config import Settings
 from p2p_scheduler.domain.model import (
     CaseSnapshot,
     CaseStatus,
@@ -58,6 +60,7 @@ from p2p_scheduler.domain.model import (
     Weekday,
     WorkingHours,
 )
+from p2p_scheduler.identity import demo_issuer
 
 #: A case eligible for a reconsideration (Texas, MSK spine), for the README's curl walk-through.
 WALKTHROUGH_CASE: tuple[str, date] = ("A100001", date(1962, 4, 17))
@@ -65,6 +68,48 @@ WALKTHROUGH_CASE: tuple[str, date] = ("A100001", date(1962, 4, 17))
 WALKTHROUGH_CONSULTATIVE_CASE: tuple[str, date] = ("A100004", date(1949, 11, 30))
 #: A Texas MSK spine reviewer who can take the walk-through case: the demo's reviewer day view.
 DAY_VIEW_REVIEWER = "rev-001"
+#: The demo's sign-ins (SPEC §10): the front desk of one practice and the day view's reviewer.
+DEMO_PRACTICE = "demo-clinic"
+DEMO_PRACTICE_NAME = "Demo Clinic"
+DEMO_TOKEN_HOURS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class DemoTokens:
+    practice: str
+    reviewer: str
+
+
+def demo_tokens(settings: Settings, now: datetime) -> DemoTokens:
+    """Short-lived tokens of the demo issuer for one practice's front desk and one reviewer."""
+    issuer = demo_issuer(settings)
+    if issuer is None:
+        raise RuntimeError("the demo issuer needs P2P_DEMO_TOKEN_KEY (serve --demo sets it)")
+    lifetime = timedelta(hours=DEMO_TOKEN_HOURS)
+    practice = issuer.mint(
+        {
+            "sub": "frontdesk@demo-clinic.example.org",
+            "p2p_role": "provider",
+            "provider_org": DEMO_PRACTICE,
+            "name": f"Front desk, {DEMO_PRACTICE_NAME}",
+            "email": "frontdesk@demo-clinic.example.org",
+        },
+        now=now,
+        lifetime=lifetime,
+    )
+    reviewer = issuer.mint(
+        {
+            "sub": f"{DAY_VIEW_REVIEWER}@demo-plan.example.org",
+            "p2p_role": "reviewer",
+            "reviewer_id": DAY_VIEW_REVIEWER,
+            "name": "Daniel Okafor, MD",
+        },
+        now=now,
+        lifetime=lifetime,
+    )
+    return DemoTokens(practice=practice, reviewer=reviewer)
+
+
 #: Two cases of one member, same skill and level: a multi-case request (dates of birth equal).
 MULTI_CASE_PAIR: tuple[tuple[str, date], tuple[str, date]] = (
     ("A100019", date(1970, 8, 25)),

@@ -17,6 +17,8 @@ PROBLEM_BASE = "https://p2p-scheduler.org/problems/"
 ADMIN = auth(ADMIN_KEY)
 PORTAL = auth(PORTAL_KEY)
 REVIEWER = auth(REVIEWER_KEY)
+#: what a reviewer receives for a booking's provider links (SPEC §9: never the provider's)
+NO_LINKS = {"invite_ics": None, "manage": None}
 
 #: the member every built case is about; distinctive so a PHI leak is easy to spot
 MEMBER_NAME = "Quinlan Zebedee-Marchetti"

@@ -25,6 +25,7 @@ from tests.api.helpers import (
     ADMIN,
     CHICAGO,
     ENDINGS,
+    NO_LINKS,
     PORTAL,
     RECONSIDERATION_UNTIL,
     REVIEWER,
@@ -162,10 +163,13 @@ async def test_get_booking_answers_the_booking_in_the_requesters_zone(
     assert set(made["links"]) >= {"invite_ics", "manage"}
     uuid.UUID(made["id"])
 
-    for headers in (PORTAL, REVIEWER, ADMIN):
+    for headers in (PORTAL, ADMIN):
         response = await client.get(f"/v1/bookings/{made['id']}", headers=headers)
         assert response.status_code == 200, response.text
         assert response.json() == made
+    # a reviewer sees the booking but never the provider's invite and manage links (SPEC §9)
+    response = await client.get(f"/v1/bookings/{made['id']}", headers=REVIEWER)
+    assert response.json() == {**made, "links": NO_LINKS}
 
 
 async def test_list_filters_by_case_status_reviewer_email_and_start_range(
@@ -713,7 +717,8 @@ async def test_complete_records_each_outcome(client: httpx.AsyncClient, outcome:
     assert done["status"] == "completed"
     assert done["sequence"] == 0  # only reschedule and cancel raise it (SPEC §9)
     assert done["start"] == made["start"]
-    assert await booking_of(client, made["id"]) == done
+    assert done["links"] == NO_LINKS  # the answer goes to a reviewer (SPEC §9)
+    assert {**await booking_of(client, made["id"]), "links": NO_LINKS} == done
     assert await listed_ids(client, status="completed") == [made["id"]]
 
 
@@ -817,7 +822,8 @@ async def test_a_provider_no_show_frees_the_slot_and_allows_one_more_booking(
     assert missed["id"] == first["id"]
     assert missed["status"] == "no_show"
     assert missed["sequence"] == 0
-    assert await booking_of(client, first["id"]) == missed
+    assert missed["links"] == NO_LINKS
+    assert {**await booking_of(client, first["id"]), "links": NO_LINKS} == missed
     assert await listed_ids(client, status="no_show") == [first["id"]]
 
     # the slot is free again

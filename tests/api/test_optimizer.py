@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine
 
 from p2p_scheduler.config import Settings
+from p2p_scheduler.domain.access import EVERYTHING
 from p2p_scheduler.domain.links import Signer
 from p2p_scheduler.domain.policy import load_policy
 from p2p_scheduler.services.booking import get_booking
@@ -223,7 +224,7 @@ async def test_assigned_bookings_carry_a_working_invite_and_match_the_webhook_sh
         assert invite.status_code == 200
         assert b"METHOD:REQUEST" in invite.content and booking_id.encode() in invite.content
         # the webhook's data is the API's booking, field for field
-        view = get_booking(engine=engine, booking_id=booking_id)
+        view = get_booking(engine=engine, booking_id=booking_id, scope=EVERYTHING)
         notifier = Notifier(
             policy=load_policy(None),
             signer=Signer(settings.secret_key.get_secret_value()),

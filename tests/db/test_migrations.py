@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select, text
@@ -73,10 +74,30 @@ def test_upgrade_downgrade_upgrade(bare_engine: Engine) -> None:
     assert _table_names(bare_engine) >= APP_TABLES
 
 
+def _compare_type(
+    context: MigrationContext,
+    inspected_column: object,
+    metadata_column: object,
+    inspected_type: object,
+    metadata_type: object,
+) -> bool | None:
+    """Default type comparison, except that SQLite ignores VARCHAR lengths (it stores any
+    length), so migrations widen a column on PostgreSQL only and SQLite keeps the old
+    declaration: not a difference there."""
+    if (
+        context.dialect.name == "sqlite"
+        and isinstance(inspected_type, sa.String)
+        and isinstance(getattr(metadata_type, "impl", metadata_type), sa.String)
+        and type(inspected_type).__name__ == "VARCHAR"
+    ):
+        return False
+    return None
+
+
 def test_models_and_migrated_schema_do_not_differ(engine: Engine) -> None:
     with engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "compare_server_default": True}
+            connection, opts={"compare_type": _compare_type, "compare_server_default": True}
         )
         differences = compare_metadata(context, SQLModel.metadata)
     assert differences == []

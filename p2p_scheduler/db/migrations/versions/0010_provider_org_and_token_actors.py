@@ -1,0 +1,62 @@
+"""provider_org on bookings; actors as long as a token's subject
+
+Bookings carry the provider organisation they belong to (SPEC §10: a provider token sees only
+its organisation's bookings), indexed because every provider's list filters by it. The audit
+trail's actor, the ``created_by`` of bookings and holds and an idempotency key's owner
+become 255 characters: an OpenID Connect ``sub`` may be longer than an API key id (Entra
+ID's are 43).
+
+Plain ``ALTER TABLE`` only (see 0009). SQLite does not enforce VARCHAR lengths, so the widening
+is a PostgreSQL change.
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-04
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+WIDENED = (
+    ("audit_events", "actor_id", 40),
+    ("bookings", "created_by", 40),
+    ("holds", "created_by", 40),
+    ("idempotency_keys", "key_id", 40),
+)
+
+
+def upgrade() -> None:
+    op.add_column("bookings", sa.Column("provider_org", sa.String(length=64), nullable=True))
+    op.create_index("ix_bookings_provider_org", "bookings", ["provider_org"])
+    if op.get_bind().dialect.name == "postgresql":
+        for table, column, old in WIDENED:
+            op.alter_column(
+                table,
+                column,
+                type_=sa.String(length=255),
+                existing_type=sa.String(length=old),
+                existing_nullable=False,
+            )
+
+
+def downgrade() -> None:
+    # The audit trail is append-only, so a longer actor is not cut short: going back below
+    # 0010 fails (and changes nothing) once a token's subject of more than 40 characters acted.
+    if op.get_bind().dialect.name == "postgresql":
+        for table, column, old in WIDENED:
+            op.alter_column(
+                table,
+                column,
+                type_=sa.String(length=old),
+                existing_type=sa.String(length=255),
+                existing_nullable=False,
+            )
+    op.drop_index("ix_bookings_provider_org", table_name="bookings")
+    op.drop_column("bookings", "provider_org")
