@@ -24,6 +24,7 @@ from p2p_scheduler.db import migrate
 from p2p_scheduler.db.engine import make_engine
 from p2p_scheduler.domain.clock import fixed_clock
 from tests.support import NOW, POSTGRES_ENV, TEST_API_KEYS
+from tests.tokens import issuer, token_client, token_settings  # noqa: F401  (fixtures)
 
 _skipped_postgres: list[str] = []
 
