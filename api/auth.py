@@ -22,6 +22,7 @@ from p2p_scheduler.config import Settings
 from p2p_scheduler.domain.access import EVERYTHING, Scope
 from p2p_scheduler.domain.errors import InvalidInput
 from p2p_scheduler.identity import Identity, InvalidToken, TokenVerifier, looks_like_token
+from p2p_scheduler.services import booking
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -167,11 +168,18 @@ async def check_before_body(request: Request) -> None:
     """Authenticate a request whose body failed to parse, so anonymous callers get 401, not 422.
 
     FastAPI decodes the body before it runs dependencies; this re-runs the route's auth
-    check from the validation-error handler.
+    check from the validation-error handler. Scope comes next, before every other rule: a
+    booking outside the caller's scope is not found, however wrong the body (SPEC §10).
     """
     roles = roles_of_route(request)
-    if roles is not None:
-        await authorize(request, await bearer(request), roles)
+    if roles is None:
+        return
+    principal = await authorize(request, await bearer(request), roles)
+    booking_id = request.path_params.get("booking_id")
+    if isinstance(booking_id, str) and not principal.scope.unrestricted:
+        await run_in_threadpool(
+            booking.require_in_scope, request.app.state.engine, booking_id, principal.scope
+        )
 
 
 async def require_json(request: Request) -> None:

@@ -246,6 +246,8 @@ def install(app: FastAPI) -> None:
             await check_before_body(request)
         except ApiProblem as problem:
             return await _api_problem(request, problem)
+        except DomainError as error:  # outside the caller's scope: not found
+            return await _domain(request, error)
         raw = list(exc.errors())
         if (unknown := unknown_id(request, raw)) is not None:
             request.state.problem_kind = "not-found"

@@ -225,7 +225,7 @@ class BookingRow(SQLModel, table=True):
     #: Bumped to revoke the booking's signed links (the manage link on cancel; both on rotate).
     invite_link_version: int = _counter()
     manage_link_version: int = _counter()
-    created_by: str = Field(default="", max_length=255)
+    created_by: str = Field(default="", max_length=300)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
@@ -277,7 +277,7 @@ class HoldRow(SQLModel, table=True):
     #: (migration 0009): the store always writes it
     case_numbers: list[str] | None = Field(default=None, sa_type=JSON, nullable=True)
     time_zone: str = Field(max_length=64)
-    created_by: str = Field(default="", max_length=255)
+    created_by: str = Field(default="", max_length=300)
 
 
 class SlotCellRow(SQLModel, table=True):
@@ -327,7 +327,7 @@ class BookingEventRow(SQLModel, table=True):
     reviewer_id: str | None = Field(default=None, max_length=64)
     start_at: datetime | None = _instant()  # type: ignore[assignment]
     end_at: datetime | None = _instant()  # type: ignore[assignment]
-    actor: str = Field(default="", max_length=40)
+    actor: str = Field(default="", max_length=300)
     detail: str = Field(default="", max_length=1000)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
@@ -337,7 +337,7 @@ class IdempotencyRow(SQLModel, table=True):
 
     __tablename__ = "idempotency_keys"
 
-    key_id: str = Field(primary_key=True, max_length=255)
+    key_id: str = Field(primary_key=True, max_length=300)
     key: str = Field(primary_key=True, max_length=200)
     request_hash: str = Field(max_length=64)
     state: str = Field(max_length=12)
@@ -398,7 +398,7 @@ class AuditRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     actor_role: str = Field(max_length=16)
-    actor_id: str = Field(max_length=255)
+    actor_id: str = Field(max_length=300)
     entity: str = Field(max_length=16)
     entity_id: str = Field(max_length=64)
     action: str = Field(max_length=32)

@@ -82,7 +82,7 @@ def record(
         session,
         at=now,
         actor_role=role,
-        actor_id=actor_id[:255],
+        actor_id=actor_id[:300],
         entity=entity,
         entity_id=entity_id,
         action=action,

@@ -448,6 +448,14 @@ def record_event(
     bookings.add_event(session, booking, event, actor=actor, now=now, detail=detail)
 
 
+def require_in_scope(engine: Engine, booking_id: str, scope: Scope) -> None:
+    """``NotFound`` unless the booking exists within ``scope``: the caller's scope comes
+    before every other rule, a malformed body included (SPEC §10)."""
+    with transaction(engine) as session:
+        if not bookings.exists(session, booking_id, scope=scope):
+            raise NotFound(f"No booking {booking_id!r} exists.")
+
+
 def get_booking(*, engine: Engine, booking_id: str, scope: Scope) -> BookingView:
     with transaction(engine) as session:
         found = bookings.view(session, booking_id, scope=scope)

@@ -1,10 +1,11 @@
 """provider_org on bookings; actors as long as a token's subject
 
 Bookings carry the provider organisation they belong to (SPEC §10: a provider token sees only
-its organisation's bookings), indexed because every provider's list filters by it. The audit
-trail's actor, the ``created_by`` of bookings and holds and an idempotency key's owner
-become 255 characters: an OpenID Connect ``sub`` may be longer than an API key id (Entra
-ID's are 43).
+its organisation's bookings), indexed because every provider's list filters by it.
+
+Actors become 300 characters (the audit trail's, a booking event's, the ``created_by`` of
+bookings and holds, an idempotency key's owner): a token's actor is ``<role>:<sub>``, and an
+OpenID Connect ``sub`` may have up to 255 (Entra ID's have 43; an API key id has a few).
 
 Plain ``ALTER TABLE`` only (see 0009). SQLite does not enforce VARCHAR lengths, so the widening
 is a PostgreSQL change.
@@ -24,9 +25,12 @@ down_revision = "0009"
 branch_labels = None
 depends_on = None
 
+#: ``<role>:`` and an OpenID Connect ``sub`` of up to 255 characters
+ACTOR_LENGTH = 300
 WIDENED = (
     ("audit_events", "actor_id", 40),
     ("bookings", "created_by", 40),
+    ("booking_events", "actor", 40),
     ("holds", "created_by", 40),
     ("idempotency_keys", "key_id", 40),
 )
@@ -40,7 +44,7 @@ def upgrade() -> None:
             op.alter_column(
                 table,
                 column,
-                type_=sa.String(length=255),
+                type_=sa.String(length=ACTOR_LENGTH),
                 existing_type=sa.String(length=old),
                 existing_nullable=False,
             )
@@ -55,7 +59,7 @@ def downgrade() -> None:
                 table,
                 column,
                 type_=sa.String(length=old),
-                existing_type=sa.String(length=255),
+                existing_type=sa.String(length=ACTOR_LENGTH),
                 existing_nullable=False,
             )
     op.drop_index("ix_bookings_provider_org", table_name="bookings")
