@@ -149,7 +149,7 @@ class KeySet:
             try:
                 url = self.jwks_url or self._discover()
                 self._load(self.fetch(url))
-            except (httpx.HTTPError, ValueError, KeyError, jwt.PyJWKError):
+            except (httpx.HTTPError, ValueError, KeyError, TypeError, jwt.PyJWTError):
                 return
 
     def _discover(self) -> str:
@@ -169,8 +169,8 @@ class KeySet:
                 continue  # symmetric ("oct") keys are never trusted
             try:
                 keys[data.get("kid")] = jwt.PyJWK(data)
-            except jwt.PyJWKError:
-                continue
+            except (jwt.PyJWTError, ValueError, TypeError):
+                continue  # one malformed key does not cost us the issuer's others
         self.keys = keys
 
 
