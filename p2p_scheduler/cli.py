@@ -122,6 +122,12 @@ def serve(
     # (behind a proxy it must be set to the public address).
     os.environ.setdefault("P2P_BASE_URL", f"http://{_url_host(host)}:{port}")
     own_keys = "P2P_API_KEYS" in os.environ
+    if demo and own_keys and not os.environ.get("P2P_SECRET_KEY"):
+        # the demo's published secret would let anyone forge feed and manage links (SPEC §9)
+        _fail(
+            "configuration error: P2P_SECRET_KEY: is required with your own P2P_API_KEYS, "
+            "also with --demo (the demo's secret is public)"
+        )
     if demo:
         os.environ.setdefault("P2P_API_KEYS", DEMO_API_KEYS)
         os.environ.setdefault("P2P_SECRET_KEY", DEMO_SECRET_KEY)
