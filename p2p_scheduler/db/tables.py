@@ -327,7 +327,7 @@ class BookingEventRow(SQLModel, table=True):
     reviewer_id: str | None = Field(default=None, max_length=64)
     start_at: datetime | None = _instant()  # type: ignore[assignment]
     end_at: datetime | None = _instant()  # type: ignore[assignment]
-    actor: str = Field(default="", max_length=40)
+    actor: str = Field(default="", max_length=255)
     detail: str = Field(default="", max_length=1000)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 

@@ -2,9 +2,9 @@
 
 Bookings carry the provider organisation they belong to (SPEC §10: a provider token sees only
 its organisation's bookings), indexed because every provider's list filters by it. The audit
-trail's actor, the ``created_by`` of bookings and holds and an idempotency key's owner
-become 255 characters: an OpenID Connect ``sub`` may be longer than an API key id (Entra
-ID's are 43).
+trail's actor, a booking event's actor, the ``created_by`` of bookings and holds and an
+idempotency key's owner become 255 characters: an OpenID Connect ``sub`` may be longer than an
+API key id (Entra ID's are 43).
 
 Plain ``ALTER TABLE`` only (see 0009). SQLite does not enforce VARCHAR lengths, so the widening
 is a PostgreSQL change.
@@ -26,6 +26,7 @@ depends_on = None
 
 WIDENED = (
     ("audit_events", "actor_id", 40),
+    ("booking_events", "actor", 40),
     ("bookings", "created_by", 40),
     ("holds", "created_by", 40),
     ("idempotency_keys", "key_id", 40),
