@@ -81,7 +81,7 @@ def _claim(claims: dict[str, Any], name: str, *, required: bool) -> str | None:
 def identity_of(claims: dict[str, Any]) -> Identity:
     """The identity the verified ``claims`` describe (SPEC §10 "Claims")."""
     role = claims.get("p2p_role")
-    if role not in TOKEN_ROLES:
+    if not isinstance(role, str) or role not in TOKEN_ROLES:  # a list or object is unhashable
         raise InvalidToken(
             "The token's 'p2p_role' claim must be one of " + ", ".join(sorted(TOKEN_ROLES)) + "."
         )
