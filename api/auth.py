@@ -80,6 +80,12 @@ async def _authenticate(request: Request, credential: str) -> Principal:
     if principal is not None:
         return principal
     verifier: TokenVerifier | None = getattr(request.app.state, "token_verifier", None)
+    if verifier is None and looks_like_token(credential):
+        raise ApiProblem(
+            "unauthorized",
+            "Sign-in tokens are not accepted here (no issuer is configured); use an API key.",
+            headers=CHALLENGE,
+        )
     if verifier is None or not looks_like_token(credential):
         raise ApiProblem(
             "unauthorized",
@@ -187,6 +193,7 @@ async def require_json(request: Request) -> None:
     content_type = request.headers.get("content-type", "")
     media = content_type.split(";", 1)[0].strip().lower()
     if media and media != "application/json" and not media.endswith("+json"):
+        await check_before_body(request)  # who may ask, and scope, come first
         raise ApiProblem(
             "unsupported-media-type",
             f"Request bodies must be JSON; send 'Content-Type: application/json' (got {media!r}).",

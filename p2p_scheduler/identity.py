@@ -118,6 +118,8 @@ class KeySet:
     fetch: Callable[[str], dict[str, Any]] = _fetch_json
     clock: Callable[[], float] = time.monotonic
     keys: dict[str | None, jwt.PyJWK] = field(default_factory=dict)
+    #: the last fetch failed (the issuer is down or answered nonsense)
+    unreachable: bool = False
     _fetched_at: float | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -150,7 +152,9 @@ class KeySet:
                 url = self.jwks_url or self._discover()
                 self._load(self.fetch(url))
             except (httpx.HTTPError, ValueError, KeyError, TypeError, jwt.PyJWTError):
+                self.unreachable = True
                 return
+            self.unreachable = False
 
     def _discover(self) -> str:
         config = self.fetch(self.issuer.rstrip("/") + "/.well-known/openid-configuration")
@@ -213,6 +217,10 @@ class TokenVerifier:
         if keys is None:
             raise InvalidToken("The token was not issued by the issuer this service trusts.")
         key = keys.get(header.get("kid"))
+        if key is None and keys.unreachable:
+            raise InvalidToken(
+                "The issuer's signing keys could not be fetched; try again in a minute."
+            )
         if key is None:
             raise InvalidToken("The token was signed with a key the issuer does not publish.")
         allowed = _BY_KEY_TYPE.get(key.key_type, ())
@@ -238,8 +246,8 @@ class TokenVerifier:
             raise InvalidToken(f"The token has no '{error.claim}' claim.") from None
         except jwt.InvalidSignatureError:
             raise InvalidToken("The token's signature does not verify.") from None
-        except jwt.PyJWTError:
-            raise InvalidToken("The token is not valid.") from None
+        except jwt.PyJWTError as error:  # PyJWT's words name the claim (no token content)
+            raise InvalidToken(f"The token is not valid: {error}") from None
         return identity_of(claims)
 
 

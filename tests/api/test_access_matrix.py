@@ -620,12 +620,6 @@ class Gap:
     why: str
 
 
-SCOPE_FIRST = (
-    "SPEC §10: scope comes before every other rule; the body is validated (and its media "
-    "type checked) before the route reads the booking in the caller's scope: "
-    "api/problems.py:244 re-runs authentication only (api/auth.py:166 check_before_body), "
-    "api/auth.py:177 require_json runs before the route"
-)
 KNOWN_GAPS: dict[str, Gap] = {
     "GET /v1/bookings/{booking_id} with manage link of a cancelled booking": Gap(
         403,
@@ -633,19 +627,6 @@ KNOWN_GAPS: dict[str, Gap] = {
         "bumps manage_link_version (p2p_scheduler/services/lifecycle.py:207) and the link "
         "then fails verification like any bad token (services/calendars.py:92 → 403)",
     ),
-    "POST /v1/bookings/{booking_id}/cancel as provider_b with reason_code 'bogus'": Gap(
-        422, SCOPE_FIRST
-    ),
-    "POST /v1/bookings/{booking_id}/cancel as provider_b with a text/plain body": Gap(
-        415, SCOPE_FIRST
-    ),
-    "POST /v1/bookings/{booking_id}/complete as reviewer_other with outcome 'bogus'": Gap(
-        422, SCOPE_FIRST
-    ),
-    "POST /v1/bookings/{booking_id}/availability as provider_b with time_zone 'Mars/Base'": Gap(
-        422, SCOPE_FIRST
-    ),
-    "GET /v1/bookings/{booking_id}/history as provider_b with limit 0": Gap(422, SCOPE_FIRST),
 }
 
 

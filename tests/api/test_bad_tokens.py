@@ -543,22 +543,10 @@ async def test_an_issuer_that_hangs_costs_a_bounded_wait_once_and_blocks_nobody_
 
 
 async def test_a_token_with_the_longest_subject_may_book(
-    request: pytest.FixtureRequest,
-    token_client: httpx.AsyncClient,
-    issuer: TestIssuer,
-    engine: Engine,
+    token_client: httpx.AsyncClient, issuer: TestIssuer
 ) -> None:
-    """``sub`` may be 255 characters (p2p_scheduler/identity.py:89); the actor the service
-    stores is ``<role>:<sub>`` (api/auth.py:71), which then no longer fits the 255-character
-    columns on PostgreSQL (SQLite does not enforce lengths)."""
-    if engine.dialect.name == "postgresql":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="'provider:' + a 255-character sub overflows bookings.created_by "
-                "VARCHAR(255): a 500 (StringDataRightTruncation)",
-            )
-        )
+    """``sub`` may be 255 characters (OpenID Connect Core); the actor the service stores is
+    ``<role>:<sub>``, so the actor columns hold 300 (migration 0010), enforced on PostgreSQL."""
     await push_reviewer_as_admin(token_client, "rev-a")
     await push_case(token_client, "LONG-1")
     token = issuer.mint(provider(sub="s" * 255))
