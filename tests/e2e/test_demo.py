@@ -57,29 +57,40 @@ def test_demo_serves_the_walkthrough_and_keeps_data_on_restart(tmp_path: Path) -
         )
         assert reviewer.status_code == 200
 
-        # the pages' links carry the demo keys in the fragment, which a browser never sends
+        # The pages' links carry demo sign-ins (tokens, SPEC §10: no shared key) in the
+        # fragment, which a browser never sends.
         base = f"http://127.0.0.1:{port}"
-        assert f"Provider pages: {base}/portal/#key=demo-portal-key" in out
-        assert f"Reviewer day view: {base}/portal/reviewers/rev-001#key=demo-reviewer-key" in out
-        printed = re.search(r"^Provider pages: (\S+)$", out, flags=re.MULTILINE)
+        printed = re.search(r"^Provider pages \(Demo Clinic\): (\S+)$", out, flags=re.MULTILINE)
         assert printed, out
-        page = httpx.get(printed.group(1).split("#", 1)[0], timeout=5)
+        url, practice = printed.group(1).split("#token=", 1)
+        assert url == f"{base}/portal/"
+        page = httpx.get(url, timeout=5)
         assert page.status_code == 200
         assert page.headers["content-type"].startswith("text/html")
+        # the practice's token acts for its practice: a portal route answers it
+        mine = httpx.get(
+            f"{server.base_url}/v1/bookings",
+            headers={"Authorization": f"Bearer {practice}"},
+            timeout=5,
+        )
+        assert mine.status_code == 200, mine.text
         printed = re.search(r"^Reviewer day view: (\S+)$", out, flags=re.MULTILINE)
         assert printed, out
-        url, key = printed.group(1).split("#key=", 1)
+        url, token = printed.group(1).split("#token=", 1)
+        assert url == f"{base}/portal/reviewers/rev-001"
         day_view = httpx.get(url, timeout=5)
         assert day_view.status_code == 200
         assert day_view.headers["content-type"].startswith("text/html")
-        # and the key printed with it opens that reviewer's week
+        # and the token printed with it opens that reviewer's week
         week = httpx.get(
             f"{server.base_url}/v1/reviewers/rev-001/agenda",
-            headers={"Authorization": f"Bearer {key}"},
+            headers={"Authorization": f"Bearer {token}"},
             timeout=5,
         )
         assert week.status_code == 200, week.text
         assert week.json()["reviewer_id"] == "rev-001"
+        config = httpx.get(f"{server.base_url}/portal/config.json", timeout=5).json()
+        assert config == {"oidc": None, "demo": True}
     finally:
         stop(server.process)
 
