@@ -2,7 +2,8 @@
 of the issuer (Authorization Code with PKCE, oidc-client-ts in the browser) and call the API
 with its access token. Two practices' people sign in through the provider's own form in
 turn; each sees only their practice's P2P requests: practice B cannot list or open the one
-practice A booked (not found, like an unknown id)."""
+practice A booked (not found, like an unknown id). A token that runs out is renewed with the
+refresh token; a sign-in refused at the provider says so on the page."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.issuer import MockIssuer, Person, mock_issuer
+from tests.browser.issuer import TOKEN_SECONDS, MockIssuer, Person, mock_issuer
 from tests.browser.support import api, book_in_the_page, signed_in_as
 from tests.browser.test_portal_flow import DOBS, THREE_TIERS_CASE, confirm_zone
 from tests.e2e.server import Server, cli_env, start_server, stop
@@ -141,3 +142,14 @@ def test_two_practices_sign_in_with_the_issuer_and_see_only_their_own_requests(
     assert still["provider_org"] == "practice-a" and still["status"] == "scheduled"
     assert issuer.issued.get(PRACTICE_B.sub) == 1
     assert re.match(r"^http://127\.0\.0\.1:\d+/portal/#/requests/", page.url)
+
+    # B's access token runs out (this tab's clock moves past its lifetime): the next visit
+    # renews it with the refresh token the issuer gave, without another sign-in.
+    page.clock.install()
+    page.clock.fast_forward(f"{TOKEN_SECONDS // 60 + 1}:00")
+    page.goto(f"{service.base_url}/portal/#/requests")
+    page.reload()
+    expect(page.get_by_role("heading", name="My P2P Requests")).to_be_visible()
+    signed_in_as(page, f"{PRACTICE_B.claims['name']} — {PRACTICE_B.claims['provider_org']}")
+    expect(page.locator("#requests-empty")).to_be_visible()
+    assert issuer.issued.get(PRACTICE_B.sub) == 2, "renewed with the refresh token"

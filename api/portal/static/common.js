@@ -58,6 +58,14 @@ function expired(claims) {
   return Boolean(claims && typeof claims.exp === "number" && claims.exp * 1000 <= Date.now());
 }
 
+/** Whether this tab's sign-in has run out: the issuer's by what oidc-client-ts counted from
+ *  `expires_in` on this clock (not the token's `exp`: this clock may differ from the
+ *  issuer's), a demo token by its `exp`. */
+function ranOut(how, claims) {
+  if (how === "oidc") return Boolean(session.user && session.user.expired);
+  return how === "token" && expired(claims);
+}
+
 /** How this tab is signed in now: "token" (a demo link), "oidc", "key", or null. */
 function kind() {
   if (sessionStorage.getItem(TOKEN)) return "token";
@@ -70,8 +78,8 @@ function credential() {
   return { token: sessionStorage.getItem(TOKEN), oidc: session.user?.access_token, key: sessionStorage.getItem(KEY) }[kind()] || "";
 }
 
-/** Who is signed in, as far as the page can tell: {kind, role, name, email, provider_org,
- *  reviewer_id, exp}, or null when nobody is. */
+/** Who is signed in, as far as the page can tell: {kind, expired, role, name, email,
+ *  provider_org, reviewer_id, exp}, or null when nobody is. */
 export function identity() {
   const how = kind();
   if (!how) return null;
@@ -79,6 +87,7 @@ export function identity() {
   const claims = jwtClaims(credential()) || (how === "oidc" ? session.user.profile : null) || {};
   return {
     kind: how,
+    expired: ranOut(how, claims),
     role: claims.p2p_role || null,
     name: claims.name || null,
     email: claims.email || null,
@@ -207,7 +216,7 @@ export async function startSession(home) {
     }
   }
   const who = identity();
-  if (who && who.kind !== "key" && expired(who)) {
+  if (who && who.expired) {
     forget();
     if (session.manager) await session.manager.removeUser();
     sessionStorage.setItem(NOTE, EXPIRED);
@@ -310,7 +319,7 @@ export async function call(method, path, body, { idempotencyKey } = {}) {
     if (session.manager) await session.manager.removeUser();
     renderWho();
     if (!who || who.kind === "key") throw new SignedOut((data && data.detail) || "Sign in again.");
-    throw new SignedOut(expired(who) || !who.exp ? EXPIRED : REFUSED);
+    throw new SignedOut(who.expired || ranOut(who.kind, who) ? EXPIRED : REFUSED);
   }
   return { ok: response.ok, status: response.status, data };
 }
