@@ -6,40 +6,84 @@ API, so there is nothing to escape on the server side and the same files would w
 web server. Every page is sent with a strict Content-Security-Policy (scripts and styles only
 from this service, no inline code) and without a Referer, so that a booking id in the page's
 URL fragment never leaves the browser.
+
+The pages hold no shared key (SPEC §10): ``/portal/config.json`` tells them how to sign in,
+with the configured issuer (Authorization Code with PKCE, in the browser) or, in
+``serve --demo``, with the demo tokens the command printed. When an issuer is configured, the
+pages' ``connect-src`` also admits the issuer's origin, the only other place they call (its
+discovery document and token endpoint); everything else stays ``'self'``.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path as FilePath
+from typing import Any
+from urllib.parse import urlsplit
 
-from fastapi import APIRouter
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from api.paths import ReviewerId
+from p2p_scheduler.config import Settings
 
 PAGES = FilePath(__file__).resolve().parent.parent / "portal"
 
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-    ),
+_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src {connect}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+_OTHER_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }
+#: the headers of every page and asset when no issuer is configured
+SECURITY_HEADERS = {"Content-Security-Policy": _POLICY.format(connect="'self'"), **_OTHER_HEADERS}
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 
 
-def _page(name: str) -> FileResponse:
+def origin_of(url: str) -> str:
+    """``https://login.example.org`` of ``https://login.example.org/realms/p2p``."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@lru_cache(maxsize=8)
+def _headers_for(issuer: str | None) -> dict[str, str]:
+    if issuer is None:
+        return SECURITY_HEADERS
+    connect = f"'self' {origin_of(issuer)}"
+    return {"Content-Security-Policy": _POLICY.format(connect=connect), **_OTHER_HEADERS}
+
+
+def security_headers(settings: Settings | None) -> dict[str, str]:
+    """The pages' headers: ``connect-src`` admits the issuer's origin when there is one."""
+    return _headers_for(settings.oidc_issuer if settings is not None else None)
+
+
+def _page(request: Request, name: str) -> FileResponse:
     return FileResponse(
         PAGES / name,
         media_type="text/html; charset=utf-8",
-        headers={**SECURITY_HEADERS, "Cache-Control": "no-store"},
+        headers={**security_headers(request.app.state.settings), "Cache-Control": "no-store"},
     )
+
+
+def page_config(settings: Settings) -> dict[str, Any]:
+    """How the pages sign in: with the issuer (a public client: no secret; PKCE), and
+    whether ``serve --demo`` printed demo sign-in links."""
+    oidc = None
+    if settings.oidc_issuer:
+        oidc = {
+            "authority": settings.oidc_issuer,
+            "client_id": settings.oidc_client_id or settings.token_audience,
+            "scope": settings.oidc_scopes,
+        }
+    return {"oidc": oidc, "demo": settings.demo_token_key is not None}
 
 
 @router.get("")
@@ -47,29 +91,41 @@ def portal_root() -> RedirectResponse:
     return RedirectResponse("/portal/", status_code=308)
 
 
+@router.get("/config.json")
+def pages_config(request: Request) -> JSONResponse:
+    """The pages' sign-in settings: public (no key), read before anyone has signed in."""
+    settings = request.app.state.settings
+    return JSONResponse(
+        page_config(settings),
+        headers={**security_headers(settings), "Cache-Control": "no-store"},
+    )
+
+
 @router.api_route("/", methods=["GET", "HEAD"])
-def provider_pages() -> FileResponse:
+def provider_pages(request: Request) -> FileResponse:
     """The provider's P2P scheduling pages (one page; the steps are sections of it)."""
-    return _page("index.html")
+    return _page(request, "index.html")
 
 
 @router.api_route("/reviewers/", methods=["GET", "HEAD"])
-def reviewer_picker() -> FileResponse:
-    return _page("reviewer.html")
+def reviewer_picker(request: Request) -> FileResponse:
+    return _page(request, "reviewer.html")
 
 
 @router.api_route("/reviewers/{reviewer_id}", methods=["GET", "HEAD"])
-def reviewer_day_view(reviewer_id: ReviewerId) -> FileResponse:
+def reviewer_day_view(request: Request, reviewer_id: ReviewerId) -> FileResponse:
     """The reviewer's day view; the page reads the reviewer id from its own path."""
-    return _page("reviewer.html")
+    return _page(request, "reviewer.html")
 
 
 class PortalStatic(StaticFiles):
-    """The pages' scripts and stylesheet, with the pages' security headers."""
+    """The pages' scripts, stylesheet and vendored libraries, with the pages' security headers."""
 
     async def get_response(self, path: str, scope: Scope):  # type: ignore[override]
         response = await super().get_response(path, scope)
-        response.headers.update(SECURITY_HEADERS)
+        app = scope.get("app")
+        settings = getattr(getattr(app, "state", None), "settings", None)
+        response.headers.update(security_headers(settings))
         return response
 
 

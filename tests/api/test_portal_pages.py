@@ -1,5 +1,6 @@
 """The reference pages under ``/portal/``: served as files, without a key, with strict security
-headers; every script and stylesheet they load is there; not part of the API's OpenAPI."""
+headers; every script and stylesheet they load is there; not part of the API's OpenAPI. Their
+sign-in settings (``/portal/config.json``): the issuer, or none, and whether it is the demo."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ from pathlib import PurePosixPath
 import httpx
 import pytest
 
+from api.app import create_app
+from p2p_scheduler.config import Settings, load_settings
+from p2p_scheduler.identity import DemoIssuer
 from tests.api.helpers import assert_problem
+from tests.support import TEST_API_KEYS
 
 pytestmark = pytest.mark.anyio
 
@@ -30,12 +35,16 @@ ASSETS = {
     "common.js": "text/javascript",
     "reviewer.js": "text/javascript",
     "portal.css": "text/css",
+    # oidc-client-ts, vendored (scripts/vendor-js); common.js loads it when there is an issuer
+    "vendor/oidc-client-ts.min.js": "text/javascript",
 }
 JAVASCRIPT = {"text/javascript", "application/javascript"}
 #: ``src="/portal/…"`` and ``href="/portal/…"`` in a page
 PAGE_REFERENCE = re.compile(r"""\b(?:src|href)\s*=\s*["'](/portal/[^"'#?]*)""")
 #: ``import … from "./x.js"`` and ``import "./x.js"`` in a module script
 MODULE_IMPORT = re.compile(r"""\bimport\s*(?:[^"';]*?\bfrom\s*)?["']([^"']+)["']""")
+#: a script this service serves, named in a page's own script (loaded there on demand)
+SCRIPT_PATH = re.compile(r"""["'](/portal/static/[^"']+\.js)["']""")
 
 
 @pytest.fixture
@@ -121,12 +130,15 @@ async def test_every_file_a_page_loads_is_there(client: httpx.AsyncClient) -> No
         assert_secured(response)
         if path.endswith(".js"):
             assert media_type(response) in JAVASCRIPT, path
+            if "/vendor/" in path:
+                continue  # a library's own code: it loads nothing of ours
             for target in MODULE_IMPORT.findall(response.text):
                 assert target.startswith("./"), (path, target)  # same directory, same policy
                 to_fetch.append(str(PurePosixPath(path).parent / target.removeprefix("./")))
+            to_fetch += SCRIPT_PATH.findall(response.text)
         elif path.endswith(".css"):
             assert media_type(response) == "text/css", path
-    # both pages' scripts and their shared module, and the stylesheet
+    # both pages' scripts, their shared module, the sign-in library and the stylesheet
     assert set(fetched) == {f"/portal/static/{name}" for name in ASSETS}
 
 
@@ -158,3 +170,78 @@ async def test_pages_are_not_part_of_the_api_description(client: httpx.AsyncClie
     paths = response.json()["paths"]
     assert "/v1/reviewers/{reviewer_id}/agenda" in paths  # the API the pages call is there
     assert [path for path in paths if path.startswith("/portal")] == []
+
+
+async def test_the_vendored_library_ships_with_its_licences(client: httpx.AsyncClient) -> None:
+    """oidc-client-ts's browser build (it bundles jwt-decode) is served from this service,
+    never a CDN, with both licences beside it."""
+    versions = (await client.get("/portal/static/vendor/VERSIONS")).text
+    assert "oidc-client-ts 3.5.0" in versions and "jwt-decode 4.0.0" in versions
+    for name in ("oidc-client-ts.LICENSE", "jwt-decode.LICENSE"):
+        response = await client.get(f"/portal/static/vendor/{name}")
+        assert response.status_code == 200, name
+        assert "License" in response.text or "LICENSE" in response.text, name
+    library = await client.get("/portal/static/vendor/oidc-client-ts.min.js")
+    assert "UserManager" in library.text
+
+
+async def test_without_an_issuer_the_pages_sign_in_with_keys(client: httpx.AsyncClient) -> None:
+    response = await client.get("/portal/config.json")
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    assert_secured(response)
+    assert response.json() == {"oidc": None, "demo": False}
+
+
+ISSUER = "https://login.example.org:8443/realms/p2p"
+STRICT_WITH_ISSUER = SECURITY_HEADERS["content-security-policy"].replace(
+    "connect-src 'self';", "connect-src 'self' https://login.example.org:8443;"
+)
+
+
+def pages_app_client(database_url: str, **settings: object) -> httpx.AsyncClient:
+    app = create_app(
+        load_settings(
+            Settings,
+            database_url=database_url,
+            api_keys=TEST_API_KEYS,
+            secret_key="test-secret-key-0123456789",
+            **settings,
+        )
+    )
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+async def test_with_an_issuer_the_pages_sign_in_there_and_may_call_its_origin(
+    database_url: str,
+) -> None:
+    """The pages are a public client of the issuer (no secret: Authorization Code with PKCE);
+    the client id defaults to the audience. Their policy admits the issuer's origin for the
+    browser's calls (discovery, token endpoint) and nothing else changes."""
+    async with pages_app_client(database_url, oidc_issuer=ISSUER, oidc_audience="p2p-api") as http:
+        config = await http.get("/portal/config.json")
+        assert config.json() == {
+            "oidc": {"authority": ISSUER, "client_id": "p2p-api", "scope": "openid profile email"},
+            "demo": False,
+        }
+        for path in (*PAGES, "/portal/config.json", "/portal/static/common.js"):
+            response = await http.get(path)
+            assert response.status_code == 200, path
+            assert response.headers["content-security-policy"] == STRICT_WITH_ISSUER, path
+    async with pages_app_client(
+        database_url,
+        oidc_issuer=ISSUER,
+        oidc_audience="p2p-api",
+        oidc_client_id="p2p-pages",
+        oidc_scopes="openid profile",
+    ) as http:
+        oidc = (await http.get("/portal/config.json")).json()["oidc"]
+        assert oidc == {"authority": ISSUER, "client_id": "p2p-pages", "scope": "openid profile"}
+
+
+async def test_the_demo_says_so(database_url: str) -> None:
+    async with pages_app_client(
+        database_url, demo_token_key=DemoIssuer.generate_key(), base_url="http://testserver"
+    ) as http:
+        assert (await http.get("/portal/config.json")).json() == {"oidc": None, "demo": True}

@@ -32,6 +32,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ROOT = Path(__file__).resolve().parents[2]
+LOOPBACK = re.compile(r"^(https?://(127\.0\.0\.1|localhost)(:\d+)?(/|$)|data:|about:)")
 
 _skipped_browser: list[str] = []
 
@@ -88,6 +89,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-US")
+    # Only this machine's servers: a page that names another host (the OIDC provider's form
+    # links a CDN stylesheet) gets a refusal, never a request leaving the machine.
+    context.route(lambda url: not LOOPBACK.match(url), lambda route: route.abort())
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))

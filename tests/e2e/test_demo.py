@@ -102,6 +102,8 @@ def test_demo_serves_the_walkthrough_and_keeps_data_on_restart(tmp_path: Path) -
         keys = httpx.get(f"{server.base_url}/demo/jwks.json", timeout=5).json()["keys"]
         assert [(k["kty"], k["alg"]) for k in keys] == [("EC", "ES256")]
         assert "d" not in keys[0]  # never the private half
+        config = httpx.get(f"{server.base_url}/portal/config.json", timeout=5).json()
+        assert config == {"oidc": None, "demo": True}
     finally:
         stop(server.process)
 

@@ -2,8 +2,9 @@
 // → a week of slots → hold and contact form → summary), and My P2P requests with reschedule
 // and cancel. Every step is one call to /v1/…, exactly what any portal front end would send.
 import {
-  ROLES, STATUSES, addDays, apiKey, call, clearProblem, dateLabel, el, facts, guarded as guard,
-  longDate, phone, show, showProblem, signIn, takeKeyFromFragment, uuid, whenLabel, zoneAbbr,
+  ROLES, STATUSES, addDays, call, clearProblem, dateLabel, describe, el, facts, guarded as guard,
+  longDate, pendingNote, phone, show, showProblem, signIn, signOut, startSession, uuid, whenLabel,
+  zoneAbbr,
 } from "./common.js";
 
 const ZONE_KEY = "p2p.timeZone";
@@ -49,6 +50,7 @@ const state = {
   holdTimer: null,
   listCursor: null,
   detail: null,
+  ready: false, // signed in and a zone chosen: the views can be shown
 };
 
 // ---- start and routing ---------------------------------------------------------------------
@@ -57,12 +59,8 @@ const state = {
 const guarded = (work) => guard(work, route);
 
 async function start() {
-  takeKeyFromFragment();
-  $("sign-out").onclick = () => {
-    apiKey.clear();
-    location.hash = "#/new";
-    location.reload();
-  };
+  let who = await startSession("/portal/");
+  $("sign-out").onclick = signOut;
   $("change-zone").onclick = () => askZone().then(route);
   wireLookup();
   wirePreferences();
@@ -78,13 +76,30 @@ async function start() {
       route();
     }
   });
-  if (!apiKey.get()) await signIn();
-  $("sign-out").hidden = false;
+  if (!who) {
+    await signIn(pendingNote());
+    who = { kind: "key" };
+  }
+  if (who.role === "reviewer") {
+    elsewhere(who);
+    return;
+  }
   if (!state.zone) await askZone();
+  state.ready = true;
   route();
 }
 
+/** A reviewer's sign-in opened the provider pages: send them to their own day view. */
+function elsewhere(who) {
+  const link = `/portal/reviewers/${encodeURIComponent(who.reviewer_id || "")}`;
+  $("elsewhere-note").textContent =
+    `You are signed in as ${describe(who)}, a reviewer. These pages are for practices requesting a P2P.`;
+  $("elsewhere-link").replaceChildren(el("a", { href: link, class: "button" }, "Open your day view"));
+  show("view-elsewhere");
+}
+
 function route() {
+  if (!state.ready) return; // signing in or choosing a zone: the view comes after
   const hash = location.hash || "#/new";
   const one = hash.match(/^#\/requests\/([0-9a-f-]{36})$/);
   releaseHold();

@@ -2,8 +2,8 @@
 // the call needs (case numbers, level of review, call-back number, instructions), buttons to
 // record the outcome or a no-show, and the calendar feed URL.
 import {
-  ROLES, STATUSES, apiKey, call, clearProblem, dateLabel, el, facts, guarded, localDate, longDate,
-  phone, show, showProblem, signIn, takeKeyFromFragment, timeLabel, zoneAbbr,
+  ROLES, STATUSES, call, clearProblem, dateLabel, describe, el, facts, guarded, localDate, longDate,
+  pendingNote, phone, show, showProblem, signIn, signOut, startSession, timeLabel, zoneAbbr,
 } from "./common.js";
 
 const OUTCOMES = {
@@ -15,18 +15,26 @@ const OUTCOMES = {
 const PARTIES = { provider: "The provider did not answer", reviewer: "The reviewer could not attend" };
 
 const $ = (id) => document.getElementById(id);
-const reviewerId = decodeURIComponent(location.pathname.replace(/^\/portal\/reviewers\/?/, "").replace(/\/$/, ""));
+const idInPath = () => decodeURIComponent(location.pathname.replace(/^\/portal\/reviewers\/?/, "").replace(/\/$/, ""));
+let reviewerId = ""; // whose day view this is (read once signed in: see ownDayView)
 let current = null; // this week's agenda (for "Today")
 let shown = null; // the week on screen
 
 async function start() {
-  takeKeyFromFragment();
-  $("sign-out").onclick = () => {
-    apiKey.clear();
-    location.reload();
-  };
-  if (!apiKey.get()) await signIn();
-  $("sign-out").hidden = false;
+  let who = await startSession("/portal/reviewers/");
+  $("sign-out").onclick = signOut;
+  if (!who) {
+    await signIn(pendingNote());
+    who = { kind: "key" };
+  }
+  if (who.role === "provider") {
+    $("elsewhere-note").textContent =
+      `You are signed in as ${describe(who)}, a practice. The day view is for the plan's reviewers.`;
+    $("elsewhere-link").replaceChildren(el("a", { href: "/portal/", class: "button" }, "Open the provider pages"));
+    show("view-elsewhere");
+    return;
+  }
+  reviewerId = ownDayView(who);
   if (!reviewerId) {
     show("view-pick");
     $("pick-form").onsubmit = (event) => {
@@ -46,6 +54,21 @@ async function start() {
   $("prev-week").onclick = () => guarded(() => loadWeek(shown.previous_week_start));
   $("next-week").onclick = () => guarded(() => loadWeek(shown.next_week_start));
   await guarded(() => loadWeek(null));
+}
+
+/** The reviewer whose day view to show: the one in the path, except that a reviewer's own
+ *  sign-in always shows their own (another reviewer's would only answer "not found"). */
+function ownDayView(who) {
+  const asked = idInPath();
+  if (who.role !== "reviewer" || !who.reviewer_id || asked === who.reviewer_id) return asked;
+  history.replaceState(null, "", `/portal/reviewers/${encodeURIComponent(who.reviewer_id)}`);
+  if (asked) {
+    const note = $("agenda-note");
+    note.textContent = `You are signed in as ${describe(who)}, so this is your day view; ` +
+      `a reviewer sees only their own, not ${asked}'s.`;
+    note.hidden = false;
+  }
+  return who.reviewer_id;
 }
 
 async function fetchWeek(weekStart) {
