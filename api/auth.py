@@ -46,6 +46,16 @@ class Principal:
         return self.identity.provider_org if self.identity else None
 
     @property
+    def idempotency_owner(self) -> str:
+        """Whose ``Idempotency-Key``s this caller's are: an API key's, or a token's person —
+        for a provider, the person acting for this organisation, so that the same person
+        signed in for another one never has a booking of the first replayed to it."""
+        org = self.provider_org
+        if self.identity is None or org is None:
+            return self.key_id
+        return f"{self.role}@{org}:{self.identity.subject}"
+
+    @property
     def sees_provider_links(self) -> bool:
         """Reviewers never receive a booking's provider links (SPEC §9)."""
         return self.role != "reviewer"
