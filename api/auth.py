@@ -21,7 +21,13 @@ from api.errors import ApiProblem
 from p2p_scheduler.config import Settings
 from p2p_scheduler.domain.access import EVERYTHING, Scope
 from p2p_scheduler.domain.errors import InvalidInput
-from p2p_scheduler.identity import Identity, InvalidToken, TokenVerifier, looks_like_token
+from p2p_scheduler.identity import (
+    Identity,
+    InvalidToken,
+    TokenVerifier,
+    UnknownSigningKey,
+    looks_like_token,
+)
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -95,13 +101,23 @@ async def _authenticate(request: Request, credential: str) -> Principal:
             "This API key is not recognised. Check the key, or ask your administrator for one.",
             headers=CHALLENGE,
         )
-    keys = verifier.unknown_key(credential)
-    if keys is not None:
-        await run_in_threadpool(keys.refresh)  # off the event loop: other requests go on
     try:
-        return _token_principal(verifier.verify(credential))
+        return _token_principal(await _verified(verifier, credential))
     except InvalidToken as error:
         raise ApiProblem("unauthorized", str(error), headers=CHALLENGE) from None
+
+
+async def _verified(verifier: TokenVerifier, credential: str) -> Identity:
+    """The token's identity. A key its issuer's set lacks makes us fetch the issuer's keys
+    (if allowed now) and try once more; the common case, a known key, is one verification."""
+    try:
+        return verifier.verify(credential)
+    except UnknownSigningKey:
+        keys = verifier.unknown_key(credential)
+        if keys is None:
+            raise
+        await run_in_threadpool(keys.refresh)  # off the event loop: other requests go on
+        return verifier.verify(credential)
 
 
 def provider_org_of(principal: Principal, requested: str | None) -> str | None:
