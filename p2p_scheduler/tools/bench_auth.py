@@ -183,7 +183,7 @@ def bench_auth(
     database_url: DatabaseUrl = None,
     repeat: Annotated[
         int, typer.Option(min=20, help="Timed requests with each credential.")
-    ] = 1000,
+    ] = 2000,
     verify_repeat: Annotated[
         int, typer.Option(min=20, help="Timed TokenVerifier.verify calls per algorithm.")
     ] = 5000,
