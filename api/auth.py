@@ -21,7 +21,13 @@ from api.errors import ApiProblem
 from p2p_scheduler.config import Settings
 from p2p_scheduler.domain.access import EVERYTHING, Scope
 from p2p_scheduler.domain.errors import InvalidInput
-from p2p_scheduler.identity import Identity, InvalidToken, TokenVerifier, looks_like_token
+from p2p_scheduler.identity import (
+    Identity,
+    InvalidToken,
+    TokenVerifier,
+    UnknownSigningKey,
+    looks_like_token,
+)
 from p2p_scheduler.services import booking
 
 bearer = HTTPBearer(
@@ -45,6 +51,16 @@ class Principal:
     @property
     def provider_org(self) -> str | None:
         return self.identity.provider_org if self.identity else None
+
+    @property
+    def idempotency_owner(self) -> str:
+        """Whose ``Idempotency-Key``s this caller's are: an API key's, or a token's person —
+        for a provider, the person acting for this organisation, so that the same person
+        signed in for another one never has a booking of the first replayed to it."""
+        org = self.provider_org
+        if self.identity is None or org is None:
+            return self.key_id
+        return f"{self.role}@{org}:{self.identity.subject}"
 
     @property
     def sees_provider_links(self) -> bool:
@@ -92,13 +108,23 @@ async def _authenticate(request: Request, credential: str) -> Principal:
             "This API key is not recognised. Check the key, or ask your administrator for one.",
             headers=CHALLENGE,
         )
-    keys = verifier.unknown_key(credential)
-    if keys is not None:
-        await run_in_threadpool(keys.refresh)  # off the event loop: other requests go on
     try:
-        return _token_principal(verifier.verify(credential))
+        return _token_principal(await _verified(verifier, credential))
     except InvalidToken as error:
         raise ApiProblem("unauthorized", str(error), headers=CHALLENGE) from None
+
+
+async def _verified(verifier: TokenVerifier, credential: str) -> Identity:
+    """The token's identity. A key its issuer's set lacks makes us fetch the issuer's keys
+    (if allowed now) and try once more; the common case, a known key, is one verification."""
+    try:
+        return verifier.verify(credential)
+    except UnknownSigningKey:
+        keys = verifier.unknown_key(credential)
+        if keys is None:
+            raise
+        await run_in_threadpool(keys.refresh)  # off the event loop: other requests go on
+        return verifier.verify(credential)
 
 
 def provider_org_of(principal: Principal, requested: str | None) -> str | None:

@@ -41,6 +41,7 @@ KINDS: dict[str, tuple[int, str]] = {
     "slot-taken": (409, "Slot taken"),
     "case-already-booked": (409, "Case already booked"),
     "invalid-transition": (409, "Invalid transition"),
+    "call-not-started": (409, "Call not started"),
     "not-eligible": (422, "Not eligible"),
     "not-qualified": (422, "Reviewer not qualified"),
     "idempotency-key-reused": (422, "Idempotency key reused with a different request"),

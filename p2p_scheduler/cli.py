@@ -31,6 +31,7 @@ from p2p_scheduler.domain.policy import Policy, PolicyError, load_policy
 from p2p_scheduler.identity import DemoIssuer
 from p2p_scheduler.services import records
 from p2p_scheduler.tools.bench import bench_app
+from p2p_scheduler.tools.bench_auth import bench_auth
 from p2p_scheduler.tools.bench_load import bench_load
 
 if TYPE_CHECKING:  # the optimizer brings OR-Tools: loaded only by the commands that run it
@@ -45,6 +46,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 bench_app.command("load")(bench_load)  # in its own module: the portal mix on PostgreSQL
+bench_app.command("auth")(bench_auth)  # in its own module: a token issuer of its own
 app.add_typer(bench_app, name="bench")
 
 

@@ -48,6 +48,11 @@ class InvalidToken(Exception):
     """The token cannot be trusted; the message says why in words a caller can act on."""
 
 
+class UnknownSigningKey(InvalidToken):
+    """The token names a key its issuer's set does not hold (yet: a key rotation may have
+    published it since the keys were fetched)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Identity:
     """The person a valid token acts for."""
@@ -97,6 +102,15 @@ def identity_of(claims: dict[str, Any]) -> Identity:
         name=name if isinstance(name, str) else None,
         email=email if isinstance(email, str) else None,
     )
+
+
+def _unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(header, claims) of a token with nothing checked yet, in one parse of it."""
+    try:
+        found = jwt.decode_complete(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        raise InvalidToken("The token is not a well-formed JWT.") from None
+    return found["header"], found["payload"]
 
 
 def _fetch_json(url: str) -> dict[str, Any]:
@@ -186,25 +200,23 @@ class TokenVerifier:
     key_sets: dict[str, KeySet]
 
     def unknown_key(self, token: str) -> KeySet | None:
-        """The key set to refresh before ``verify`` can succeed, if the token names a key
-        its issuer's set does not have and a fetch is allowed; else None."""
+        """After ``verify`` raised ``UnknownSigningKey``: the key set to refresh before it
+        can succeed, if a fetch is allowed now; else None."""
         try:
-            header = jwt.get_unverified_header(token)
-            issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
-        except jwt.PyJWTError:
+            header, unverified = _unverified(token)
+        except InvalidToken:
             return None
+        issuer = unverified.get("iss")
         keys = self.key_sets.get(issuer) if isinstance(issuer, str) else None
         if keys is None or keys.get(header.get("kid")) is not None or not keys.due():
             return None
         return keys
 
     def verify(self, token: str) -> Identity:
-        """The token's identity, or ``InvalidToken`` saying what is wrong."""
-        try:
-            header = jwt.get_unverified_header(token)
-            unverified = jwt.decode(token, options={"verify_signature": False})
-        except jwt.PyJWTError:
-            raise InvalidToken("The token is not a well-formed JWT.") from None
+        """The token's identity, or ``InvalidToken`` saying what is wrong
+        (``UnknownSigningKey``: see ``unknown_key``). The token is parsed once to find its
+        issuer's key, then decoded with that key: its signature and claims checked."""
+        header, unverified = _unverified(token)
         algorithm = header.get("alg")
         if algorithm not in ALGORITHMS:
             raise InvalidToken(
@@ -222,7 +234,7 @@ class TokenVerifier:
                 "The issuer's signing keys could not be fetched; try again in a minute."
             )
         if key is None:
-            raise InvalidToken("The token was signed with a key the issuer does not publish.")
+            raise UnknownSigningKey("The token was signed with a key the issuer does not publish.")
         allowed = _BY_KEY_TYPE.get(key.key_type, ())
         if algorithm not in allowed:
             raise InvalidToken("The token's algorithm does not match its key.")

@@ -8,8 +8,7 @@ POSTGRES_ENV = "P2P_TEST_POSTGRES_URL"
 ADMIN_KEY = "test-admin-key-0001"
 PORTAL_KEY = "test-portal-key-0001"
 REVIEWER_KEY = "test-reviewer-key-01"
-OPS_KEY = "test-ops-key-000001"
-#: key ids follow the order: admin-1, portal-2, reviewer-3, ops-4
+OPS_KEY = "test-ops-key-0001"
 TEST_API_KEYS = f"admin:{ADMIN_KEY},portal:{PORTAL_KEY},reviewer:{REVIEWER_KEY},ops:{OPS_KEY}"
 #: a Monday afternoon in New York, before Thanksgiving 2026
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)

@@ -54,7 +54,7 @@ def audit_trail(
     engine: EngineDep,
     entity: Annotated[Literal["booking", "case", "reviewer"] | None, Query()] = None,
     entity_id: Annotated[str | None, Query(pattern=IDENTIFIER)] = None,
-    actor_id: Annotated[str | None, Query(max_length=300)] = None,
+    actor_id: Annotated[str | None, Query(max_length=255)] = None,
     since: Annotated[Instant | None, Query(alias="from")] = None,
     until: Annotated[Instant | None, Query(alias="to")] = None,
     limit: Limit = 100,

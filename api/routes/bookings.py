@@ -55,6 +55,7 @@ def create_hold(
         now=now,
         slot=body.slot(),
         actor=principal.key_id,
+        scope=principal.scope,
     )
     return HoldOut.of(view)
 
@@ -104,6 +105,7 @@ async def create_booking(
             hold_id=body.hold_id,
             actor=principal.key_id,
             provider_org=provider_org_of(principal, body.provider_org),
+            scope=principal.scope,
             announcer=notifier,
         )
         return 201, present(view).model_dump_json()
@@ -115,7 +117,7 @@ async def create_booking(
         status, payload = await run_in_threadpool(
             lambda: idempotency.run_once(
                 engine=engine,
-                key_id=principal.key_id,
+                key_id=principal.idempotency_owner,
                 key=idempotency_key,
                 request_hash=idempotency.fingerprint("POST", "/v1/bookings", raw),
                 now=now,
@@ -300,6 +302,8 @@ def complete_booking(
         notes=body.notes,
         actor=principal.key_id,
         scope=principal.scope,
+        # a reviewer records it once the call has begun; an admin may correct it any time
+        any_time=principal.role == "admin",
         announcer=notifier,
     )
     return present(view, links=principal.sees_provider_links)
@@ -329,6 +333,8 @@ def no_show_booking(
         notes=body.notes,
         actor=principal.key_id,
         scope=principal.scope,
+        # a reviewer records it once the call has begun; an admin may correct it any time
+        any_time=principal.role == "admin",
         announcer=notifier,
     )
     return present(view, links=principal.sees_provider_links)

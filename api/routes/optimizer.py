@@ -45,6 +45,7 @@ def submit_request(
         contact=body.contact.contact(policy.provider_roles),
         actor=principal.key_id,
         provider_org=provider_org_of(principal, body.provider_org),
+        scope=principal.scope,
     )
     return present(view)
 

@@ -25,6 +25,15 @@ SQLModel.metadata.naming_convention = {
 }
 
 
+#: who did something: an API key's id (``portal-2``), one of the service's jobs, or a token's
+#: ``<role>:<sub>`` — a role of at most 8 characters and an OpenID Connect ``sub`` of at most
+#: 255 (OpenID Connect Core §2)
+ACTOR_LENGTH = 8 + 1 + 255
+#: whose ``Idempotency-Key`` it is: an actor, or for a provider ``provider@<org>:<sub>``
+#: (an organisation is at most 64 characters)
+KEY_OWNER_LENGTH = 8 + 1 + 64 + 1 + 255
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -225,7 +234,7 @@ class BookingRow(SQLModel, table=True):
     #: Bumped to revoke the booking's signed links (the manage link on cancel; both on rotate).
     invite_link_version: int = _counter()
     manage_link_version: int = _counter()
-    created_by: str = Field(default="", max_length=300)
+    created_by: str = Field(default="", max_length=ACTOR_LENGTH)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
@@ -277,7 +286,7 @@ class HoldRow(SQLModel, table=True):
     #: (migration 0009): the store always writes it
     case_numbers: list[str] | None = Field(default=None, sa_type=JSON, nullable=True)
     time_zone: str = Field(max_length=64)
-    created_by: str = Field(default="", max_length=300)
+    created_by: str = Field(default="", max_length=ACTOR_LENGTH)
 
 
 class SlotCellRow(SQLModel, table=True):
@@ -327,7 +336,7 @@ class BookingEventRow(SQLModel, table=True):
     reviewer_id: str | None = Field(default=None, max_length=64)
     start_at: datetime | None = _instant()  # type: ignore[assignment]
     end_at: datetime | None = _instant()  # type: ignore[assignment]
-    actor: str = Field(default="", max_length=300)
+    actor: str = Field(default="", max_length=ACTOR_LENGTH)
     detail: str = Field(default="", max_length=1000)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
@@ -337,7 +346,7 @@ class IdempotencyRow(SQLModel, table=True):
 
     __tablename__ = "idempotency_keys"
 
-    key_id: str = Field(primary_key=True, max_length=300)
+    key_id: str = Field(primary_key=True, max_length=KEY_OWNER_LENGTH)
     key: str = Field(primary_key=True, max_length=200)
     request_hash: str = Field(max_length=64)
     state: str = Field(max_length=12)
@@ -398,7 +407,7 @@ class AuditRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     actor_role: str = Field(max_length=16)
-    actor_id: str = Field(max_length=300)
+    actor_id: str = Field(max_length=255)
     entity: str = Field(max_length=16)
     entity_id: str = Field(max_length=64)
     action: str = Field(max_length=32)

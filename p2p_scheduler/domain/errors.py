@@ -48,6 +48,12 @@ class InvalidTransition(DomainError):
     kind = "invalid-transition"
 
 
+class CallNotStarted(DomainError):
+    """A reviewer recorded an outcome or a no-show before the call's start (SPEC §9)."""
+
+    kind = "call-not-started"
+
+
 class IdempotencyKeyReused(DomainError):
     """The same ``Idempotency-Key`` came with a different request body."""
 

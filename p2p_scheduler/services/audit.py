@@ -82,7 +82,7 @@ def record(
         session,
         at=now,
         actor_role=role,
-        actor_id=actor_id[:300],
+        actor_id=actor_id[:255],
         entity=entity,
         entity_id=entity_id,
         action=action,

@@ -15,7 +15,7 @@ from typing import NamedTuple
 from p2p_scheduler.db import bookings, holds, repo
 from p2p_scheduler.db.engine import Engine, Session, WriteConflict, transaction
 from p2p_scheduler.domain import availability, qualification
-from p2p_scheduler.domain.access import Scope
+from p2p_scheduler.domain.access import EVERYTHING, Scope
 from p2p_scheduler.domain.bookings import (
     GRID_MINUTES,
     BookedCase,
@@ -214,15 +214,21 @@ def claim_cells(
 
 
 def check_new(
-    session: Session, *, policy: Policy, limits: Limits, now: datetime, slot: SlotRequest
+    session: Session,
+    *,
+    policy: Policy,
+    limits: Limits,
+    now: datetime,
+    slot: SlotRequest,
+    scope: Scope,
 ) -> tuple[RequestEligibility, CheckedSlot]:
     """Everything a new hold or booking of ``slot`` must pass before it claims the time:
     eligible cases, a free start of a qualified reviewer, no case in another active booking
-    and no case past its no-show limit."""
+    (named only when the caller's ``scope`` admits it) and no case past its no-show limit."""
     request = check_request(session, policy=policy, now=now, cases=slot.cases)
     checked = check_slot(session, limits=limits, now=now, request=request, slot=slot)
     numbers = [case.case_number for case in request.cases]
-    refuse_booked_cases(session, numbers)
+    refuse_booked_cases(session, numbers, scope=scope)
     refuse_after_no_shows(session, numbers, limits)
     return request, checked
 
@@ -231,11 +237,20 @@ def check_new(
 
 
 def hold(
-    *, engine: Engine, policy: Policy, limits: Limits, now: datetime, slot: SlotRequest, actor: str
+    *,
+    engine: Engine,
+    policy: Policy,
+    limits: Limits,
+    now: datetime,
+    slot: SlotRequest,
+    actor: str,
+    scope: Scope = EVERYTHING,
 ) -> HoldView:
     """Hold a slot for ``limits.hold_minutes`` while the contact form is filled in."""
     with transaction(engine) as session:
-        _, (start, end, _) = check_new(session, policy=policy, limits=limits, now=now, slot=slot)
+        _, (start, end, _) = check_new(
+            session, policy=policy, limits=limits, now=now, slot=slot, scope=scope
+        )
         stored = StoredHold(
             id=str(uuid.uuid4()),
             reviewer_id=slot.reviewer_id,
@@ -298,11 +313,20 @@ def refuse_after_no_shows(session: Session, case_numbers: list[str], limits: Lim
 
 
 def refuse_booked_cases(
-    session: Session, case_numbers: list[str], ignore: str | None = None
+    session: Session, case_numbers: list[str], ignore: str | None = None, *, scope: Scope
 ) -> None:
+    """409 when a case is in another active booking, naming that booking when the caller may
+    see it; to a caller outside its scope (another organisation's) the booking stays unknown
+    (SPEC §10), so only the case is named."""
     found = bookings.active_booking_of(session, case_numbers, ignore=ignore)
     if found is not None:
         case_number, booking_id = found
+        if not bookings.exists(session, booking_id, scope=scope):
+            raise CaseAlreadyBooked(
+                f"Case {case_number} already has an active P2P booking, made by another "
+                "organisation; a case has one active P2P at a time.",
+                case_number=case_number,
+            )
         raise CaseAlreadyBooked(
             f"Case {case_number} is already in an active P2P booking ({booking_id}). "
             "Reschedule that booking instead.",
@@ -384,15 +408,16 @@ def book(
     hold_id: str | None,
     actor: str,
     provider_org: str | None = None,
+    scope: Scope = EVERYTHING,
     announcer: Notifier | None = None,
 ) -> BookingView:
-    """Book the slot (consuming ``hold_id`` when given) for ``provider_org``; the database
-    refuses overlaps."""
+    """Book the slot (consuming ``hold_id`` when given) for ``provider_org``, for a caller
+    who sees ``scope``; the database refuses overlaps."""
     check_contact(policy, contact)
     try:
         with transaction(engine) as session:
             request, (start, end, reviewer) = check_new(
-                session, policy=policy, limits=limits, now=now, slot=slot
+                session, policy=policy, limits=limits, now=now, slot=slot, scope=scope
             )
             if hold_id is not None:
                 _consume_hold(session, hold_id=hold_id, slot=slot, now=now)

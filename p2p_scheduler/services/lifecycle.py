@@ -11,6 +11,7 @@ import base64
 import dataclasses
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from p2p_scheduler.db import bookings, holds
 from p2p_scheduler.db.bookings import BookingFilter
@@ -18,7 +19,13 @@ from p2p_scheduler.db.engine import Engine, Session, WriteConflict, transaction
 from p2p_scheduler.domain.access import Scope
 from p2p_scheduler.domain.bookings import BookingView, Limits, SlotRequest, StoredBooking
 from p2p_scheduler.domain.enums import BookingStatus, CancelReason, Outcome, Party
-from p2p_scheduler.domain.errors import InvalidInput, InvalidTransition, NotFound, SlotTaken
+from p2p_scheduler.domain.errors import (
+    CallNotStarted,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    SlotTaken,
+)
 from p2p_scheduler.domain.policy import Policy
 from p2p_scheduler.services.booking import (
     check_request,
@@ -62,6 +69,17 @@ def _locked(session: Session, booking_id: str, action: str, scope: Scope) -> Sto
             booking_status=found.status,
         )
     return found
+
+
+def _refuse_before_start(booking: StoredBooking, action: str, now: datetime) -> None:
+    """A reviewer records what happened on a call only once it has begun (SPEC §9)."""
+    if booking.start_at is not None and now < booking.start_at:
+        start = booking.start_at.astimezone(ZoneInfo(booking.time_zone))
+        what = "its outcome" if action == "complete" else "a no-show"
+        raise CallNotStarted(
+            f"This P2P starts at {start.isoformat()}; record {what} once the call has begun.",
+            booking_status=booking.status,
+        )
 
 
 def _past(action: str) -> str:
@@ -139,7 +157,9 @@ def reschedule(
                 slot=slot,
                 ignore_booking=booking_id,
             )
-            refuse_booked_cases(session, [number for number, _ in lookups], ignore=booking_id)
+            refuse_booked_cases(
+                session, [number for number, _ in lookups], ignore=booking_id, scope=scope
+            )
             claim_cells(
                 session,
                 reviewer_id=slot.reviewer_id,
@@ -218,12 +238,17 @@ def complete(
     notes: str,
     actor: str,
     scope: Scope,
+    any_time: bool = False,
     announcer: Notifier | None = None,
 ) -> BookingView:
+    """Record the outcome; before the call's start only when ``any_time`` (an admin's
+    correction)."""
     if outcome not in OUTCOMES:
         raise InvalidInput(f"outcome must be one of {', '.join(OUTCOMES)}.", field="outcome")
     with transaction(engine) as session:
         booking = _locked(session, booking_id, "complete", scope)
+        if not any_time:
+            _refuse_before_start(booking, "complete", now)
         view = _transition(
             session,
             booking,
@@ -247,12 +272,17 @@ def no_show(
     notes: str,
     actor: str,
     scope: Scope,
+    any_time: bool = False,
     announcer: Notifier | None = None,
 ) -> BookingView:
+    """Record who did not answer; before the call's start only when ``any_time`` (an
+    admin's correction)."""
     if party not in NO_SHOW_PARTIES:
         raise InvalidInput("party must be 'provider' or 'reviewer'.", field="party")
     with transaction(engine) as session:
         booking = _locked(session, booking_id, "no_show", scope)
+        if not any_time:
+            _refuse_before_start(booking, "no_show", now)
         holds.release_booking(session, booking_id)
         view = _transition(
             session,

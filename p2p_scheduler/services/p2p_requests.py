@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from p2p_scheduler.db import bookings
 from p2p_scheduler.db.engine import Engine, transaction
+from p2p_scheduler.domain.access import EVERYTHING, Scope
 from p2p_scheduler.domain.bookings import BookingView, Contact, Limits
 from p2p_scheduler.domain.enums import BookingStatus
 from p2p_scheduler.domain.model import Weekday
@@ -40,12 +41,13 @@ def submit(
     contact: Contact,
     actor: str,
     provider_org: str | None = None,
+    scope: Scope = EVERYTHING,
 ) -> BookingView:
     check_contact(policy, contact)
     with transaction(engine) as session:
         request = check_request(session, policy=policy, now=now, cases=cases)
         numbers = [case.case_number for case in request.cases]
-        refuse_booked_cases(session, numbers)
+        refuse_booked_cases(session, numbers, scope=scope)
         refuse_after_no_shows(session, numbers, limits)
         stored, booked = new_booking(
             booking_id=str(uuid.uuid4()),

@@ -313,8 +313,10 @@ def insert_bookings(
     *,
     profiles: dict[str, ReviewerProfile],
     now: datetime,
+    provider_org: str | None = None,
 ) -> None:
-    """Write scheduled bookings as ``booking.book`` would leave them, in one transaction.
+    """Write scheduled bookings as ``booking.book`` would leave them, in one transaction
+    (made for ``provider_org``, when given).
 
     Each booking gets its own cases (one per 15 minutes; a case sits in one active booking
     only) and its 15-minute cells (buffer 0, the default).
@@ -342,6 +344,7 @@ def insert_bookings(
                 "provider_role": "ordering_provider",
                 "phone": PROVIDER_PHONE,
                 "provider_email": PROVIDER_EMAIL,
+                "provider_org": provider_org,
                 "created_by": "bench",
                 "created_at": now,
                 "updated_at": now,
@@ -451,8 +454,11 @@ def _tail(log: IO[bytes], lines: int = 20) -> str:
 
 
 @contextmanager
-def running_server(database_url: str, api_keys: str, workers: int = 1) -> Iterator[str]:
-    """``p2p-scheduler serve`` on a free local port (its base URL), stopped afterwards."""
+def running_server(
+    database_url: str, api_keys: str, workers: int = 1, settings: dict[str, str] | None = None
+) -> Iterator[str]:
+    """``p2p-scheduler serve`` on a free local port (its base URL), stopped afterwards;
+    ``settings``: more ``P2P_*`` variables (an OpenID Connect issuer …)."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {key: value for key, value in os.environ.items() if not key.startswith("P2P_")}
@@ -465,6 +471,7 @@ def running_server(database_url: str, api_keys: str, workers: int = 1) -> Iterat
         # the benchmark's clients are one key at full speed: measure the service, not the limit
         P2P_RATE_LIMIT_PER_MINUTE="0",
     )
+    env.update(settings or {})
     command = [_console_script(), "serve", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--workers", str(workers)]
     with tempfile.TemporaryFile() as log:

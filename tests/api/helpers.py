@@ -364,10 +364,14 @@ ENDINGS = ("cancelled", "completed", "no_show")
 
 
 async def end_booking(client: httpx.AsyncClient, booking_id: str, ending: str) -> None:
-    """Bring a scheduled booking to ``ending`` (one of ``ENDINGS``) the ordinary way: a
-    cancellation, an ``upheld`` outcome, or a provider no-show."""
-    response = await {"cancelled": cancel, "completed": complete, "no_show": no_show}[ending](
-        client, booking_id
-    )
+    """Bring a scheduled booking to ``ending`` (one of ``ENDINGS``): a cancellation, an
+    ``upheld`` outcome, or a provider no-show — the last two recorded by an admin, who may
+    do so before the call's start (a reviewer only once it has begun, SPEC §9)."""
+    if ending == "cancelled":
+        response = await cancel(client, booking_id)
+    else:
+        response = await {"completed": complete, "no_show": no_show}[ending](
+            client, booking_id, headers=ADMIN
+        )
     assert response.status_code == 200, response.text
     assert response.json()["status"] == ending

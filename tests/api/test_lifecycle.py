@@ -707,9 +707,12 @@ async def test_cancel_needs_a_portal_key(client: httpx.AsyncClient) -> None:
 
 
 @pytest.mark.parametrize("outcome", OUTCOMES)
-async def test_complete_records_each_outcome(client: httpx.AsyncClient, outcome: str) -> None:
+async def test_complete_records_each_outcome(
+    client: httpx.AsyncClient, clock: Clock, outcome: str
+) -> None:
     await setup(client, "O1")
     made = await booked(client, "O1", REV_A, ny(TUE, "10:00"))
+    clock.advance(days=1, minutes=20)  # Tuesday 10:20 EST: the call has taken place
     response = await complete(client, made["id"], outcome, notes="Discussed the imaging.")
     assert response.status_code == 200, response.text
     done = response.json()
@@ -720,6 +723,33 @@ async def test_complete_records_each_outcome(client: httpx.AsyncClient, outcome:
     assert done["links"] == NO_LINKS  # the answer goes to a reviewer (SPEC §9)
     assert {**await booking_of(client, made["id"]), "links": NO_LINKS} == done
     assert await listed_ids(client, status="completed") == [made["id"]]
+
+
+async def test_a_reviewer_records_an_outcome_or_no_show_only_once_the_call_has_begun(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    await setup(client, "O1", "O2")
+    first = await booked(client, "O1", REV_A, ny(TUE, "10:00"))
+    second = await booked(client, "O2", REV_A, ny(TUE, "10:30"))
+    clock.advance(days=1, minutes=-1)  # Tuesday 09:59 EST
+
+    for answer in (
+        await complete(client, first["id"]),
+        await no_show(client, first["id"], "reviewer"),
+    ):
+        body = assert_problem(answer, 409, "call-not-started")
+        assert "2026-11-24T10:00:00-05:00" in body["detail"]
+    unchanged = await booking_of(client, first["id"])
+    assert {**unchanged, "links": None} == {**first, "links": None}  # links are re-signed
+
+    clock.advance(minutes=1)  # 10:00: the call's start
+    done = await complete(client, first["id"])
+    assert (done.status_code, done.json()["status"]) == (200, "completed")
+    early = await no_show(client, second["id"], "provider")
+    assert_problem(early, 409, "call-not-started")
+    clock.advance(minutes=35)
+    missed = await no_show(client, second["id"], "provider")
+    assert (missed.status_code, missed.json()["status"]) == (200, "no_show")
 
 
 async def test_complete_with_an_admin_key(client: httpx.AsyncClient) -> None:
@@ -765,7 +795,8 @@ async def test_a_completed_p2p_blocks_another_for_the_same_determination(
     await setup(client, "O1", "O2", "O3")
     assert (await eligibility(client, "O1"))["eligible"] is True
     made = await booked(client, ["O1", "O2"], REV_A, ny(TUE, "10:00"))
-    assert (await complete(client, made["id"], "upheld")).status_code == 200
+    # recorded by an admin ahead of the call, so that Tuesday stays bookable below
+    assert (await complete(client, made["id"], "upheld", headers=ADMIN)).status_code == 200
 
     for number in ("O1", "O2"):
         answer = await eligibility(client, number)
@@ -816,14 +847,17 @@ async def test_a_provider_no_show_frees_the_slot_and_allows_one_more_booking(
 ) -> None:
     await setup(client, "N1", "N2")
     first = await booked(client, "N1", REV_A, ny(TUE, "10:00"))
-    response = await no_show(client, first["id"], "provider", notes="Rang twice, voicemail.")
+    # recorded by an admin, who may before the call's start (a reviewer only once it has
+    # begun, SPEC §9), so that Tuesday stays bookable below
+    response = await no_show(
+        client, first["id"], "provider", headers=ADMIN, notes="Rang twice, voicemail."
+    )
     assert response.status_code == 200, response.text
     missed = response.json()
     assert missed["id"] == first["id"]
     assert missed["status"] == "no_show"
     assert missed["sequence"] == 0
-    assert missed["links"] == NO_LINKS
-    assert {**await booking_of(client, first["id"]), "links": NO_LINKS} == missed
+    assert await booking_of(client, first["id"]) == missed
     assert await listed_ids(client, status="no_show") == [first["id"]]
 
     # the slot is free again
@@ -831,7 +865,7 @@ async def test_a_provider_no_show_frees_the_slot_and_allows_one_more_booking(
     # the case may be booked once more …
     second = await booked(client, "N1", REV_A, ny(TUE, "11:00"))
     assert second["id"] != first["id"]
-    assert (await no_show(client, second["id"], "provider")).status_code == 200
+    assert (await no_show(client, second["id"], "provider", headers=ADMIN)).status_code == 200
     # … but not after a second provider no-show
     third = await book(client, "N1", REV_A, ny(TUE, "12:00"))
     body = assert_problem(third, 422, "not-eligible")
@@ -846,7 +880,7 @@ async def test_a_reviewer_no_show_may_always_be_rebooked(client: httpx.AsyncClie
     await setup(client, "N1")
     for hour in ("10", "11", "12", "13"):
         made = await booked(client, "N1", REV_A, ny(TUE, f"{hour}:00"))
-        response = await no_show(client, made["id"], "reviewer")
+        response = await no_show(client, made["id"], "reviewer", headers=ADMIN)
         assert response.status_code == 200, response.text
         assert response.json()["status"] == "no_show"
     assert (await book(client, "N1", REV_A, ny(TUE, "14:00"))).status_code == 201
@@ -857,9 +891,9 @@ async def test_reviewer_no_shows_do_not_use_up_the_provider_rebooking(
 ) -> None:
     await setup(client, "N1")
     first = await booked(client, "N1", REV_A, ny(TUE, "10:00"))
-    assert (await no_show(client, first["id"], "provider")).status_code == 200
+    assert (await no_show(client, first["id"], "provider", headers=ADMIN)).status_code == 200
     second = await booked(client, "N1", REV_A, ny(TUE, "11:00"))
-    assert (await no_show(client, second["id"], "reviewer")).status_code == 200
+    assert (await no_show(client, second["id"], "reviewer", headers=ADMIN)).status_code == 200
     third = await booked(client, "N1", REV_A, ny(TUE, "12:00"))
     assert (await no_show(client, third["id"], "provider", headers=ADMIN)).status_code == 200
     assert_problem(await book(client, "N1", REV_A, ny(TUE, "13:00")), 422, "not-eligible")

@@ -133,6 +133,59 @@ def test_bench_booking_on_postgresql_uses_and_drops_its_own_database(
     assert bench_databases() == before, "the run's own database must be dropped"
 
 
+def _assert_auth_result(out: dict[str, Any], repeat: int) -> None:
+    assert out["benchmark"] == "auth"
+    assert (out["request"], out["repeat"], out["verify_repeat"]) == (
+        "GET /v1/bookings/{id}",
+        repeat,
+        repeat,
+    )
+    assert set(out["http_ms"]) == {"api_key", "rs256", "es256"}
+    for figures in out["http_ms"].values():
+        assert {"p50", "p95", "max"} <= set(figures)
+        assert figures["p50"] > 0
+    assert set(out["token_cost_ms"]) == {"rs256", "es256"}
+    for algorithm, cost in out["token_cost_ms"].items():
+        assert set(cost) == {"p50", "p95"}
+        for name in ("p50", "p95"):
+            expected = out["http_ms"][algorithm][name] - out["http_ms"]["api_key"][name]
+            assert cost[name] == pytest.approx(expected, abs=0.002)
+    assert set(out["verify_us"]) == {"rs256", "es256"}
+    for figures in out["verify_us"].values():
+        assert {"p50", "p95", "max"} <= set(figures)
+        assert figures["p50"] > 0
+    # the server fetched the issuer's keys once and verified every other token from its cache
+    assert out["jwks_fetches"] == 1
+    assert out["target_p95_ms"] == 1.0
+    assert isinstance(out["within_target"], bool)
+    assert set(out["machine"]) >= MACHINE_KEYS
+
+
+def test_bench_auth_times_a_key_and_both_token_algorithms(tmp_path: Path) -> None:
+    out = _bench(tmp_path, "auth", "--repeat", "20", "--verify-repeat", "20")
+
+    _assert_auth_result(out, repeat=20)
+    assert out["database"].startswith("sqlite")
+    assert list(tmp_path.iterdir()) == [], "the temporary database must be gone"
+
+
+@pytest.mark.postgres
+def test_bench_auth_on_postgresql(tmp_path: Path, postgres_server_url: str) -> None:
+    out = _bench(
+        tmp_path,
+        "auth",
+        "--repeat",
+        "20",
+        "--verify-repeat",
+        "20",
+        "--database-url",
+        postgres_server_url,
+    )
+
+    _assert_auth_result(out, repeat=20)
+    assert out["database"].startswith("postgresql")
+
+
 def test_bench_optimizer_small_is_optimal_validated_and_not_behind_greedy(tmp_path: Path) -> None:
     out = _bench(tmp_path, "optimizer", "--size", "S", "--seed", "1")
 

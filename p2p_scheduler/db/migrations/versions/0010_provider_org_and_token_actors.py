@@ -3,9 +3,9 @@
 Bookings carry the provider organisation they belong to (SPEC §10: a provider token sees only
 its organisation's bookings), indexed because every provider's list filters by it.
 
-Actors become 300 characters (the audit trail's, a booking event's, the ``created_by`` of
-bookings and holds, an idempotency key's owner): a token's actor is ``<role>:<sub>``, and an
-OpenID Connect ``sub`` may have up to 255 (Entra ID's have 43; an API key id has a few).
+Every column naming an actor is widened for tokens (API key ids have a few characters): a
+token's actor is ``<role>:<sub>`` and an OpenID Connect ``sub`` may have up to 255 characters
+(Entra ID's have 43); see ``WIDENED``.
 
 Plain ``ALTER TABLE`` only (see 0009). SQLite does not enforce VARCHAR lengths, so the widening
 is a PostgreSQL change.
@@ -25,14 +25,15 @@ down_revision = "0009"
 branch_labels = None
 depends_on = None
 
-#: ``<role>:`` and an OpenID Connect ``sub`` of up to 255 characters
-ACTOR_LENGTH = 300
+#: (table, column, length before, length after); p2p_scheduler.db.tables says why: an actor
+#: is ``<role>:<sub>`` (8 + 1 + 255), the audit keeps the ``sub`` alone (255), and an
+#: Idempotency-Key's owner adds a provider's organisation (``provider@<org>:<sub>``, 329)
 WIDENED = (
-    ("audit_events", "actor_id", 40),
-    ("bookings", "created_by", 40),
-    ("booking_events", "actor", 40),
-    ("holds", "created_by", 40),
-    ("idempotency_keys", "key_id", 40),
+    ("audit_events", "actor_id", 40, 255),
+    ("bookings", "created_by", 40, 264),
+    ("booking_events", "actor", 40, 264),
+    ("holds", "created_by", 40, 264),
+    ("idempotency_keys", "key_id", 40, 329),
 )
 
 
@@ -40,11 +41,11 @@ def upgrade() -> None:
     op.add_column("bookings", sa.Column("provider_org", sa.String(length=64), nullable=True))
     op.create_index("ix_bookings_provider_org", "bookings", ["provider_org"])
     if op.get_bind().dialect.name == "postgresql":
-        for table, column, old in WIDENED:
+        for table, column, old, new in WIDENED:
             op.alter_column(
                 table,
                 column,
-                type_=sa.String(length=ACTOR_LENGTH),
+                type_=sa.String(length=new),
                 existing_type=sa.String(length=old),
                 existing_nullable=False,
             )
@@ -54,12 +55,12 @@ def downgrade() -> None:
     # The audit trail is append-only, so a longer actor is not cut short: going back below
     # 0010 fails (and changes nothing) once a token's subject of more than 40 characters acted.
     if op.get_bind().dialect.name == "postgresql":
-        for table, column, old in WIDENED:
+        for table, column, old, new in WIDENED:
             op.alter_column(
                 table,
                 column,
                 type_=sa.String(length=old),
-                existing_type=sa.String(length=ACTOR_LENGTH),
+                existing_type=sa.String(length=new),
                 existing_nullable=False,
             )
     op.drop_index("ix_bookings_provider_org", table_name="bookings")
