@@ -298,9 +298,6 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        import traceback
-
-        traceback.print_exception(exc)  # DEBUG
         return problem_response(
             "internal",
             "Something went wrong on our side and nothing was changed. Try again; "
