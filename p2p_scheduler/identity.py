@@ -219,8 +219,9 @@ class TokenVerifier:
         header, unverified = _unverified(token)
         algorithm = header.get("alg")
         if algorithm not in ALGORITHMS:
+            shown = repr(algorithm) if isinstance(algorithm, str) and len(algorithm) <= 10 else "it"
             raise InvalidToken(
-                f"Tokens signed with {algorithm!r} are not accepted; use one of "
+                f"Tokens signed with {shown} are not accepted; use one of "
                 + ", ".join(ALGORITHMS)
                 + "."
             )

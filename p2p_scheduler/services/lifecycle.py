@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from p2p_scheduler.db import bookings, holds
+from p2p_scheduler.db import bookings, holds, repo
 from p2p_scheduler.db.bookings import BookingFilter
 from p2p_scheduler.db.engine import Engine, Session, WriteConflict, transaction
 from p2p_scheduler.domain.access import Scope
+from p2p_scheduler.domain.availability import slot_label
 from p2p_scheduler.domain.bookings import BookingView, Limits, SlotRequest, StoredBooking
 from p2p_scheduler.domain.enums import BookingStatus, CancelReason, Outcome, Party
 from p2p_scheduler.domain.errors import (
@@ -71,13 +72,21 @@ def _locked(session: Session, booking_id: str, action: str, scope: Scope) -> Sto
     return found
 
 
-def _refuse_before_start(booking: StoredBooking, action: str, now: datetime) -> None:
-    """A reviewer records what happened on a call only once it has begun (SPEC §9)."""
+def _refuse_before_start(
+    session: Session, booking: StoredBooking, action: str, now: datetime
+) -> None:
+    """A reviewer records what happened on a call only once it has begun (SPEC §9); the
+    refusal names the start in the reviewer's zone, as the day view shows it."""
     if booking.start_at is not None and now < booking.start_at:
-        start = booking.start_at.astimezone(ZoneInfo(booking.time_zone))
+        reviewer = repo.get_reviewer(session, booking.reviewer_id or "")
+        zone = reviewer.time_zone if reviewer is not None else booking.time_zone
+        local = booking.start_at.astimezone(ZoneInfo(zone))
+        when = f"{local:%a} {local.month}/{local.day}/{local.year} " + slot_label(
+            booking.start_at, zone
+        )
         what = "its outcome" if action == "complete" else "a no-show"
         raise CallNotStarted(
-            f"This P2P starts at {start.isoformat()}; record {what} once the call has begun.",
+            f"This P2P starts {when}; record {what} once the call has begun.",
             booking_status=booking.status,
         )
 
@@ -248,7 +257,7 @@ def complete(
     with transaction(engine) as session:
         booking = _locked(session, booking_id, "complete", scope)
         if not any_time:
-            _refuse_before_start(booking, "complete", now)
+            _refuse_before_start(session, booking, "complete", now)
         view = _transition(
             session,
             booking,
@@ -282,7 +291,7 @@ def no_show(
     with transaction(engine) as session:
         booking = _locked(session, booking_id, "no_show", scope)
         if not any_time:
-            _refuse_before_start(booking, "no_show", now)
+            _refuse_before_start(session, booking, "no_show", now)
         holds.release_booking(session, booking_id)
         view = _transition(
             session,

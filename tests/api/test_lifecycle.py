@@ -738,7 +738,8 @@ async def test_a_reviewer_records_an_outcome_or_no_show_only_once_the_call_has_b
         await no_show(client, first["id"], "reviewer"),
     ):
         body = assert_problem(answer, 409, "call-not-started")
-        assert "2026-11-24T10:00:00-05:00" in body["detail"]
+        # in the reviewer's zone (New York), as the day view shows it
+        assert "starts Tue 11/24/2026 10:00 am EST; record" in body["detail"]
     unchanged = await booking_of(client, first["id"])
     assert {**unchanged, "links": None} == {**first, "links": None}  # links are re-signed
 

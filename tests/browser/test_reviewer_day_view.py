@@ -122,8 +122,26 @@ def test_the_day_view_lists_an_api_booking_in_the_reviewers_zone_and_records_com
     assert_labelled(page)
     shot("02-record-outcome")
     card.get_by_role("button", name="Save outcome").click()
+    # the call is days away: a reviewer records what happened only once it has begun (SPEC §9)
+    expect(card).to_contain_text("record its outcome once the call has begun")
+    expect(card).to_contain_text(
+        f"starts {start:%a} {start.month}/{start.day}/{start.year} {clock(start)}"
+    )
+    assert api(demo, "GET", f"/v1/bookings/{booking['id']}")["status"] == "scheduled"
+    shot("03-not-started")
+    # UM operations (admin) may record at any time; the day view then shows the outcome
+    api(
+        demo,
+        "POST",
+        f"/v1/bookings/{booking['id']}/complete",
+        key="demo-admin-key",
+        json={"outcome": "overturned", "notes": "Imaging approved after discussion"},
+    )
+    page.reload()
+    for _ in range((monday(start.date()) - monday(today)).days // 7):
+        page.get_by_role("button", name="Next week →").click()
     expect(day.locator("article.p2p h4")).to_have_text(re.compile("Completed$"))
     expect(day.get_by_role("button", name="Record completed")).to_have_count(0)
     stored = api(demo, "GET", f"/v1/bookings/{booking['id']}")
     assert stored["status"] == "completed"
-    shot("03-completed")
+    shot("04-completed")

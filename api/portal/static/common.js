@@ -120,7 +120,7 @@ function renderWho() {
   if (box) {
     const [person, role] = who ? who2(who) : ["", ""];
     box.replaceChildren(...(who
-      ? ["Signed in as ", el("strong", {}, person, role ? " " : "", role ? el("span", { class: "nowrap" }, role) : null)]
+      ? [who.kind === "key" ? "Signed in with " : "Signed in as ", el("strong", {}, person, role ? " " : "", role ? el("span", { class: "nowrap" }, role) : null)]
       : []));
     box.hidden = !who;
   }
