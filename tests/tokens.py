@@ -1,27 +1,21 @@
-"""A real token issuer for the tests: RSA and EC keys, its discovery document and JWKS
-served over HTTP by a thread, and access tokens signed the way an OpenID Connect provider
-signs them (SPEC §10). The service fetches the keys over the network as in production.
+"""A real token issuer for the tests (``p2p_scheduler.tools.local_issuer``: keys, discovery
+and JWKS over HTTP), with the claims of SPEC §10's callers. The service fetches the keys over
+the network as in production.
 """
 
 from __future__ import annotations
 
-import json
-import threading
-import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
-import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from api.app import create_app
 from p2p_scheduler.config import Settings, load_settings
 from p2p_scheduler.db.engine import Engine
 from p2p_scheduler.domain.clock import fixed_clock
+from p2p_scheduler.tools.local_issuer import LocalIssuer, ec_key, rsa_key
 from tests.support import NOW, TEST_API_KEYS
 
 AUDIENCE = "p2p-scheduler-tests"
@@ -29,93 +23,21 @@ ORG_A = "practice-a"
 ORG_B = "practice-b"
 
 
-class TestIssuer:
-    """Keys by ``kid``; ``published`` are the ones its JWKS shows (``publish`` adds one, as
-    a key rotation does). ``fetches`` counts the JWKS downloads the service made."""
+class TestIssuer(LocalIssuer):
+    """RSA keys ``rsa-1`` and ``rsa-2`` (unpublished until ``publish("rsa-2")``, as a key
+    rotation does) and EC ``ec-1``; tokens are signed with ``rsa-1`` unless told."""
 
     __test__ = False  # not a test class
 
     def __init__(self) -> None:
-        self.keys: dict[str, Any] = {
-            "rsa-1": rsa.generate_private_key(public_exponent=65537, key_size=2048),
-            "ec-1": ec.generate_private_key(ec.SECP256R1()),
-            "rsa-2": rsa.generate_private_key(public_exponent=65537, key_size=2048),
-        }
-        self.published = {"rsa-1", "ec-1"}
-        self.fetches = 0
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        super().__init__(
+            {"rsa-1": rsa_key(), "ec-1": ec_key(), "rsa-2": rsa_key()},
+            audience=AUDIENCE,
+            published={"rsa-1", "ec-1"},
+        )
 
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def publish(self, kid: str) -> None:
-        self.published.add(kid)
-
-    def jwks(self) -> dict[str, Any]:
-        keys = []
-        for kid in sorted(self.published):
-            key = self.keys[kid]
-            if isinstance(key, rsa.RSAPrivateKey):
-                public = jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
-            else:
-                public = jwt.algorithms.ECAlgorithm.to_jwk(key.public_key(), as_dict=True)
-            keys.append({**public, "kid": kid, "use": "sig"})
-        return {"keys": keys}
-
-    def mint(
-        self,
-        claims: dict[str, Any],
-        *,
-        kid: str = "rsa-1",
-        algorithm: str | None = None,
-        lifetime: float = 300,
-        issued_at: float | None = None,
-        omit: tuple[str, ...] = (),
-    ) -> str:
-        """A token with ``claims`` over the standard ones (``omit`` leaves some out)."""
-        now = time.time() if issued_at is None else issued_at
-        key = self.keys[kid]
-        algorithm = algorithm or ("RS256" if isinstance(key, rsa.RSAPrivateKey) else "ES256")
-        payload = {
-            "iss": self.url,
-            "aud": AUDIENCE,
-            "iat": int(now),
-            "nbf": int(now),
-            "exp": int(now + lifetime),
-            "jti": str(uuid.uuid4()),
-            **claims,
-        }
-        for name in omit:
-            payload.pop(name, None)
-        return jwt.encode(payload, key, algorithm=algorithm, headers={"kid": kid})
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        issuer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                if self.path == "/.well-known/openid-configuration":
-                    body = {"issuer": issuer.url, "jwks_uri": issuer.url + "/jwks"}
-                elif self.path == "/jwks":
-                    issuer.fetches += 1
-                    body = issuer.jwks()
-                else:
-                    self.send_error(404)
-                    return
-                raw = json.dumps(body).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        return Handler
+    def mint(self, claims: dict[str, Any], *, kid: str = "rsa-1", **options: Any) -> str:
+        return super().mint(claims, kid=kid, **options)
 
 
 def provider(org: str = ORG_A, sub: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -150,18 +72,22 @@ def issuer() -> Iterator[TestIssuer]:
     found.close()
 
 
-@pytest.fixture
-def token_settings(database_url: str, issuer: TestIssuer) -> Settings:
-    """The tests' settings plus the issuer (keys discovered from its discovery document)."""
+def issuer_settings(database_url: str, issuer_url: str) -> Settings:
+    """The tests' settings plus an issuer (keys discovered from its discovery document)."""
     return load_settings(
         Settings,
         database_url=database_url,
         api_keys=TEST_API_KEYS,
         secret_key="test-secret-key-0123456789",
         base_url="http://testserver",
-        oidc_issuer=issuer.url,
+        oidc_issuer=issuer_url,
         oidc_audience=AUDIENCE,
     )
+
+
+@pytest.fixture
+def token_settings(database_url: str, issuer: TestIssuer) -> Settings:
+    return issuer_settings(database_url, issuer.url)
 
 
 @pytest.fixture

@@ -31,19 +31,12 @@ Choices, and why:
 
 from __future__ import annotations
 
-import json
-import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import httpx
-import jwt
 import typer
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from p2p_scheduler.db.engine import DatabaseError
 from p2p_scheduler.domain.clock import system_clock
@@ -74,6 +67,7 @@ from p2p_scheduler.tools.bench import (
     scratch_database,
     working_quarters,
 )
+from p2p_scheduler.tools.local_issuer import LocalIssuer, ec_key, rsa_key
 
 AUDIENCE = "p2p-scheduler-bench"
 PRACTICE = "bench-practice"
@@ -89,86 +83,9 @@ CREDENTIALS = ("api_key", "rs256", "es256")
 KIDS = {"rs256": "bench-rsa", "es256": "bench-ec"}
 
 
-class LocalIssuer:
-    """An OpenID Connect issuer for one run: an RSA and an EC signing key, and its discovery
-    document and JWKS over HTTP (a thread on a free local port)."""
-
-    def __init__(self) -> None:
-        self.keys: dict[str, Any] = {
-            "rs256": rsa.generate_private_key(public_exponent=65537, key_size=2048),
-            "es256": ec.generate_private_key(ec.SECP256R1()),
-        }
-        self.fetches = 0
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def jwks(self) -> dict[str, Any]:
-        keys = []
-        for algorithm, key in self.keys.items():
-            to_jwk = (
-                jwt.algorithms.RSAAlgorithm if algorithm == "rs256" else jwt.algorithms.ECAlgorithm
-            )
-            public = to_jwk.to_jwk(key.public_key(), as_dict=True)
-            keys.append({**public, "kid": KIDS[algorithm], "use": "sig"})
-        return {"keys": keys}
-
-    def mint(self, algorithm: str, claims: dict[str, Any]) -> str:
-        now = int(time.time())
-        payload = {
-            "iss": self.url,
-            "aud": AUDIENCE,
-            "iat": now,
-            "nbf": now,
-            "exp": now + TOKEN_LIFETIME_SECONDS,
-            "jti": str(uuid.uuid4()),
-            **claims,
-        }
-        return jwt.encode(
-            payload,
-            self.keys[algorithm],
-            algorithm=algorithm.upper(),
-            headers={"kid": KIDS[algorithm]},
-        )
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        issuer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                if self.path == "/.well-known/openid-configuration":
-                    body: dict[str, Any] = {"issuer": issuer.url, "jwks_uri": issuer.url + "/jwks"}
-                elif self.path == "/jwks":
-                    issuer.fetches += 1
-                    body = issuer.jwks()
-                else:
-                    self.send_error(404)
-                    return
-                raw = json.dumps(body).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        return Handler
-
-
-@contextmanager
-def local_issuer() -> Iterator[LocalIssuer]:
-    issuer = LocalIssuer()
-    try:
-        yield issuer
-    finally:
-        issuer.close()
+def local_issuer() -> LocalIssuer:
+    """An issuer for one run: an RSA and an EC signing key, keys made for the run."""
+    return LocalIssuer({KIDS["rs256"]: rsa_key(), KIDS["es256"]: ec_key()}, audience=AUDIENCE)
 
 
 def provider_claims() -> dict[str, Any]:
@@ -251,7 +168,10 @@ def _run_auth(database_url: str | None, repeat: int, verify_repeat: int) -> dict
                 provider_org=PRACTICE,
             )
         tokens = {
-            algorithm: issuer.mint(algorithm, provider_claims()) for algorithm in ("rs256", "es256")
+            algorithm: issuer.mint(
+                provider_claims(), kid=KIDS[algorithm], lifetime=TOKEN_LIFETIME_SECONDS
+            )
+            for algorithm in ("rs256", "es256")
         }
         settings = {"P2P_OIDC_ISSUER": issuer.url, "P2P_OIDC_AUDIENCE": AUDIENCE}
         with (

@@ -30,13 +30,12 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from api.app import create_app
-from p2p_scheduler.config import Settings, load_settings
 from p2p_scheduler.domain.clock import fixed_clock
 from p2p_scheduler.identity import LEEWAY_SECONDS, REFETCH_SECONDS
 from tests.api.helpers import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, booking_body, push_case
 from tests.api.helpers import push_reviewer as push_reviewer_as_admin
-from tests.support import NOW, PORTAL_KEY, TEST_API_KEYS, auth
-from tests.tokens import AUDIENCE, TestIssuer, provider, reviewer, role
+from tests.support import NOW, PORTAL_KEY, auth
+from tests.tokens import AUDIENCE, TestIssuer, issuer_settings, provider, reviewer, role
 
 pytestmark = pytest.mark.anyio
 
@@ -376,18 +375,6 @@ class Monotonic:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
-
-
-def issuer_settings(database_url: str, issuer_url: str) -> Settings:
-    return load_settings(
-        Settings,
-        database_url=database_url,
-        api_keys=TEST_API_KEYS,
-        secret_key="test-secret-key-0123456789",
-        base_url="http://testserver",
-        oidc_issuer=issuer_url,
-        oidc_audience=AUDIENCE,
-    )
 
 
 @asynccontextmanager

@@ -13,11 +13,10 @@ import pytest
 from sqlalchemy import Engine
 
 from api.app import create_app
-from p2p_scheduler.config import Settings, load_settings
 from p2p_scheduler.domain.clock import fixed_clock
 from tests.api.helpers import assert_problem
-from tests.support import NOW, TEST_API_KEYS, auth
-from tests.tokens import AUDIENCE, TestIssuer, role
+from tests.support import NOW, auth
+from tests.tokens import TestIssuer, issuer_settings, role
 
 pytestmark = pytest.mark.anyio
 
@@ -46,16 +45,9 @@ def monotonic() -> Monotonic:
 async def client(
     database_url: str, engine: Engine, own_issuer: TestIssuer, monotonic: Monotonic
 ) -> AsyncIterator[httpx.AsyncClient]:
-    settings = load_settings(
-        Settings,
-        database_url=database_url,
-        api_keys=TEST_API_KEYS,
-        secret_key="test-secret-key-0123456789",
-        base_url="http://testserver",
-        oidc_issuer=own_issuer.url,
-        oidc_audience=AUDIENCE,
+    app = create_app(
+        issuer_settings(database_url, own_issuer.url), engine=engine, clock=fixed_clock(NOW)
     )
-    app = create_app(settings, engine=engine, clock=fixed_clock(NOW))
     app.state.token_verifier.key_sets[own_issuer.url].clock = monotonic
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
