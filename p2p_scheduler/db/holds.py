@@ -14,12 +14,13 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from p2p_scheduler.db.tables import HoldRow, SlotCellRow
+from p2p_scheduler.db.tables import HeldCaseRow, HoldRow, SlotCellRow
 from p2p_scheduler.domain.bookings import StoredHold
 from p2p_scheduler.domain.errors import SlotTaken
 
 _HOLDS = HoldRow.__table__  # type: ignore[attr-defined]
 _CELLS = SlotCellRow.__table__  # type: ignore[attr-defined]
+_HELD = HeldCaseRow.__table__  # type: ignore[attr-defined]
 
 
 def claim(
@@ -79,7 +80,25 @@ def release_booking(session: Session, booking_id: str) -> None:
     session.execute(delete(_CELLS).where(_CELLS.c.booking_id == booking_id))
 
 
+def release_other_holds_of(
+    session: Session, case_numbers: Sequence[str], *, keep: tuple[str, datetime], now: datetime
+) -> None:
+    """A case is in one live hold at a time (SPEC §9): holding another slot for a case
+    releases its earlier holds, and expired ones go; a live hold of the very slot ``keep``
+    (reviewer, start) stands and the new one is refused (409)."""
+    found = session.execute(
+        select(_HOLDS.c.id, _HOLDS.c.reviewer_id, _HOLDS.c.start_at, _HOLDS.c.expires_at)
+        .join(_HELD, _HELD.c.hold_id == _HOLDS.c.id)
+        .where(_HELD.c.case_number.in_(list(case_numbers)))
+    ).all()
+    for hold_id, reviewer_id, start_at, expires_at in found:
+        if expires_at > now and (reviewer_id, start_at) == keep:
+            raise SlotTaken(_taken_message(None))
+        remove(session, hold_id)
+
+
 def add(session: Session, hold: StoredHold) -> None:
+    """Store the hold and its cases; 409 when a concurrent hold of one of its cases won."""
     session.execute(
         insert(_HOLDS).values(
             id=hold.id,
@@ -92,6 +111,15 @@ def add(session: Session, hold: StoredHold) -> None:
             created_by=hold.created_by,
         )
     )
+    try:
+        session.execute(
+            insert(_HELD),
+            [{"case_number": number, "hold_id": hold.id} for number in hold.case_numbers],
+        )
+    except IntegrityError:
+        raise SlotTaken(
+            "A case of this request was held for another time a moment ago. Pick the time again."
+        ) from None
 
 
 def get(session: Session, hold_id: str, *, lock: bool = False) -> StoredHold | None:
@@ -112,6 +140,7 @@ def get(session: Session, hold_id: str, *, lock: bool = False) -> StoredHold | N
 
 
 def remove(session: Session, hold_id: str) -> None:
-    """Release the hold and its cells."""
+    """Release the hold, its cells and its cases."""
     session.execute(delete(_CELLS).where(_CELLS.c.hold_id == hold_id))
+    session.execute(delete(_HELD).where(_HELD.c.hold_id == hold_id))
     session.execute(delete(_HOLDS).where(_HOLDS.c.id == hold_id))

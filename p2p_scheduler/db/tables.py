@@ -289,6 +289,20 @@ class HoldRow(SQLModel, table=True):
     created_by: str = Field(default="", max_length=ACTOR_LENGTH)
 
 
+class HeldCaseRow(SQLModel, table=True):
+    """A case in a live hold. The primary key makes a case be in at most one hold at a time
+    (SPEC §9 "Abuse limits"): one case cannot hold every slot of a reviewer."""
+
+    __tablename__ = "held_cases"
+
+    case_number: str = Field(primary_key=True, max_length=64)
+    hold_id: str = Field(
+        sa_column=Column(
+            String(36), ForeignKey("holds.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+
+
 class SlotCellRow(SQLModel, table=True):
     """One occupied 15-minute cell of one reviewer, by a booking or a live hold.
 

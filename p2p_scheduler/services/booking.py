@@ -246,18 +246,21 @@ def hold(
     actor: str,
     scope: Scope = EVERYTHING,
 ) -> HoldView:
-    """Hold a slot for ``limits.hold_minutes`` while the contact form is filled in."""
+    """Hold a slot for ``limits.hold_minutes`` while the contact form is filled in. A case
+    is in one live hold at a time: holding another slot releases the earlier hold."""
     with transaction(engine) as session:
         _, (start, end, _) = check_new(
             session, policy=policy, limits=limits, now=now, slot=slot, scope=scope
         )
+        case_numbers = tuple(number for number, _ in slot.cases)
+        holds.release_other_holds_of(session, case_numbers, keep=(slot.reviewer_id, start), now=now)
         stored = StoredHold(
             id=str(uuid.uuid4()),
             reviewer_id=slot.reviewer_id,
             start_at=start,
             end_at=end,
             expires_at=now + timedelta(minutes=limits.hold_minutes),
-            case_numbers=tuple(number for number, _ in slot.cases),
+            case_numbers=case_numbers,
             time_zone=slot.time_zone,
             created_by=actor,
         )

@@ -44,6 +44,7 @@ def test_app_tables_are_the_expected_ones() -> None:
         "booking_cases",
         "booking_events",
         "holds",
+        "held_cases",
         "slot_cells",
         "idempotency_keys",
         "outbox",
