@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 
-from sqlalchemy import delete, func
+from sqlalchemy import and_, delete, func, or_
 from sqlmodel import Session, select
 
 from p2p_scheduler.db import bookings
@@ -261,11 +263,32 @@ def count_rows(session: Session) -> int:
     return int(cases) + int(reviewers)
 
 
-def get_cases_with_history(session: Session, case_numbers: list[str]) -> dict[str, CaseSnapshot]:
-    """Cases with ``p2p_completed`` derived from stored bookings (SPEC §2: one P2P per case
-    per determination): a completed booking made after the case's current determination
-    (or, before any determination, any completed booking) counts."""
-    cases = get_cases(session, case_numbers)
+def get_looked_up_cases(
+    session: Session, lookups: Sequence[tuple[str, date]]
+) -> dict[str, CaseSnapshot]:
+    """The cases whose number *and* member date of birth match a look-up. A wrong date of
+    birth finds no row, exactly as an unknown number does: the two cost the same work, so
+    neither the answer nor its time tells whether a case exists."""
+    if not lookups:
+        return {}
+    matches = or_(
+        *(
+            and_(CaseRow.case_number == number, CaseRow.member_dob == dob)  # type: ignore[arg-type]
+            for number, dob in lookups
+        )
+    )
+    rows = session.exec(select(CaseRow).where(matches))
+    return {row.case_number: _case_from_row(row) for row in rows}
+
+
+def get_cases_with_history(
+    session: Session, lookups: Sequence[tuple[str, date]]
+) -> dict[str, CaseSnapshot]:
+    """The looked-up cases (``get_looked_up_cases``) with ``p2p_completed`` derived from
+    stored bookings (SPEC §2: one P2P per case per determination): a completed booking made
+    after the case's current determination (or, before any determination, any completed
+    booking) counts."""
+    cases = get_looked_up_cases(session, lookups)
     for case_number, completed_at in bookings.last_completed(session, list(cases)).items():
         case = cases[case_number]
         if case.determination_at is None or completed_at >= case.determination_at:

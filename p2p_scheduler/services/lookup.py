@@ -33,7 +33,7 @@ def evaluate_lookups(
     repeated = sorted({n for n in numbers if numbers.count(n) > 1})
     if repeated:
         raise InvalidInput(f"Case {', '.join(repeated)} is listed more than once.", field="cases")
-    stored = repo.get_cases_with_history(session, numbers)
+    stored = repo.get_cases_with_history(session, cases)
     results = [
         evaluate_case(number, dob, stored.get(number), policy=policy, now=now)
         for number, dob in cases
