@@ -36,6 +36,7 @@ KINDS: dict[str, tuple[int, str]] = {
     "unauthorized": (401, "Authentication required"),
     "forbidden": (403, "Not allowed for this key"),
     "not-found": (404, "Not found"),
+    "link-revoked": (410, "Link revoked"),
     "method-not-allowed": (405, "Method not allowed"),
     "unsupported-media-type": (415, "Unsupported media type"),
     "slot-taken": (409, "Slot taken"),

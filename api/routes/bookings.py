@@ -149,7 +149,7 @@ async def _api_key_or_manage_token(
     "/bookings/{booking_id}",
     response_model=BookingOut,
     summary="One booking (with a portal or reviewer key, or the token of its manage link)",
-    responses=responses(401, 403, 404, 422),
+    responses=responses(401, 403, 404, 410, 422),
 )
 def get_booking(
     engine: EngineDep,

@@ -1,6 +1,8 @@
 """Calendar files behind signed links: a booking's invite, a reviewer's feed (SPEC §5, §7).
 
 No API key: the token in the URL is the credential (calendar clients cannot send headers).
+A token that fails answers 404, exactly as an unknown id does (SPEC §9), so ids cannot be
+found by guessing.
 Both answer ``text/calendar`` with an ETag; ``If-None-Match`` with it answers 304, so a
 subscribed calendar polling every hour costs one small response when nothing changed.
 """
@@ -46,7 +48,7 @@ def _answer(found: calendars.CalendarFile, if_none_match: str | None, filename: 
     "/bookings/{booking_id}/invite.ics",
     summary="The booking's current invite (REQUEST, or CANCEL once cancelled)",
     response_class=Response,
-    responses={200: CALENDAR, 304: {"description": "unchanged"}, **responses(403, 404, 422)},
+    responses={200: CALENDAR, 304: {"description": "unchanged"}, **responses(404, 422)},
 )
 def booking_invite(
     engine: EngineDep,
@@ -64,7 +66,7 @@ def booking_invite(
     "/calendars/reviewers/{reviewer_id}.ics",
     summary="A reviewer's P2Ps as a subscribable calendar",
     response_class=Response,
-    responses={200: CALENDAR, 304: {"description": "unchanged"}, **responses(403, 404, 422)},
+    responses={200: CALENDAR, 304: {"description": "unchanged"}, **responses(404, 422)},
 )
 def reviewer_feed(
     engine: EngineDep,

@@ -50,7 +50,9 @@ class Links(BaseModel):
         "CANCEL until it expires",
     )
     manage: str | None = Field(
-        None, description="read this booking without an API key, signed; revoked on cancel"
+        None,
+        description="read this booking without an API key, signed; null once the booking is "
+        "cancelled (the cancel revokes it for good: the old link then answers 410)",
     )
 
 

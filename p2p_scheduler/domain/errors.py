@@ -70,3 +70,10 @@ class Forbidden(DomainError):
     """A signed link that is tampered, expired, revoked or for something else."""
 
     kind = "forbidden"
+
+
+class LinkRevoked(DomainError):
+    """A genuine link whose booking was cancelled: it will never work again (SPEC §9, 410),
+    unlike a forged, expired or rotated one (``Forbidden``)."""
+
+    kind = "link-revoked"

@@ -1,8 +1,11 @@
 """Calendar reads behind signed links: a booking's current invite, a reviewer's feed.
 
 Both are served to whoever holds a valid token (no API key: a calendar client subscribing to
-a feed cannot send one). A token that fails in any way gets the same ``Forbidden`` answer,
-so a probe learns nothing about which part was wrong.
+a feed cannot send one). A calendar token that fails in any way answers exactly as an unknown
+id does (404, the same words), and a forged or expired one is refused before anything is
+looked up, so a probe can neither tell which part was wrong nor find reviewers or bookings by
+guessing ids (SPEC §9, §10). A manage link that fails answers ``Forbidden``, except the
+genuine link of a cancelled booking: 410, the cancel revoked it for good.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from p2p_scheduler.domain import invites
 from p2p_scheduler.domain.access import EVERYTHING, Scope
 from p2p_scheduler.domain.bookings import BookingView
 from p2p_scheduler.domain.enums import CALENDAR_STATUSES, BookingStatus
-from p2p_scheduler.domain.errors import Forbidden, NotFound
+from p2p_scheduler.domain.errors import Forbidden, LinkRevoked, NotFound
 from p2p_scheduler.domain.links import InvalidToken, Purpose
 from p2p_scheduler.domain.policy.days import start_of_day
 from p2p_scheduler.services import audit
@@ -86,20 +89,38 @@ def _refuse() -> Forbidden:
 def booking_for_token(
     engine: Engine, notifier: Notifier, booking_id: str, token: str, *, now: datetime
 ) -> BookingView:
-    """The booking behind a manage link (the link stands in for an API key)."""
+    """The booking behind a manage link (the link stands in for an API key).
+
+    A cancel revokes the manage link for good (SPEC §9): the link the booking had when it
+    was cancelled (the version before the cancel's bump; or at it, as answers minted before
+    the fix handed out) answers 410. Any other failing token, one revoked by
+    ``links/rotate`` included, answers 403."""
     with transaction(engine) as session:
         view = _booking(session, booking_id)
-        _verify(notifier, Purpose.MANAGE, token, view.id, view.manage_link_version, now)
-        return view
+    try:
+        subject, version = notifier.signer.read(Purpose.MANAGE, token, now=now)
+    except InvalidToken:
+        raise _refuse() from None
+    if subject != view.id:
+        raise _refuse()
+    if view.status == BookingStatus.CANCELLED:
+        if version in (view.manage_link_version - 1, view.manage_link_version):
+            raise LinkRevoked("This booking was cancelled, so its manage link no longer works.")
+        raise _refuse()
+    if version != view.manage_link_version:
+        raise _refuse()
+    return view
 
 
 def current_invite(
     engine: Engine, notifier: Notifier, booking_id: str, token: str, *, now: datetime
 ) -> CalendarFile:
     """The booking's invite as it stands: REQUEST, or CANCEL once cancelled (SPEC §9)."""
+    version = _token_version(notifier, Purpose.INVITE, token, booking_id, now, "booking")
     with transaction(engine) as session:
         view = _booking(session, booking_id)
-        _verify(notifier, Purpose.INVITE, token, view.id, view.invite_link_version, now)
+        if version != view.invite_link_version:
+            raise _unknown("booking", booking_id)
         if view.start is None:
             raise NotFound("This P2P request has no time yet; its invite comes once it has one.")
         reviewer = repo.get_reviewer(session, view.reviewer.reviewer_id) if view.reviewer else None
@@ -132,9 +153,11 @@ def reviewer_feed(
     window, and the count and latest change of its bookings: one aggregate query), not
     from its bytes, and a caller holding it gets its answer without a render.
     """
+    version = _token_version(notifier, Purpose.FEED, token, reviewer_id, now, "reviewer")
     with transaction(engine) as session:
         link_version, profile_version = _feed_versions(session, reviewer_id)
-        _verify(notifier, Purpose.FEED, token, reviewer_id, link_version, now)
+        if version != link_version:
+            raise _unknown("reviewer", reviewer_id)
         reviewer = repo.get_reviewer(session, reviewer_id)
         assert reviewer is not None
         today = now.astimezone(ZoneInfo(reviewer.time_zone)).date()
@@ -206,7 +229,10 @@ def rotate_feed(
 def rotate_booking_links(
     engine: Engine, booking_id: str, *, now: datetime, actor: str, scope: Scope
 ) -> BookingView:
-    """Revoke a booking's invite and manage links (the answer carries the new ones)."""
+    """Revoke a booking's invite and manage links (the answer carries the new ones).
+
+    A cancelled booking has no manage link left to revoke: its version stays where the
+    cancel put it, so the link it had at the cancel keeps answering 410, not 403."""
     with transaction(engine) as session:
         found = bookings.get(session, booking_id, scope=scope, lock=True)
         if found is None:
@@ -214,7 +240,8 @@ def rotate_booking_links(
         rotated = dataclasses.replace(
             found,
             invite_link_version=found.invite_link_version + 1,
-            manage_link_version=found.manage_link_version + 1,
+            manage_link_version=found.manage_link_version
+            + (0 if found.status == BookingStatus.CANCELLED else 1),
             updated_at=now,
         )
         bookings.save(session, rotated)
@@ -227,24 +254,35 @@ def _booking(session: Session, booking_id: str) -> BookingView:
     # the signed token, checked by the caller, is the authority here, not a caller's scope
     found = bookings.view(session, booking_id, scope=EVERYTHING)
     if found is None:
-        raise NotFound(f"No booking {booking_id!r} exists.")
+        raise _unknown("booking", booking_id)
     return found
 
 
 def _feed_versions(session: Session, reviewer_id: str) -> tuple[int, str]:
     found = calendar_reads.feed_versions(session, reviewer_id)
     if found is None:
-        raise NotFound(f"No reviewer {reviewer_id!r} exists.")
+        raise _unknown("reviewer", reviewer_id)
     return found
 
 
-def _verify(
-    notifier: Notifier, purpose: Purpose, token: str, subject: str, version: int, now: datetime
-) -> None:
+def _unknown(what: str, subject: str) -> NotFound:
+    """What an unknown id in the path answers (the words of ``api.paths.unknown_id``)."""
+    return NotFound(f"No {what} {subject!r} exists.")
+
+
+def _token_version(
+    notifier: Notifier, purpose: Purpose, token: str, subject: str, now: datetime, what: str
+) -> int:
+    """The link version a calendar token was issued at, if it is ours, unexpired and for
+    ``subject``; else the unknown-id answer, before any look-up: a forged token costs the
+    same (one HMAC) whether or not ``subject`` exists (SPEC §9: no guessing ids)."""
     try:
-        notifier.signer.verify(purpose, token, subject=subject, version=version, now=now)
+        token_subject, version = notifier.signer.read(purpose, token, now=now)
     except InvalidToken:
-        raise _refuse() from None
+        raise _unknown(what, subject) from None
+    if token_subject != subject:
+        raise _unknown(what, subject)
+    return version
 
 
 def _etag(body: bytes) -> str:

@@ -39,6 +39,7 @@ from p2p_scheduler.domain.booking_document import (
     ReviewerRef,
 )
 from p2p_scheduler.domain.bookings import BookingView
+from p2p_scheduler.domain.enums import BookingStatus
 from p2p_scheduler.domain.links import Purpose, Signer
 from p2p_scheduler.domain.model import LevelOfReview, ReviewerProfile
 from p2p_scheduler.domain.policy import Policy
@@ -53,7 +54,8 @@ EMAILED = {"scheduled": "Scheduled", "rescheduled": "Updated", "cancelled": "Can
 @dataclass(frozen=True, slots=True)
 class BookingLinks:
     invite_ics: str
-    manage: str
+    #: None once the booking is cancelled: the cancel revoked the manage link for good
+    manage: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,12 +84,18 @@ class Notifier:
     # ---- links -------------------------------------------------------------------------------
 
     def links(self, booking: BookingView, now: datetime) -> BookingLinks:
-        """Fresh signed links at the booking's current link versions."""
+        """Fresh signed links at the booking's current link versions. A cancelled booking
+        has no manage link (SPEC §9: the cancel revoked it for good, and no later answer,
+        webhook or e-mail may hand out a working one); its invite link still serves the
+        CANCEL."""
         invite = self.signer.issue(Purpose.INVITE, booking.id, booking.invite_link_version, now)
-        manage = self.signer.issue(Purpose.MANAGE, booking.id, booking.manage_link_version, now)
+        manage = None
+        if booking.status != BookingStatus.CANCELLED:
+            token = self.signer.issue(Purpose.MANAGE, booking.id, booking.manage_link_version, now)
+            manage = f"{self.base_url}/v1/bookings/{booking.id}?token={token}"
         return BookingLinks(
             invite_ics=f"{self.base_url}/v1/bookings/{booking.id}/invite.ics?token={invite}",
-            manage=f"{self.base_url}/v1/bookings/{booking.id}?token={manage}",
+            manage=manage,
         )
 
     def feed_url(self, reviewer_id: str, version: int, now: datetime) -> str:
@@ -175,7 +183,7 @@ class Notifier:
                     to=address,
                     time_zone=zone,
                     invite_url=links.invite_ics,
-                    manage_url=links.manage if manage else "",
+                    manage_url=(links.manage or "") if manage else "",
                     organizer_email=self.organizer_email,
                     written_at=now,
                 ).to_json(),

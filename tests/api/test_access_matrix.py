@@ -14,7 +14,8 @@ The semantics the table spells out:
   agenda); API keys have no scope (a reviewer key keeps a reviewers' desk's reach);
 - calendar files (``invite.ics``, a reviewer's ``.ics`` feed) are authorised by the link's
   token alone: an API key or access token is no substitute (the missing ``token`` field is a
-  422 naming it, SPEC §9), and the row's ``links`` give the link-token variants.
+  422 naming it, SPEC §9), and the row's ``links`` give the link-token variants; a calendar
+  token that fails answers 404, exactly as an unknown id (SPEC §9: no finding ids by guessing);
 
 The world (``world`` fixture): three reviewers (``rev-a`` holds the fixture bookings, ``rev-b``
 is "another reviewer", ``rev-c`` is the one admin rows change), a scheduled booking made by
@@ -429,16 +430,16 @@ MATRIX: dict[tuple[str, str], Row] = {
         on_main("/invite.ics"), *NOT_ON_LINKS,
         links={
             "invite link": (invite_valid, 200),
-            "garbage token": (invite_garbage, 403),
-            "another booking's invite token": (invite_of_another_booking, 403),
-            "the reviewer's feed token": (invite_with_feed_token, 403),
+            "garbage token": (invite_garbage, 404),
+            "another booking's invite token": (invite_of_another_booking, 404),
+            "the reviewer's feed token": (invite_with_feed_token, 404),
         }),
     ("GET", "/v1/calendars/reviewers/{reviewer_id}.ics"): row(
         fixed(f"/v1/calendars/reviewers/{REVIEWER_A}.ics"), *NOT_ON_LINKS,
         links={
             "feed link": (feed_valid, 200),
-            "garbage token": (feed_garbage, 403),
-            "another reviewer's feed token": (feed_of_another_reviewer, 403),
+            "garbage token": (feed_garbage, 404),
+            "another reviewer's feed token": (feed_of_another_reviewer, 404),
         }),
     ("POST", "/v1/p2p-requests"): row(
         make_request,       401,  201, 201, 403, 403,   201, 201, 201, 201, 403, 403, 403),
@@ -620,14 +621,7 @@ class Gap:
     why: str
 
 
-KNOWN_GAPS: dict[str, Gap] = {
-    "GET /v1/bookings/{booking_id} with manage link of a cancelled booking": Gap(
-        403,
-        "SPEC §9: a cancel revokes the manage link and the old link answers 410; the cancel "
-        "bumps manage_link_version (p2p_scheduler/services/lifecycle.py:207) and the link "
-        "then fails verification like any bad token (services/calendars.py:92 → 403)",
-    ),
-}
+KNOWN_GAPS: dict[str, Gap] = {}
 
 
 async def test_every_caller_on_every_route(world: World) -> None:

@@ -117,8 +117,9 @@ async def test_protected_routes_document_401_and_403(client: httpx.AsyncClient) 
         if not path.startswith("/v1/"):
             continue
         for method, operation in item.items():
-            # calendar files take a signed token, not an API key: a bad one is 403, never 401
-            needed = {"403", "422"} if path.endswith(".ics") else {"401", "403", "422"}
+            # calendar files take a signed token, not an API key: a bad one answers as an
+            # unknown id (404, SPEC §9), never 401 or 403
+            needed = {"404", "422"} if path.endswith(".ics") else {"401", "403", "422"}
             assert needed <= set(operation["responses"]), (path, method)
 
 
