@@ -7,7 +7,10 @@ request on the hot path.
   follow its own ids through our logs), else a fresh one; echoed in the response and on
   every log line written while the request is served.
 - **Body size**: a declared ``Content-Length`` above ``P2P_MAX_BODY_BYTES`` is refused with
-  413 before anything is read; a streamed (chunked) body is read up to the limit first.
+  413 (and ``Connection: close``) before anything is read or authenticated; a streamed
+  (chunked) body is read up to the limit first.
+- **Headers**: ``X-Content-Type-Options: nosniff`` on every answer and
+  ``Cache-Control: no-store`` on JSON answers that set no caching themselves (SPEC §9).
 - **Log line**: method, route *template*, status, duration, the API key's id. Never the
   query string (it carries signed link tokens) and never a body (bodies carry PHI).
 """
@@ -18,9 +21,10 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from starlette.routing import Match
+from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import problem_response
@@ -51,7 +55,7 @@ class RequestMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [
-                    *message.get("headers", []),
+                    *_with_safety_headers(list(message.get("headers", []))),
                     (b"x-request-id", request_id.encode()),
                 ]
             await send(message)
@@ -97,6 +101,9 @@ class RequestMiddleware:
             f"The request body is larger than {self.max_body_bytes} bytes; send less.",
             instance=scope.get("path"),
         )
+        # The body is left unread (it may be gigabytes, or never come), so the connection
+        # cannot carry another request: say so, and the server closes it after this answer.
+        response.headers["connection"] = "close"
         await response(scope, receive, send)
 
     def _record(self, scope: Scope, status: int, elapsed: float) -> None:
@@ -123,17 +130,68 @@ class RequestMiddleware:
 
 
 def _route_template(scope: Scope) -> str:
-    """The matched route's path template (``/v1/bookings/{booking_id}``), so that neither
-    metrics nor logs grow a series per id; ``unmatched`` for a path no route serves."""
-    route = scope.get("route")
-    if route is not None and hasattr(route, "path"):
-        return str(route.path)
+    """The route's path template (``/v1/bookings/{booking_id}``), so that neither metrics nor
+    logs grow a series per id; ``unmatched`` for a path no route serves.
+
+    The route the app dispatched to when there is one; otherwise (a 413 answered before the
+    app ran, a 404, a static file) the first route whose pattern matches. Never raises: it
+    runs for every answer, after the answer is sent, so an error here would cost the access
+    line and the metric and reset the connection."""
+    dispatched = scope.get("route")
+    if dispatched is not None and isinstance(getattr(dispatched, "path", None), str):
+        return _template_of(dispatched)
     app = scope.get("app")
-    for candidate in getattr(getattr(app, "router", None), "routes", []):
-        match, _ = candidate.matches(scope)
+    partial: str | None = None
+    for candidate in _leaf_routes(getattr(app, "routes", None) or []):
+        try:
+            match, _ = candidate.matches(scope)
+        except Exception:  # a route type that cannot judge this scope is not the match
+            continue
         if match is Match.FULL:
-            return str(candidate.path)
-    return "unmatched"
+            return _template_of(candidate)
+        if match is Match.PARTIAL and partial is None:  # the path, another method (405)
+            partial = _template_of(candidate)
+    return partial or "unmatched"
+
+
+def _leaf_routes(routes: Iterable[Any]) -> Iterator[Any]:
+    """The routes that have a path template, looking inside included routers: FastAPI keeps
+    ``app.include_router(router)`` as one entry (``_IncludedRouter``) that has no ``path``
+    and matches the whole router, so its own routes are found through ``original_router``.
+    (This app's routers carry their prefix themselves, so their routes' paths are complete.)"""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _leaf_routes(getattr(included, "routes", None) or [])
+        elif isinstance(getattr(route, "path", None), str):
+            yield route
+
+
+def _template_of(route: Any) -> str:
+    path = str(route.path)
+    return f"{path.rstrip('/')}/{{path}}" if isinstance(route, Mount) else path
+
+
+def _with_safety_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """``X-Content-Type-Options: nosniff`` on every answer, and ``Cache-Control: no-store`` on
+    every JSON answer (API documents and problems) whose route set no caching of its own:
+    JSON answers carry booking data, and some of them (the manage link) need no
+    ``Authorization`` header, so a shared cache would otherwise be free to keep them. Routes
+    that choose their caching (the calendar feeds and invites, the portal pages) keep it."""
+    names = {name.lower() for name, _ in headers}
+    if b"x-content-type-options" not in names:
+        headers.append((b"x-content-type-options", b"nosniff"))
+    if b"cache-control" not in names:
+        content_type = next(
+            (value for name, value in headers if name.lower() == b"content-type"), b""
+        )
+        media_type = content_type.split(b";", 1)[0].strip().lower()
+        if media_type in _JSON_MEDIA_TYPES:
+            headers.append((b"cache-control", b"no-store"))
+    return headers
+
+
+_JSON_MEDIA_TYPES = frozenset({b"application/json", b"application/problem+json"})
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:
