@@ -8,11 +8,12 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from api import problems
 from api.middleware import RequestMiddleware
+from api.paths import text_in_url
 from api.ratelimit import RateLimiter
 from api.routes import (
     agenda,
@@ -115,6 +116,7 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        dependencies=[Depends(text_in_url)],
     )
     app.state.settings = settings
     app.state.engine = engine

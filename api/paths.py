@@ -17,8 +17,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Request, params
+from fastapi.exceptions import RequestValidationError
 
 from api.schemas.common import IDENTIFIER, UUID_PATTERN, has_control_characters
+from p2p_scheduler.domain.text import SINGLE_LINE_MESSAGE
 
 
 class ExistingId(params.Path):
@@ -66,3 +68,23 @@ def unknown_id(request: Request, errors: list[dict[str, Any]]) -> str | None:
             shown = value if len(value) <= 64 else value[:64] + "…"
             return f"No {info.what} {shown!r} exists."
     return None
+
+
+def text_in_url(request: Request) -> None:
+    """Every path parameter and query string value, of every route, is text (SPEC §9): NUL
+    and other control characters are refused with a 422 naming the parameter before any of
+    them reaches a route, the store or a log. (Bodies are checked by their schemas.)"""
+    errors: list[dict[str, Any]] = [
+        {"type": "value_error", "loc": ("path", name), "msg": SINGLE_LINE_MESSAGE}
+        for name, value in request.path_params.items()
+        if isinstance(value, str) and has_control_characters(value)
+    ]
+    for name, value in request.query_params.multi_items():
+        if has_control_characters(name):
+            errors.append({"type": "value_error", "loc": ("query",), "msg": SINGLE_LINE_MESSAGE})
+        elif has_control_characters(value):
+            errors.append(
+                {"type": "value_error", "loc": ("query", name), "msg": SINGLE_LINE_MESSAGE}
+            )
+    if errors:
+        raise RequestValidationError(errors)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 from enum import StrEnum
 from functools import cache
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -23,6 +24,12 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from p2p_scheduler.domain.model import US_STATES
+from p2p_scheduler.domain.text import (
+    MULTI_LINE,
+    MULTI_LINE_MESSAGE,
+    SINGLE_LINE_MESSAGE,
+    has_control_characters,
+)
 from p2p_scheduler.domain.zones import require_zone
 
 IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
@@ -56,30 +63,35 @@ CodeT = TypeVar("CodeT", bound=StrEnum)
 Code = Annotated[CodeT, BeforeValidator(_fold_case)]
 
 
-def has_control_characters(value: str) -> bool:
-    """C0 and C1 control characters (NUL above all, which PostgreSQL cannot store), DEL, and
-    the Unicode line and paragraph separators (SPEC §9 "Text is text")."""
-    return any(ord(char) < 32 or 127 <= ord(char) < 160 or char in "\u2028\u2029" for char in value)
+def single_line(value: str) -> str:
+    """No control characters at all (SPEC §9 "Text is text"): NUL, C0, DEL, C1, U+2028/9."""
+    if has_control_characters(value):
+        raise ValueError(SINGLE_LINE_MESSAGE)
+    return value
 
 
-def _printable(value: str) -> str:
-    """Control characters (NUL above all, which PostgreSQL cannot store) are refused."""
-    if any(ord(char) < 32 or ord(char) == 127 for char in value):
-        raise ValueError("must not contain control characters (tabs, line breaks, NUL …)")
+def multi_line(value: str) -> str:
+    """As ``single_line``, but tabs and line feeds are allowed (free-text notes)."""
+    if has_control_characters(value, allowed=MULTI_LINE):
+        raise ValueError(MULTI_LINE_MESSAGE)
     return value
 
 
 Text = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    AfterValidator(_printable),
+    AfterValidator(single_line),
 ]
 ShortText = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=64), AfterValidator(_printable)
+    str, StringConstraints(strip_whitespace=True, max_length=64), AfterValidator(single_line)
 ]
+
+
 EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f<>(),;:\"\[\]]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
 Email = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN),
+    AfterValidator(single_line),
 ]
 
 
@@ -139,6 +151,21 @@ class Strict(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    @model_validator(mode="after")
+    def _text_is_text(self) -> Self:
+        """Every string of the body, typed or not, is text (SPEC §9): a field whose type
+        forgot the check still cannot carry NUL or other control characters to the store,
+        an e-mail or an invite. Multi-line fields (``MULTI_LINE_FIELDS``) may hold tabs and
+        line feeds."""
+        for name, value in self:
+            allowed = MULTI_LINE if name in MULTI_LINE_FIELDS else ""
+            for text in _strings(value):
+                if has_control_characters(text, allowed=allowed):
+                    raise FieldRuleError(
+                        name, MULTI_LINE_MESSAGE if allowed else SINGLE_LINE_MESSAGE
+                    )
+        return self
+
     @model_validator(mode="before")
     @classmethod
     def _null_is_absent(cls, data: Any) -> Any:
@@ -161,6 +188,23 @@ class Strict(BaseModel):
             if key in properties and not _allows_null(properties[key]):
                 properties[key] = _nullable(properties[key])
         return schema
+
+
+#: the request fields that are free text over several lines (tabs and line feeds allowed)
+MULTI_LINE_FIELDS = frozenset({"instructions", "notes", "reason_text"})
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """The strings in a field's value (nested models check their own)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            yield from _strings(item)
 
 
 @cache

@@ -242,6 +242,7 @@ class ReviewerIn(ReviewerFields, Strict):
 
 class ReviewerOut(ReviewerFields):
     reviewer_id: ReviewerId
+    time_zone: str  # type: ignore[assignment]  # as stored, even a name no longer accepted
     calendar_feed_url: str | None = Field(
         None,
         description="subscribable ICS feed of this reviewer's P2Ps, signed; "

@@ -27,6 +27,8 @@ from api.schemas.common import (
     Strict,
     Text,
     TimeZoneName,
+    multi_line,
+    single_line,
 )
 from api.schemas.eligibility import CaseLookup
 from p2p_scheduler.domain import availability
@@ -69,7 +71,9 @@ def _extension(value: str) -> str:
 Extension = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=8), AfterValidator(_extension)
 ]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+Note = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(multi_line)
+]
 
 #: Who holds the call. The codes are the policy's (``Policy.provider_roles``: a plan may add
 #: its own), so this type cannot list them; ``api.app`` fills in the ``enum`` of the app's
@@ -78,6 +82,7 @@ PROVIDER_ROLES_MARKER = "x-p2p-policy-provider-roles"
 ProviderRole = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    AfterValidator(single_line),
     Field(
         description="who holds the call, one of the policy's provider roles (any case)",
         examples=["ordering_provider"],
@@ -279,21 +284,18 @@ class HoldOut(BaseModel):
 class ContactIn(Strict):
     provider_name: Text = Field(description="name of the provider requesting the P2P")
     provider_role: ProviderRole
-    contact_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
-    contact_location: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    contact_name: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(single_line)
+    ] = ""
+    contact_location: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(single_line)
+    ] = ""
     phone: Phone
     phone_ext: Extension = ""
     alt_phone: Phone | None = None
     alt_phone_ext: Extension = ""
     email: Email
     instructions: Note = ""
-
-    @field_validator("contact_name", "contact_location", "instructions")
-    @classmethod
-    def _printable(cls, value: str) -> str:
-        if any((ord(ch) < 32 and ch not in "\n\t") or ord(ch) == 127 for ch in value):
-            raise ValueError("must not contain control characters")
-        return value
 
     def contact(self, provider_roles: Sequence[str]) -> Contact:
         """The contact for the use cases, its role spelled as the policy's ``provider_roles``
@@ -351,17 +353,23 @@ class RescheduleIn(Strict):
 
 class CancelIn(Strict):
     reason_code: Code[CancelReason] = Field(description="why; 'other' needs a reason_text")
-    reason_text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+    reason_text: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(multi_line)
+    ] = ""
 
 
 class CompleteIn(Strict):
     outcome: Code[Outcome] = Field(description="what the call decided")
-    notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+    notes: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=1000), AfterValidator(multi_line)
+    ] = ""
 
 
 class NoShowIn(Strict):
     party: Code[Party] = Field(description="who did not answer")
-    notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+    notes: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=1000), AfterValidator(multi_line)
+    ] = ""
 
 
 class MoveAvailabilityIn(Strict):
@@ -395,7 +403,9 @@ class AgendaOut(BaseModel):
 class TimeOffIn(Strict):
     start: Instant
     end: Instant
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(single_line)
+    ] = ""
 
 
 class AffectedOut(BaseModel):

@@ -30,7 +30,11 @@ def _is_conflict(error: IntegrityError) -> bool:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets foreign keys, WAL and a busy timeout on every connection."""
+    """Create an engine; SQLite gets foreign keys, WAL and a busy timeout on every connection.
+
+    Statement parameters are hidden from every database error (SPEC §9 "Errors never echo
+    data"): a failed statement's message keeps its SQL but not the request's values."""
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs

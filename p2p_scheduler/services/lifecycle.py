@@ -28,6 +28,7 @@ from p2p_scheduler.domain.errors import (
     SlotTaken,
 )
 from p2p_scheduler.domain.policy import Policy
+from p2p_scheduler.domain.text import has_control_characters
 from p2p_scheduler.services.booking import (
     check_request,
     check_slot,
@@ -318,6 +319,8 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         stamp, booking_id = raw.split("|", 1)
         created_at = datetime.fromisoformat(stamp)
         if created_at.tzinfo is None or not 1900 <= created_at.year <= 2200:
+            raise ValueError("not a cursor of ours")
+        if has_control_characters(booking_id):  # NUL: PostgreSQL cannot even compare it
             raise ValueError("not a cursor of ours")
         return created_at.astimezone(UTC), booking_id
     except (ValueError, UnicodeDecodeError, OverflowError):
