@@ -130,15 +130,29 @@ def description(event: InviteEvent) -> str:
         ("Contact", event.contact_name),
         ("Call-back number", _phone(event.phone, event.phone_ext)),
         ("Alternate number", _phone(event.alt_phone, event.alt_phone_ext)),
-        ("Instructions", event.instructions),
         ("Reviewer", _reviewer_label(event)),
     )
     links = _labelled(
         ("Calendar invite (.ics)", event.invite_url),
         ("Manage this booking", event.manage_url),
     )
-    blocks = [intro, cases, contact, links]
+    blocks = [intro, cases, contact, links, quoted_instructions(event.instructions)]
     return "\n\n".join("\n".join(block) for block in blocks if block)
+
+
+INSTRUCTIONS_HEADING = "Instructions from the requesting office:"
+
+
+def quoted_instructions(instructions: str) -> list[str]:
+    """The caller's instructions as a quoted block after the service's own lines and links.
+
+    The text is typed by whoever booked, and may span lines: quoting every line (``> ``) and
+    placing the block last means no typed line can pass for one of ours — a typed
+    "Reschedule or cancel: https://…" reads as a quote below the real link (SPEC §9).
+    """
+    if not instructions:
+        return []
+    return [INSTRUCTIONS_HEADING] + [f"> {line}".rstrip() for line in instructions.splitlines()]
 
 
 def invite(

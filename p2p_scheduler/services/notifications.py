@@ -15,6 +15,7 @@ provider's name and call-back details only.
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import uuid
 from collections.abc import Mapping
@@ -343,7 +344,7 @@ def render_email(recipe: EmailRecipe) -> EmailMessage:
     message["To"] = recipe.to
     message["Date"] = format_datetime(recipe.written_at)
     message["Message-ID"] = make_msgid(domain=UID_DOMAIN)
-    message.set_content("\n".join(lines) + "\n")
+    message.set_content("\n".join(line.plain() for line in lines) + "\n")
     message.add_alternative(_html(lines), subtype="html")
     # As bytes, base64: a text part would have its CRLF line ends (RFC 5545) rewritten.
     message.add_alternative(
@@ -357,7 +358,31 @@ def render_email(recipe: EmailRecipe) -> EmailMessage:
     return message
 
 
-def _body_lines(recipe: EmailRecipe) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """One line of an e-mail body. Only ``link`` (the service's own URLs) is ever made
+    clickable; everything else, including what a caller typed, is text (SPEC §9)."""
+
+    text: str
+    link: str = ""
+    quoted: bool = False  # a line of the caller's instructions, "> " included
+
+    def plain(self) -> str:
+        return f"{self.text}: {self.link}" if self.link else self.text
+
+    def html(self) -> str:
+        text = html.escape(self.text)
+        if self.link:
+            url = html.escape(self.link)
+            return f'<p>{text}: <a href="{url}">{url}</a></p>'
+        if self.quoted:
+            return f"<p>{html.escape(self.text.removeprefix('>').removeprefix(' '))}</p>"
+        return f"<p>{text}</p>" if self.text else ""
+
+
+def _body_lines(recipe: EmailRecipe) -> list[_Line]:
+    """Heading, the call's details, the service's links, then the caller's instructions quoted
+    last, so that no typed line can stand above or pass for one of the real links."""
     event, zone = recipe.event, recipe.time_zone
     local = event.start.astimezone(ZoneInfo(zone))
     when = f"{local:%a} {local.month}/{local.day}/{local.year} {slot_label(event.start, zone)}"
@@ -366,32 +391,28 @@ def _body_lines(recipe: EmailRecipe) -> list[str]:
         "rescheduled": "Your peer-to-peer consultation has moved.",
         "cancelled": "This peer-to-peer consultation has been cancelled.",
     }[recipe.change]
-    lines = [heading, "", f"When: {when} ({(event.end - event.start).seconds // 60} minutes)"]
-    lines.append(f"Case: {invites.summary(event).removeprefix('P2P: ')}")
+    texts = [heading, "", f"When: {when} ({(event.end - event.start).seconds // 60} minutes)"]
+    texts.append(f"Case: {invites.summary(event).removeprefix('P2P: ')}")
     if event.reviewer_name:
         credentials = f", {event.reviewer_credentials}" if event.reviewer_credentials else ""
-        lines.append(f"Reviewer: {event.reviewer_name}{credentials}")
-    lines.append(f"Provider: {event.provider_name}")
+        texts.append(f"Reviewer: {event.reviewer_name}{credentials}")
+    texts.append(f"Provider: {event.provider_name}")
     phone = event.phone + (f" ext. {event.phone_ext}" if event.phone_ext else "")
-    lines.append(f"The reviewer will call: {phone}")
-    if event.instructions:
-        lines.append(f"Instructions: {event.instructions}")
-    lines += ["", f"Add to your calendar: {recipe.invite_url}"]
+    texts.append(f"The reviewer will call: {phone}")
+    lines = [_Line(text) for text in texts]
+    lines += [_Line(""), _Line("Add to your calendar", recipe.invite_url)]
     if recipe.manage_url and recipe.change != "cancelled":
-        lines.append(f"Reschedule or cancel: {recipe.manage_url}")
+        lines.append(_Line("Reschedule or cancel", recipe.manage_url))
+    quoted = invites.quoted_instructions(event.instructions)
+    if quoted:
+        heading, *typed = quoted
+        lines += [_Line(""), _Line(heading)] + [_Line(text, quoted=True) for text in typed]
     return lines
 
 
-def _html(lines: list[str]) -> str:
-    """The text's lines as paragraphs; a trailing link becomes clickable."""
-    items = []
-    for line in lines:
-        label, found, url = line.partition(": http")
-        if found:
-            url = "http" + url
-            items.append(
-                f'<p>{html.escape(label)}: <a href="{html.escape(url)}">{html.escape(url)}</a></p>'
-            )
-        elif line:
-            items.append(f"<p>{html.escape(line)}</p>")
-    return f'<!doctype html><html lang="en"><body>{"".join(items)}</body></html>'
+def _html(lines: list[_Line]) -> str:
+    parts = []
+    for quoted, group in itertools.groupby(lines, key=lambda line: line.quoted):
+        items = "".join(line.html() for line in group)
+        parts.append(f"<blockquote>{items}</blockquote>" if quoted else items)
+    return f'<!doctype html><html lang="en"><body>{"".join(parts)}</body></html>'

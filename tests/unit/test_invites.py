@@ -216,11 +216,13 @@ class TestInviteFields:
             "Contact: Sam Lee",
             "Call-back number: (512) 555-0100 ext. 214",
             "Alternate number: (512) 555-0199",
-            f"Instructions: {LONG_INSTRUCTIONS}",
             "Reviewer: Dr. Jane Doe, MD",
             "",
             f"Calendar invite (.ics): {BOOKED.invite_url}",
             f"Manage this booking: {BOOKED.manage_url}",
+            "",
+            "Instructions from the requesting office:",
+            f"> {LONG_INSTRUCTIONS}",
         ]
 
     def test_description_leaves_out_what_was_not_given(self) -> None:
