@@ -94,7 +94,13 @@ async def create_booking(
         str | None, Header(max_length=200, description="makes retries return the first result")
     ] = None,
 ) -> Response:
-    def work() -> tuple[int, str]:
+    def work(key_claim: idempotency.Claim | None = None) -> tuple[int, str]:
+        rendered: list[str] = []  # the body stored as the key's answer is the one sent
+
+        def render(view: booking.BookingView) -> str:
+            rendered.append(present(view).model_dump_json())
+            return rendered[-1]
+
         view = booking.book(
             engine=engine,
             policy=policy,
@@ -107,22 +113,22 @@ async def create_booking(
             provider_org=provider_org_of(principal, body.provider_org),
             scope=principal.scope,
             announcer=notifier,
+            key_claim=key_claim,
+            render=render,
         )
-        return 201, present(view).model_dump_json()
+        return 201, rendered[-1] if rendered else render(view)
 
     if idempotency_key is None:
         status, payload = await run_in_threadpool(work)
     else:
-        raw = await request.body()
+        claim = idempotency.Claim(
+            owner=principal.idempotency_owner,
+            key=idempotency_key,
+            request_hash=idempotency.fingerprint("POST", "/v1/bookings", await request.body()),
+            now=now,
+        )
         status, payload = await run_in_threadpool(
-            lambda: idempotency.run_once(
-                engine=engine,
-                key_id=principal.idempotency_owner,
-                key=idempotency_key,
-                request_hash=idempotency.fingerprint("POST", "/v1/bookings", raw),
-                now=now,
-                work=work,
-            )
+            lambda: idempotency.run_once(engine=engine, claim=claim, work=work)
         )
     return Response(content=payload, status_code=status, media_type="application/json")
 

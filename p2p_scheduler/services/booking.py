@@ -9,6 +9,7 @@ of two transactions claiming overlapping time, the database lets exactly one com
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
@@ -42,6 +43,7 @@ from p2p_scheduler.domain.errors import (
 from p2p_scheduler.domain.model import ReviewerProfile, Weekday
 from p2p_scheduler.domain.policy import Policy
 from p2p_scheduler.services import audit, reviewer_calendars
+from p2p_scheduler.services.idempotency import Claim
 from p2p_scheduler.services.lookup import evaluate_lookups
 from p2p_scheduler.services.notifications import Notifier
 
@@ -413,12 +415,18 @@ def book(
     provider_org: str | None = None,
     scope: Scope = EVERYTHING,
     announcer: Notifier | None = None,
+    key_claim: Claim | None = None,
+    render: Callable[[BookingView], str] | None = None,
 ) -> BookingView:
     """Book the slot (consuming ``hold_id`` when given) for ``provider_org``, for a caller
-    who sees ``scope``; the database refuses overlaps."""
+    who sees ``scope``; the database refuses overlaps. With an Idempotency-Key's ``key_claim``,
+    the answer (``render`` of the booking, a 201) is stored in the booking's transaction."""
     check_contact(policy, contact)
+    assert key_claim is None or render is not None, "a claim's answer needs its renderer"
     try:
         with transaction(engine) as session:
+            if key_claim is not None:
+                key_claim.enter(session)
             request, (start, end, reviewer) = check_new(
                 session, policy=policy, limits=limits, now=now, slot=slot, scope=scope
             )
@@ -455,6 +463,8 @@ def book(
             )
             if announcer is not None:
                 announcer.announce(session, view, "scheduled", now=now)
+            if key_claim is not None and render is not None:
+                key_claim.answer(session, 201, render(view))
     except WriteConflict:  # a concurrent commit won the race at COMMIT time
         raise SlotTaken("Someone else booked this time a moment ago. Pick another time.") from None
     return view

@@ -9,17 +9,20 @@ history event, claimed cell, hold or idempotency record, and the slot still offe
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine, func, select
-from sqlmodel import SQLModel
+from sqlalchemy import Engine, event, func, select
+from sqlmodel import Session, SQLModel
 
 from p2p_scheduler.db import tables as _tables  # noqa: F401  (registers the tables)
+from p2p_scheduler.services import idempotency
 from tests.api.helpers import (
     ADMIN,
     NEW_YORK,
@@ -36,7 +39,7 @@ from tests.api.helpers import (
     slot_body,
     slot_starts,
 )
-from tests.support import REVIEWER_KEY, auth
+from tests.support import NOW, REVIEWER_KEY, auth
 
 pytestmark = pytest.mark.anyio
 
@@ -406,6 +409,141 @@ async def test_a_failed_attempt_frees_its_key(seeded: httpx.AsyncClient, engine:
     assert accepted.status_code == 201, accepted.text
     replay = await client.post("/v1/bookings", json=fixed, headers=headers)
     assert replay.content == accepted.content
+
+
+class SimulatedCrash(Exception):
+    """Stands for the process dying at the point where a test raises it."""
+
+
+@contextmanager
+def crash_when(engine: Engine, statement: str, *, after_commit: bool) -> Iterator[list[str]]:
+    """Raise ``SimulatedCrash`` once, in the transaction that runs a statement starting with
+    ``statement``: right after it runs, or (``after_commit``) right after that transaction
+    has committed. Yields the crashes raised."""
+    crashes: list[str] = []
+    armed: list[bool] = []
+
+    def watch(conn: Any, cursor: Any, sql: str, *args: Any) -> None:
+        if not crashes and not armed and sql.lstrip().upper().startswith(statement):
+            if not after_commit:
+                crashes.append(sql)
+                raise SimulatedCrash(sql)
+            armed.append(True)
+
+    def committed(session: Any) -> None:
+        if armed and not crashes:
+            crashes.append("commit")
+            raise SimulatedCrash("after commit")
+
+    event.listen(engine, "after_cursor_execute", watch)
+    event.listen(Session, "after_commit", committed)
+    try:
+        yield crashes
+    finally:
+        event.remove(engine, "after_cursor_execute", watch)
+        event.remove(Session, "after_commit", committed)
+
+
+async def test_a_crash_after_the_booking_commits_still_replays_its_201(
+    seeded: httpx.AsyncClient, engine: Engine
+) -> None:
+    """SPEC §9 "Idempotency survives a crash": the process dies right after the booking's
+    transaction commits; the retry gets the original 201, not a second booking attempt."""
+    headers = {**PORTAL, "Idempotency-Key": "crash-0001"}
+    body = booking_body("B1", REVIEWER, TUESDAY_10)
+    with crash_when(engine, "INSERT INTO BOOKINGS ", after_commit=True) as crashes:
+        lost = await seeded.post("/v1/bookings", json=body, headers=headers)
+    assert crashes and lost.status_code == 500
+    with engine.connect() as connection:
+        [booking_id] = connection.execute(select(SQLModel.metadata.tables["bookings"].c.id))
+    retry = await seeded.post("/v1/bookings", json=body, headers=headers)
+    assert retry.status_code == 201, retry.text
+    assert retry.json()["id"] == booking_id[0]
+    assert row_counts(engine)["bookings"] == 1
+
+
+async def test_a_failure_inside_the_booking_transaction_leaves_neither_booking_nor_answer(
+    seeded: httpx.AsyncClient, engine: Engine
+) -> None:
+    headers = {**PORTAL, "Idempotency-Key": "crash-0002"}
+    body = booking_body("B1", REVIEWER, TUESDAY_10)
+    with crash_when(engine, "INSERT INTO BOOKING_EVENTS ", after_commit=False) as crashes:
+        lost = await seeded.post("/v1/bookings", json=body, headers=headers)
+    assert crashes and lost.status_code == 500
+    assert row_counts(engine) == NOTHING
+    retry = await seeded.post("/v1/bookings", json=body, headers=headers)
+    assert retry.status_code == 201, retry.text
+    assert row_counts(engine)["idempotency_keys"] == 1
+
+
+async def test_the_answer_commits_in_the_booking_transaction(
+    seeded: httpx.AsyncClient, engine: Engine
+) -> None:
+    """The transaction that inserts the booking also stores the key's answer."""
+    statements: list[str] = []
+    transactions: list[list[str]] = []
+
+    def watch(conn: Any, cursor: Any, sql: str, *args: Any) -> None:
+        statements.append(sql.lstrip().upper())
+
+    def commit(conn: Any) -> None:
+        transactions.append(statements.copy())
+        statements.clear()
+
+    event.listen(engine, "after_cursor_execute", watch)
+    event.listen(engine, "commit", commit)
+    try:
+        first = await seeded.post(
+            "/v1/bookings",
+            json=booking_body("B1", REVIEWER, TUESDAY_10),
+            headers={**PORTAL, "Idempotency-Key": "atomic-0001"},
+        )
+    finally:
+        event.remove(engine, "after_cursor_execute", watch)
+        event.remove(engine, "commit", commit)
+    assert first.status_code == 201, first.text
+    [booking_tx] = [
+        t for t in transactions if any(s.startswith("INSERT INTO BOOKINGS ") for s in t)
+    ]
+    assert any(s.startswith("UPDATE IDEMPOTENCY_KEYS SET") for s in booking_tx), booking_tx
+
+
+async def test_an_attempt_that_died_in_flight_is_taken_over_at_once(
+    seeded: httpx.AsyncClient, engine: Engine
+) -> None:
+    """A key left in flight by a process that died before its booking committed does not
+    make the retry wait (no 409 request-in-progress): nothing holds it, so the retry books."""
+    probe = await seeded.post(
+        "/v1/bookings",
+        json=booking_body("B2", REVIEWER, "2026-11-24T11:00:00-05:00"),
+        headers={**PORTAL, "Idempotency-Key": "probe-0001"},
+    )
+    assert probe.status_code == 201, probe.text
+    keys = SQLModel.metadata.tables["idempotency_keys"]
+    raw = json.dumps(booking_body("B1", REVIEWER, TUESDAY_10)).encode()
+    with engine.begin() as connection:
+        owner = connection.execute(select(keys.c.key_id)).scalar_one()
+        connection.execute(
+            keys.insert().values(
+                key_id=owner,
+                key="died-0001",
+                request_hash=idempotency.fingerprint("POST", "/v1/bookings", raw),
+                state="in_flight",
+                created_at=NOW,
+            )
+        )
+    retry = await seeded.post(
+        "/v1/bookings",
+        content=raw,
+        headers={**PORTAL, "Idempotency-Key": "died-0001", "Content-Type": "application/json"},
+    )
+    assert retry.status_code == 201, retry.text
+    replay = await seeded.post(
+        "/v1/bookings",
+        content=raw,
+        headers={**PORTAL, "Idempotency-Key": "died-0001", "Content-Type": "application/json"},
+    )
+    assert replay.content == retry.content
 
 
 async def test_an_idempotency_key_is_at_most_200_characters(seeded: httpx.AsyncClient) -> None:
