@@ -2,9 +2,11 @@
 
 Every operation, authenticated with the admin key, over the demo data: no input may produce
 a 5xx, and every answer must match the documented status codes, content types and schemas.
-Strings may hold NUL and every other control character (``--generation-allow-x00``, and the
-negative mode breaks the documented patterns), which is what found PostgreSQL's 500s for a NUL
-in issue 16: SPEC §9 "Text is text" wants a 422 instead, the same on both databases.
+Strings may hold NUL and every other control character: ``--generation-allow-x00``, the
+negative mode that breaks the documented patterns, and the hooks of ``hostile_text``, which
+insert control characters into the generated query, path and body strings. Without those
+hooks this run did not find PostgreSQL's 500s for a NUL in a query value (issue 16); with
+them it does. SPEC §9 "Text is text" wants a 422 instead, the same on both databases.
 The example budget is bounded (and the seed fixed) so CI stays fast and reproducible;
 raise ``P2P_FUZZ_EXAMPLES`` locally for a deeper run.
 """
@@ -22,6 +24,7 @@ from tests.e2e.server import cli_env, start_server, stop
 
 pytestmark = pytest.mark.e2e
 
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 ADMIN_KEY = "fuzz-admin-key-0001"
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
@@ -34,6 +37,11 @@ def test_no_input_breaks_the_api(database_url: str, tmp_path: Path) -> None:
         P2P_SECRET_KEY="fuzz-secret-key-0123456789",
         P2P_LOG_LEVEL="warning",
     )
+    hooks_env = {
+        **os.environ,
+        "SCHEMATHESIS_HOOKS": "tests.fuzz.hostile_text",
+        "PYTHONPATH": str(ROOT),
+    }
     server = start_server(tmp_path, env, "--demo")
     try:
         result = subprocess.run(
@@ -62,6 +70,7 @@ def test_no_input_breaks_the_api(database_url: str, tmp_path: Path) -> None:
             timeout=600,
             check=False,
             cwd=tmp_path,
+            env=hooks_env,
         )
     finally:
         stop(server.process)
