@@ -126,12 +126,17 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
+    """The app's settings for tests. Every test client calls from one address, and tests of
+    refusals (the access matrix, guessing ids) send hundreds of bad keys and links from it:
+    the failure budget is out of their way here, and the tests of that budget set their own
+    (tests/api/test_abuse_ratelimit.py)."""
     return load_settings(
         Settings,
         database_url=database_url,
         api_keys=TEST_API_KEYS,
         secret_key="test-secret-key-0123456789",
         base_url="http://testserver",
+        auth_failures_per_minute=1_000_000,
     )
 
 
