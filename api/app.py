@@ -124,9 +124,7 @@ def create_app(
     app.state.clock = clock
     app.state.notifier = notifier
     app.state.token_verifier = verifier_for(settings)
-    app.state.rate_limiter = (
-        RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
-    )
+    app.state.rate_limiter = RateLimiter.of(settings)
     # gzip for answers of GZIP_MINIMUM_BYTES and more when the client accepts it (browsers
     # and httpx do): a busy week of availability is about 0.5 MB of JSON. Added first, so
     # it runs *inside* RequestMiddleware: the request id still goes on every answer and

@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.errors import ApiProblem
+from api.ratelimit import client_address, limiter_of
 from p2p_scheduler.config import Settings
 from p2p_scheduler.domain.access import EVERYTHING, Scope
 from p2p_scheduler.domain.errors import InvalidInput
@@ -155,23 +156,38 @@ def require(*roles: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
     return dependency
 
 
-async def authorize(
-    request: Request,
-    credentials: HTTPAuthorizationCredentials | None,
-    allowed: set[str] | frozenset[str],
+async def _authenticate_header(
+    request: Request, credentials: HTTPAuthorizationCredentials | None
 ) -> Principal:
-    """The caller's principal, or a 401/403 problem."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise ApiProblem(
             "unauthorized",
             "Send your API key or access token in the header 'Authorization: Bearer <key>'.",
             headers=CHALLENGE,
         )
-    principal = await _authenticate(request, credentials.credentials)
-    request.state.key_id = principal.key_id
-    limiter = getattr(request.app.state, "rate_limiter", None)
+    return await _authenticate(request, credentials.credentials)
+
+
+async def authorize(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None,
+    allowed: set[str] | frozenset[str],
+) -> Principal:
+    """The caller's principal, or a 401/403 problem; a 429 first when the caller's address
+    has failed too often (``api.ratelimit``), and each 401 counts against it."""
+    limiter = limiter_of(request)
+    address = client_address(request)
     if limiter is not None:
-        limiter.check(principal.key_id)
+        limiter.check_address(address)
+    try:
+        principal = await _authenticate_header(request, credentials)
+    except ApiProblem as problem:
+        if limiter is not None and problem.kind == "unauthorized":
+            limiter.count_failure(address)
+        raise
+    request.state.key_id = principal.key_id
+    if limiter is not None:
+        limiter.check_key(principal.key_id)
     if principal.role not in allowed:
         needed = " or ".join(sorted(allowed - {"provider"}))
         article = "an" if needed[0] in "aeiou" else "a"

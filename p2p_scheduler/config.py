@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import (
     AnyHttpUrl,
@@ -33,6 +34,29 @@ DEMO_API_KEYS = (
 #: the audience of tokens when ``P2P_OIDC_AUDIENCE`` is not set (the demo's tokens)
 DEFAULT_AUDIENCE = "p2p-scheduler"
 DEMO_SECRET_KEY = "demo-secret-key-not-for-production-use"
+
+
+#: the limiter stores ``P2P_RATE_LIMIT_STORAGE_URL`` may name (``limits``' schemes)
+STORAGE_SCHEMES = frozenset({"memory", "redis", "rediss", "redis+unix"})
+
+
+def check_storage_url(url: str) -> None:
+    """Refuse a limiter storage URL that could never connect, at start rather than at the
+    first request. The message never repeats the URL: it may hold a password."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ValueError("is not a URL (e.g. redis://127.0.0.1:6379/0)") from None
+    if parts.scheme not in STORAGE_SCHEMES:
+        raise ValueError(
+            f"must start with one of {', '.join(sorted(s + '://' for s in STORAGE_SCHEMES))}"
+        )
+    if parts.scheme in {"redis", "rediss"}:
+        if not parts.hostname:
+            raise ValueError("names no host (e.g. redis://127.0.0.1:6379/0)")
+        if port == 0 or not re.fullmatch(r"/?\d*", parts.path):
+            raise ValueError("needs a port and a database number like redis://host:6379/0")
 
 
 class ApiKey(BaseModel, frozen=True):
@@ -175,8 +199,17 @@ class Settings(ServiceSettings):
     """The HTTP service's settings: everything, and the API keys."""
 
     api_keys: Annotated[tuple[ApiKey, ...], NoDecode]
-    #: Requests per minute per API key and per serving process (a moving window); 0: no limit.
+    #: Requests per minute per API key, and per link for link-token requests (a moving
+    #: window); 0: no limit.
     rate_limit_per_minute: int = Field(6000, ge=0, le=1_000_000)
+    #: Failed sign-ins (401) and failing link tokens per minute per client address; past it,
+    #: the address is refused (429) before any key is checked. 0: not counted.
+    auth_failures_per_minute: int = Field(60, ge=0, le=1_000_000)
+    #: Where the counts live: unset, each serving process counts alone (in memory); a
+    #: ``redis://host:6379/0`` URL shares them between every process of a deployment.
+    rate_limit_storage_url: SecretStr | None = None
+    #: The prefix of the limiter's Redis keys, so that one Redis may serve several deployments.
+    rate_limit_key_prefix: str = Field("p2p", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
     #: Largest request body accepted (413 beyond it).
     max_body_bytes: int = Field(1_048_576, ge=1024, le=100 * 1_048_576)
 
@@ -203,11 +236,19 @@ class Settings(ServiceSettings):
         "oidc_jwks_url",
         "oidc_client_id",
         "demo_token_key",
+        "rate_limit_storage_url",
         mode="before",
     )
     @classmethod
     def _blank_means_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("rate_limit_storage_url")
+    @classmethod
+    def _storage_is_redis(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            check_storage_url(value.get_secret_value())
+        return value
 
     @field_validator("oidc_issuer")
     @classmethod

@@ -56,6 +56,16 @@ DELIVERY_FAILURES = Counter(
     ["channel"],
 )
 
+RATE_LIMITED = Counter(
+    "p2p_rate_limited_total",
+    "Requests refused with 429, by budget: an API key's, a link's, or an address's failures.",
+    ["budget"],
+)
+RATE_LIMIT_STORAGE_ERRORS = Counter(
+    "p2p_rate_limit_storage_errors_total",
+    "Requests let through unlimited because the limiter's storage (Redis) did not answer.",
+)
+
 
 class OutboxDepth:
     """Gauges read from the outbox table when scraped (shared by every process)."""

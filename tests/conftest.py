@@ -23,10 +23,11 @@ from p2p_scheduler.config import Settings, load_settings
 from p2p_scheduler.db import migrate
 from p2p_scheduler.db.engine import make_engine
 from p2p_scheduler.domain.clock import fixed_clock
-from tests.support import NOW, POSTGRES_ENV, TEST_API_KEYS
+from tests.support import NOW, POSTGRES_ENV, REDIS_DEFAULT_URL, REDIS_ENV, TEST_API_KEYS
 from tests.tokens import issuer, token_client, token_settings  # noqa: F401  (fixtures)
 
 _skipped_postgres: list[str] = []
+_skipped_redis: list[str] = []
 
 TESTS = Path(__file__).parent
 #: the folders whose tests are ``slow``: real server subprocesses and benchmarks (e2e), a real
@@ -71,7 +72,43 @@ def postgres_server_url() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture
+def redis_url() -> Iterator[tuple[str, str]]:
+    """A Redis for the shared rate limit, and a key prefix of this test's own: ``(url,
+    prefix)``. ``P2P_TEST_REDIS_URL`` (else redis://127.0.0.1:6379/15); unreachable, the
+    test skips loudly, or fails when the variable is set (CI sets it). Only the keys under
+    the prefix are deleted afterwards, so tests running side by side, and whatever else
+    uses that Redis, are left alone."""
+    import redis
+
+    url = os.environ.get(REDIS_ENV) or REDIS_DEFAULT_URL
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        client.close()
+        if os.environ.get(REDIS_ENV):
+            pytest.fail(f"{REDIS_ENV} is set but Redis is unreachable: {error}", pytrace=False)
+        _skipped_redis.append("x")
+        pytest.skip(f"Redis is unreachable at {url} ({error}): Redis tests are SKIPPED")
+    prefix = f"p2p-test-{uuid.uuid4().hex[:12]}"
+    try:
+        yield url, prefix
+    finally:
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _skipped_redis:
+        terminalreporter.write_line(
+            f"WARNING: REDIS TESTS WERE SKIPPED — start Redis or set {REDIS_ENV} "
+            f"(default {REDIS_DEFAULT_URL}) to run them.",
+            yellow=True,
+            bold=True,
+        )
     if _skipped_postgres:
         terminalreporter.write_line(
             f"WARNING: POSTGRESQL TESTS WERE SKIPPED — set {POSTGRES_ENV} "
@@ -126,12 +163,17 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
+    """The app's settings for tests. Every test client calls from one address, and tests of
+    refusals (the access matrix, guessing ids) send hundreds of bad keys and links from it:
+    the failure budget is out of their way here, and the tests of that budget set their own
+    (tests/api/test_abuse_ratelimit.py)."""
     return load_settings(
         Settings,
         database_url=database_url,
         api_keys=TEST_API_KEYS,
         secret_key="test-secret-key-0123456789",
         base_url="http://testserver",
+        auth_failures_per_minute=1_000_000,
     )
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 POSTGRES_ENV = "P2P_TEST_POSTGRES_URL"
+REDIS_ENV = "P2P_TEST_REDIS_URL"
+#: the Redis database the shared rate limit tests use when REDIS_ENV is not set
+REDIS_DEFAULT_URL = "redis://127.0.0.1:6379/15"
 ADMIN_KEY = "test-admin-key-0001"
 PORTAL_KEY = "test-portal-key-0001"
 REVIEWER_KEY = "test-reviewer-key-01"

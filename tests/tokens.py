@@ -82,6 +82,7 @@ def issuer_settings(database_url: str, issuer_url: str) -> Settings:
         base_url="http://testserver",
         oidc_issuer=issuer_url,
         oidc_audience=AUDIENCE,
+        auth_failures_per_minute=1_000_000,  # as tests/conftest.py's settings, and why
     )
 
 

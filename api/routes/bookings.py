@@ -12,6 +12,7 @@ from api.auth import Principal, authorize, bearer, provider_org_of, require, req
 from api.deps import EngineDep, LimitsDep, NotifierDep, NowDep, PolicyDep, PresentDep
 from api.paths import BookingId, HoldId
 from api.problems import responses
+from api.ratelimit import limit_link
 from api.schemas.common import IDENTIFIER, Code, Instant
 from api.schemas.scheduling import (
     BookingIn,
@@ -25,6 +26,7 @@ from api.schemas.scheduling import (
     RescheduleIn,
 )
 from p2p_scheduler.domain.enums import BookingStatus
+from p2p_scheduler.domain.links import Purpose
 from p2p_scheduler.services import booking, calendars, idempotency, lifecycle
 
 router = APIRouter(prefix="/v1", tags=["bookings"])
@@ -148,6 +150,9 @@ async def _api_key_or_manage_token(
     the caller must hold a portal or reviewer key or token."""
     if token is None:
         return await authorize(request, credentials, READER_ROLES)
+    booking_id = request.path_params.get("booking_id")
+    if isinstance(booking_id, str):
+        limit_link(request, Purpose.MANAGE, booking_id, token)
     return token
 
 

@@ -2,7 +2,8 @@
 
 No API key: the token in the URL is the credential (calendar clients cannot send headers).
 A token that fails answers 404, exactly as an unknown id does (SPEC §9), so ids cannot be
-found by guessing.
+found by guessing; it also counts against the caller's address, and a good one against its
+link (``api.ratelimit``).
 Both answer ``text/calendar`` with an ETag; ``If-None-Match`` with it answers 304, so a
 subscribed calendar polling every hour costs one small response when nothing changed.
 """
@@ -11,11 +12,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from api.deps import EngineDep, LimitsDep, NotifierDep, NowDep
 from api.paths import BookingId, ReviewerId
 from api.problems import responses
+from api.ratelimit import limit_link
+from p2p_scheduler.domain.links import Purpose
 from p2p_scheduler.services import calendars
 
 router = APIRouter(prefix="/v1", tags=["calendars"])
@@ -48,9 +51,10 @@ def _answer(found: calendars.CalendarFile, if_none_match: str | None, filename: 
     "/bookings/{booking_id}/invite.ics",
     summary="The booking's current invite (REQUEST, or CANCEL once cancelled)",
     response_class=Response,
-    responses={200: CALENDAR, 304: {"description": "unchanged"}, **responses(404, 422)},
+    responses={200: CALENDAR, 304: {"description": "unchanged"}, **responses(404, 422, 429)},
 )
 def booking_invite(
+    request: Request,
     engine: EngineDep,
     notifier: NotifierDep,
     now: NowDep,
@@ -58,6 +62,7 @@ def booking_invite(
     token: Token,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
+    limit_link(request, Purpose.INVITE, booking_id, token)
     found = calendars.current_invite(engine, notifier, booking_id, token, now=now)
     return _answer(found, if_none_match, "invite.ics")
 
@@ -66,9 +71,10 @@ def booking_invite(
     "/calendars/reviewers/{reviewer_id}.ics",
     summary="A reviewer's P2Ps as a subscribable calendar",
     response_class=Response,
-    responses={200: CALENDAR, 304: {"description": "unchanged"}, **responses(404, 422)},
+    responses={200: CALENDAR, 304: {"description": "unchanged"}, **responses(404, 422, 429)},
 )
 def reviewer_feed(
+    request: Request,
     engine: EngineDep,
     notifier: NotifierDep,
     now: NowDep,
@@ -77,6 +83,7 @@ def reviewer_feed(
     token: Token,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
+    limit_link(request, Purpose.FEED, reviewer_id, token)
     found = calendars.reviewer_feed(
         engine,
         notifier,

@@ -285,6 +285,16 @@ def _token_version(
     return version
 
 
+def link_subject(notifier: Notifier, purpose: Purpose, token: str, *, now: datetime) -> str | None:
+    """Whom a link token was signed for, if it is ours and unexpired (its version is not
+    checked): what a link request is rate limited by, before anything is looked up."""
+    try:
+        subject, _ = notifier.signer.read(purpose, token, now=now)
+    except InvalidToken:
+        return None
+    return subject
+
+
 def _etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 

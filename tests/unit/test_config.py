@@ -26,3 +26,34 @@ def test_limits_have_production_defaults_and_zero_turns_the_rate_limit_off() -> 
     assert load_settings(Settings, **BASE, rate_limit_per_minute=0).rate_limit_per_minute == 0
     with pytest.raises(ConfigurationError, match="P2P_MAX_BODY_BYTES"):
         load_settings(Settings, **BASE, max_body_bytes=10)
+
+
+def test_the_rate_limit_is_in_memory_by_default_and_shared_through_a_redis_url() -> None:
+    settings = load_settings(Settings, **BASE, rate_limit_storage_url="")
+    assert settings.rate_limit_storage_url is None
+    assert (settings.auth_failures_per_minute, settings.rate_limit_key_prefix) == (60, "p2p")
+    shared = load_settings(
+        Settings, **BASE, rate_limit_storage_url="redis://:pw@redis:6379/0"
+    ).rate_limit_storage_url
+    assert shared is not None and shared.get_secret_value() == "redis://:pw@redis:6379/0"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "127.0.0.1:6379",
+        "redis//127.0.0.1:6379/0",
+        "memcached://127.0.0.1:11211",
+        "redis://127.0.0.1:notaport/0",
+        "redis://:6379/0",
+        "redis://127.0.0.1:6379/zero",
+        "redis://:secret-pw@127.0.0.1:notaport/0",
+    ],
+)
+def test_a_malformed_storage_url_stops_start_up_naming_the_variable_not_the_password(
+    url: str,
+) -> None:
+    with pytest.raises(ConfigurationError, match="P2P_RATE_LIMIT_STORAGE_URL") as refused:
+        load_settings(Settings, **BASE, rate_limit_storage_url=url)
+    assert "secret-pw" not in str(refused.value)
+    assert "notaport" not in str(refused.value)

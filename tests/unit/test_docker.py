@@ -311,7 +311,7 @@ def test_compose_file_matches_the_compose_specification_schema() -> None:
 
 
 def test_compose_runs_the_stack() -> None:
-    assert {"postgres", "migrate", "api", "worker", "mailpit"} <= set(services())
+    assert {"postgres", "migrate", "api", "worker", "redis", "mailpit"} <= set(services())
     assert all("profiles" not in services()[name] for name in ("postgres", "api", "worker"))
     assert services()["demo"]["profiles"] == ["demo"]
     for name in APP_SERVICES:
@@ -411,6 +411,21 @@ def test_emails_go_to_mailpit(name: str) -> None:
     mailpit = services()["mailpit"]
     assert mailpit["image"].startswith("axllent/mailpit:")
     assert any(str(mapping).endswith("8025:8025") for mapping in mailpit["ports"])
+
+
+def test_api_processes_share_their_rate_limit_in_redis() -> None:
+    """SPEC §9: the rate limit is shared by every process of a deployment."""
+    api = resolved()["api"]
+    storage = urlsplit(service_environment(api)["P2P_RATE_LIMIT_STORAGE_URL"])
+    assert (storage.scheme, storage.hostname, storage.port) == ("redis", "redis", 6379)
+    assert api["depends_on"]["redis"]["condition"] == "service_healthy"
+    redis = services()["redis"]
+    assert redis["image"] == "redis:7"
+    assert "profiles" not in redis
+    assert "redis-cli ping" in " ".join(redis["healthcheck"]["test"])
+    # counts of one-minute windows: nothing to persist, and nothing published on the host
+    assert redis["command"][redis["command"].index("--save") + 1] == ""
+    assert "volumes" not in redis and "ports" not in redis
 
 
 def test_postgres_is_16_with_a_health_check_and_a_named_volume() -> None:
