@@ -410,8 +410,8 @@ MATRIX: dict[tuple[str, str], Row] = {
         on_main(),          401,  200, 200, 200, 403,   200, 200, 200, 404, 200, 404, 403,
         links={
             "manage link": (manage_valid, 200),
-            "garbage token": (manage_garbage, 403),
-            "another booking's manage token": (manage_of_another_booking, 403),
+            "garbage token": (manage_garbage, 404),
+            "another booking's manage token": (manage_of_another_booking, 404),
             "manage link of a cancelled booking": (manage_after_cancel, 410),
         }),
     ("POST", "/v1/bookings/{booking_id}/reschedule"): row(
