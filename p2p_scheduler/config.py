@@ -141,6 +141,8 @@ class ServiceSettings(DatabaseSettings):
     min_notice_minutes: int = Field(120, ge=0, le=10080)
     buffer_minutes: int = Field(0, ge=0, le=240)
     no_show_rebooks: int = Field(1, ge=0, le=10)
+    #: the most slots one availability answer lists; at least a reviewer's whole day (96)
+    availability_max_slots: int = Field(2000, ge=96, le=100_000)
     webhook_urls: Annotated[tuple[AnyHttpUrl, ...], NoDecode] = ()
     webhook_secret: SecretStr | None = None
     policy_file: Path | None = None

@@ -36,8 +36,11 @@ def find_availability(
         days=frozenset(body.preferences.days),
         hours=frozenset(body.preferences.hours),
         week_start=body.week_start,
+        reviewer_id=body.reviewer_id,
+        max_slots=body.max_slots,
+        slots_per_day=body.slots_per_day,
     )
-    return _answer(found, body.slots_per_day)
+    return _answer(found)
 
 
 @router.post(
@@ -68,15 +71,19 @@ def find_move_availability(
         hours=frozenset(body.preferences.hours),
         week_start=body.week_start,
         moving=booking_id,
+        reviewer_id=body.reviewer_id,
+        max_slots=body.max_slots,
+        slots_per_day=body.slots_per_day,
     )
-    return _answer(found, body.slots_per_day)
+    return _answer(found)
 
 
-def _answer(found: availability_search.Availability, slots_per_day: int | None) -> Response:
-    """The JSON answer, each reviewer's day cut to ``slots_per_day`` slots (None: all).
+def _answer(found: availability_search.Availability) -> Response:
+    """The JSON answer, as cut by the search (the request's ``slots_per_day`` and the
+    answer's cap).
 
     A week can hold thousands of slots: serialise once, in pydantic-core, rather than
     letting FastAPI validate the model again and encode it a second time in Python.
     """
-    out = AvailabilityOut.of(found, slots_per_day)
+    out = AvailabilityOut.of(found)
     return Response(out.model_dump_json(), media_type="application/json")

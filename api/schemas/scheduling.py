@@ -125,11 +125,33 @@ SlotsPerDay = Annotated[
             "that shows a few times per day with a 'Show more…' link; every day still says "
             "how many it has in `total_slots`, so the page knows when to offer more and can "
             "ask again without this field (for one day: with `preferences.days` set to its "
-            "weekday). 1 to 96; absent or null: every slot (the default). "
-            "Only the answer is shortened: which reviewers and days appear, and in what "
+            "weekday). 1 to 96; absent or null: every slot (the default), as far as the "
+            "answer's cap allows (see `max_slots`). Only the answer is shortened: which reviewers and days appear, and in what "
             "order, is the same as without it."
         ),
         examples=[4],
+    ),
+]
+MaxSlots = Annotated[
+    int | None,
+    Field(
+        ge=1,
+        description=(
+            "At most this many slots in the whole answer: at most the service's cap "
+            "(`P2P_AVAILABILITY_MAX_SLOTS`, default 2000; more is a 422). Absent or null: "
+            "the cap. A week with more slots than that lists the earliest of every "
+            "reviewer's day, as many per day as fit, and says `truncated: true`; each day's "
+            "`total_slots` still counts them all, and the same request with `reviewer_id` "
+            "lists one reviewer's week ('Show more…')."
+        ),
+        examples=[500],
+    ),
+]
+OneReviewer = Annotated[
+    ReviewerId | None,
+    Field(
+        description="only this reviewer's times (a 'Show more…' of an answer that was cut); "
+        "a reviewer who does not qualify for the cases has none"
     ),
 ]
 
@@ -140,6 +162,8 @@ class AvailabilityIn(Strict):
     preferences: Preferences = Field(default_factory=Preferences)
     week_start: date | None = Field(None, description="a Monday in the requester's zone")
     slots_per_day: SlotsPerDay = None
+    max_slots: MaxSlots = None
+    reviewer_id: OneReviewer = None
 
 
 #: An instant already rendered as pydantic renders a ``datetime`` (RFC 3339, the requester's
@@ -195,14 +219,28 @@ class AvailabilityOut(BaseModel):
     previous_week_start: date
     next_week_start: date
     tiers: list[TierOut]
+    total_slots: int = Field(
+        description="how many slots the week has in all (the sum of the days' `total_slots`)",
+        examples=[480],
+    )
+    max_slots: int = Field(
+        description="the most slots this answer may list (the request's `max_slots` or the "
+        "service's cap)",
+        examples=[2000],
+    )
+    truncated: bool = Field(
+        description="true when the cap left slots out that the request asked for: each "
+        "reviewer's day lists only its earliest ones (when there are more reviewer-days "
+        "than the cap, later reviewers of every tier list none); a day with fewer `slots` "
+        "than `total_slots` has more, which the same request with `reviewer_id` lists "
+        "('Show more…'). The request's own `slots_per_day` never sets it."
+    )
 
     @classmethod
-    def of(cls, found: Availability, slots_per_day: int | None = None) -> AvailabilityOut:
-        """The answer, each reviewer's day cut to its first ``slots_per_day`` slots (None:
-        all). The cut is made here, after the search, so it changes nothing but the length
-        of the lists: a day's slots ascend, so the first ones are the earliest."""
+    def of(cls, found: Availability) -> AvailabilityOut:
+        """The answer as the search cut it (``availability_search.search``)."""
         # Reviewers of one week share most slots (the same LabelledSlot objects), so each
-        # becomes a SlotOut once: a week can hold thousands of slots.
+        # becomes a SlotOut once.
         slots: dict[int, SlotOut] = {}
 
         def slot(s: availability.LabelledSlot) -> SlotOut:
@@ -230,8 +268,8 @@ class AvailabilityOut(BaseModel):
                             days=[
                                 DayOut(
                                     date=d.date,
-                                    slots=[slot(s) for s in d.slots[:slots_per_day]],
-                                    total_slots=len(d.slots),
+                                    slots=[slot(s) for s in d.slots],
+                                    total_slots=d.total,
                                 )
                                 for d in r.days
                             ],
@@ -241,6 +279,9 @@ class AvailabilityOut(BaseModel):
                 )
                 for group in found.tiers
             ],
+            total_slots=found.total_slots,
+            max_slots=found.max_slots,
+            truncated=found.truncated,
         )
 
 
@@ -380,6 +421,8 @@ class MoveAvailabilityIn(Strict):
     preferences: Preferences = Field(default_factory=Preferences)
     week_start: date | None = Field(None, description="a Monday in the requester's zone")
     slots_per_day: SlotsPerDay = None
+    max_slots: MaxSlots = None
+    reviewer_id: OneReviewer = None
 
 
 class AgendaOut(BaseModel):

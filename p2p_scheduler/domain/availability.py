@@ -25,10 +25,10 @@ wall times and masks are cached, so a week for fifty reviewers takes a few milli
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache
 from operator import attrgetter
 from zoneinfo import ZoneInfo
@@ -113,7 +113,8 @@ class LabelledSlot:
 @dataclass(frozen=True, slots=True)
 class DaySlots:
     date: date  # requester-local
-    slots: list[LabelledSlot]
+    slots: list[LabelledSlot]  # ascending: all of the day's, or its earliest (``label``)
+    total: int  # how many the day has in all
 
 
 @dataclass(frozen=True, slots=True)
@@ -444,6 +445,19 @@ def _labelled(start: datetime, end: datetime, zone: str) -> LabelledSlot:
     return LabelledSlot(start=local_start, end=end.astimezone(tz), label=slot_label(start, zone))
 
 
+@dataclass(frozen=True, slots=True)
+class RankedReviewer:
+    """A reviewer's slots in the order the answer lists them, not yet labelled: ``slots``
+    ascending, ``days`` as (requester-local date, start, end) slices of ``slots``."""
+
+    calendar: ReviewerCalendar
+    slots: list[Slot]
+    days: list[tuple[date, int, int]]
+
+
+RankedTier = tuple[int, list[RankedReviewer]]
+
+
 def group_by_tier(
     calendars_and_slots: Sequence[tuple[ReviewerCalendar, list[Slot]]], zone: str
 ) -> list[TierGroup]:
@@ -452,38 +466,84 @@ def group_by_tier(
     Tiers ascend; inside a tier reviewers are ordered by their earliest slot, then id;
     reviewers and days without slots are left out; slots ascend inside a day.
     """
-    by_tier: dict[int, list[tuple[datetime, str, ReviewerSlots]]] = {}
-    # Reviewers of one week share most starts and ``free_slots`` shares their Slot objects,
-    # so each is labelled once per call (keyed by identity: the slots outlive this call).
-    labelled_slots: dict[int, tuple[date, LabelledSlot]] = {}
+    return label(rank_by_tier(calendars_and_slots, zone), zone)
+
+
+def rank_by_tier(
+    calendars_and_slots: Sequence[tuple[ReviewerCalendar, list[Slot]]], zone: str
+) -> list[RankedTier]:
+    """``group_by_tier``'s order and days, without labelling a slot: enough to count what
+    each day holds (``availability_cut``) before labelling only what an answer lists."""
+    by_tier: dict[int, list[RankedReviewer]] = {}
     for calendar, slots in calendars_and_slots:
         if not slots:
             continue
         ordered = sorted(slots, key=_start)  # linear when already ascending (free_slots)
-        days: dict[date, list[LabelledSlot]] = {}
-        for slot in ordered:
-            known = labelled_slots.get(id(slot))
-            if known is None:
-                labelled = _labelled(slot.start, slot.end, zone)
-                known = labelled_slots[id(slot)] = (labelled.start.date(), labelled)
-            if (day_slots := days.get(known[0])) is None:
-                day_slots = days[known[0]] = []
-            day_slots.append(known[1])
-        profile = calendar.profile
-        reviewer = ReviewerSlots(
+        reviewer = RankedReviewer(calendar, ordered, _days(ordered, zone))
+        by_tier.setdefault(calendar.tier, []).append(reviewer)
+    return [
+        (tier, sorted(entries, key=lambda r: (r.slots[0].start, r.calendar.profile.reviewer_id)))
+        for tier, entries in sorted(by_tier.items())
+    ]
+
+
+def _days(ordered: list[Slot], zone: str) -> list[tuple[date, int, int]]:
+    """The requester-local dates of ascending ``ordered`` slots as slices, found by bisecting
+    at each next local midnight (its first occurrence: ``fold=0``, which is also where a
+    date starts when its midnight falls in a DST gap)."""
+    tz = _zone(zone)
+    days: list[tuple[date, int, int]] = []
+    lo, count = 0, len(ordered)
+    while lo < count:
+        day = ordered[lo].start.astimezone(tz).date()
+        midnight = datetime.combine(day + _DAY, time(), tzinfo=tz).astimezone(UTC)
+        hi = bisect_left(ordered, midnight, lo=lo, key=_start)
+        days.append((day, lo, hi))
+        lo = hi
+    return days
+
+
+def label(
+    ranked: Sequence[RankedTier],
+    zone: str,
+    shown: Callable[[int], int | None] = lambda rank: None,
+) -> list[TierGroup]:
+    """The ranked slots as the requester reads them, each day cut to its earliest
+    ``shown(rank)`` slots (None: all) for the reviewer at ``rank`` in its tier; only those
+    are labelled, so the work follows the answer's size rather than the week's."""
+    # Reviewers of one week share most starts and ``free_slots`` shares their Slot objects,
+    # so each is labelled once per call (keyed by identity: the slots outlive this call).
+    labelled_slots: dict[int, LabelledSlot] = {}
+
+    def labelled(slot: Slot) -> LabelledSlot:
+        if (known := labelled_slots.get(id(slot))) is None:
+            known = labelled_slots[id(slot)] = _labelled(slot.start, slot.end, zone)
+        return known
+
+    def reviewer(ranked: RankedReviewer, limit: int | None) -> ReviewerSlots:
+        profile = ranked.calendar.profile
+        return ReviewerSlots(
             reviewer_id=profile.reviewer_id,
             name=profile.name,
             credentials=profile.credentials,
-            days=[DaySlots(day, items) for day, items in sorted(days.items())],
+            days=[
+                DaySlots(
+                    day,
+                    [
+                        labelled(s)
+                        for s in ranked.slots[lo : hi if limit is None else min(hi, lo + limit)]
+                    ],
+                    hi - lo,
+                )
+                for day, lo, hi in ranked.days
+            ],
         )
-        by_tier.setdefault(calendar.tier, []).append(
-            (ordered[0].start, profile.reviewer_id, reviewer)
-        )
+
     return [
         TierGroup(
             tier=tier,
             label=tier_label(tier),
-            reviewers=[item[2] for item in sorted(entries, key=lambda e: (e[0], e[1]))],
+            reviewers=[reviewer(r, shown(rank)) for rank, r in enumerate(reviewers)],
         )
-        for tier, entries in sorted(by_tier.items())
+        for tier, reviewers in ranked
     ]

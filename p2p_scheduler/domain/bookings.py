@@ -25,6 +25,7 @@ class LimitSettings(Protocol):
     hold_minutes: int
     buffer_minutes: int
     no_show_rebooks: int
+    availability_max_slots: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,8 @@ class Limits:
     buffer_minutes: int = 0
     #: bookings a case may still get after the provider failed to answer (SPEC §9)
     no_show_rebooks: int = 1
+    #: the most slots one availability answer lists (SPEC §9 "Abuse limits")
+    availability_max_slots: int = 2000
 
     @classmethod
     def from_settings(cls, settings: LimitSettings) -> Limits:
@@ -46,6 +49,7 @@ class Limits:
             hold_minutes=settings.hold_minutes,
             buffer_minutes=settings.buffer_minutes,
             no_show_rebooks=settings.no_show_rebooks,
+            availability_max_slots=settings.availability_max_slots,
         )
 
     def claimed_until(self, start: datetime, end: datetime) -> datetime:

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from p2p_scheduler.db import bookings
 from p2p_scheduler.db.engine import Engine, transaction
-from p2p_scheduler.domain import availability
+from p2p_scheduler.domain import availability, availability_cut
 from p2p_scheduler.domain.access import Scope
 from p2p_scheduler.domain.bookings import Limits
 from p2p_scheduler.domain.enums import BookingStatus
@@ -35,7 +35,14 @@ class Availability:
     next_week_start: date
     duration_minutes: int
     valid_until: datetime
+    #: each reviewer's day lists its earliest slots, as many as the cut allows
     tiers: list[availability.TierGroup]
+    #: the most slots the answer may list (the request's ``max_slots`` or the setting)
+    max_slots: int
+    #: slots the week holds in all
+    total_slots: int
+    #: whether the cap (not the request's ``slots_per_day``) left some out
+    truncated: bool
 
 
 def search(
@@ -50,19 +57,31 @@ def search(
     hours: frozenset[int],
     week_start: date | None,
     moving: str | None = None,
+    reviewer_id: str | None = None,
+    max_slots: int | None = None,
+    slots_per_day: int | None = None,
 ) -> Availability:
     """Open slots for the request in the requester's week, grouped by tier, reviewer and day.
 
     ``moving`` names a booking being rescheduled: its own time must not block its new one
     (a move by fifteen minutes overlaps the old time) nor count towards a daily cap.
+    ``reviewer_id`` narrows the search to that reviewer (a page's "Show more…" of an answer
+    that was cut: only that reviewer's week is computed). ``max_slots`` lowers the answer's
+    cap (``limits.availability_max_slots``), never raises it; ``slots_per_day`` lists at
+    most that many of each reviewer's day. The week's slots are all found and counted (each
+    day says how many it has) but only those listed are labelled (``availability_cut``).
     """
+    cap = answer_cap(max_slots, limits)
     start_day, end_day, previous, following, week = local_week(week_start, time_zone, now)
     with transaction(engine) as session:
         request = check_request(session, policy=policy, now=now, cases=cases)
         assert request.valid_until is not None
+        qualified = reviewer_calendars.qualified(session, request)
+        if reviewer_id is not None:
+            qualified = [item for item in qualified if item[0].reviewer_id == reviewer_id]
         calendars = reviewer_calendars.read(
             session,
-            reviewer_calendars.qualified(session, request),
+            qualified,
             availability.Interval(week.start - _DAY, week.end + _DAY),
             now=now,
             limits=limits,
@@ -78,6 +97,8 @@ def search(
         hours=hours,
     )
     found = [(calendar, availability.free_slots(calendar, query)) for calendar in calendars]
+    ranked = availability.rank_by_tier(found, time_zone)
+    cut = availability_cut.plan(availability_cut.day_counts(ranked), cap, slots_per_day)
     return Availability(
         time_zone=time_zone,
         week_start=start_day,
@@ -86,8 +107,27 @@ def search(
         next_week_start=following,
         duration_minutes=request.duration_minutes,
         valid_until=request.valid_until,
-        tiers=availability.group_by_tier(found, time_zone),
+        tiers=availability.label(ranked, time_zone, cut.shown),
+        max_slots=cap,
+        total_slots=cut.total_slots,
+        truncated=cut.truncated,
     )
+
+
+def answer_cap(requested: int | None, limits: Limits) -> int:
+    """The most slots an answer lists: the request's ``max_slots`` when it asks for fewer
+    than the service allows; asking for more is the caller's 422."""
+    ceiling = limits.availability_max_slots
+    if requested is None:
+        return ceiling
+    if requested > ceiling:
+        raise InvalidInput(
+            f"max_slots can be at most {ceiling}: one answer lists no more slots than that. "
+            "Leave it out to get that many, and ask for one reviewer (reviewer_id) or the "
+            "next week (week_start) for the rest.",
+            field="max_slots",
+        )
+    return requested
 
 
 def local_week(

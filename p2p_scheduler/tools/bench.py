@@ -10,7 +10,8 @@
     next to ``GET /health`` on the same connection, so that the ratio of the two says what
     the endpoint costs on top of the HTTP stack. Over HTTP twice: the whole week, and the
     same request with ``slots_per_day`` (the seeds' page shows four times per reviewer's
-    day and "Show more…"); the client accepts gzip as browsers do (httpx sends
+    day and "Show more…"); the whole week is listed as far as the answer's cap
+    (``P2P_AVAILABILITY_MAX_SLOTS``) allows, and the figures say how many slots it listed; the client accepts gzip as browsers do (httpx sends
     ``Accept-Encoding: gzip, deflate`` by default and decodes what it gets), and the sizes
     of both answers, as JSON and as they travelled, are reported.
 ``bench optimizer``
@@ -553,9 +554,9 @@ def _portal_key() -> tuple[str, str]:
 
 
 def _slot_count(found: availability_search.Availability) -> tuple[int, int]:
-    """(reviewers with slots, slots) of a search result."""
+    """(reviewers with slots, slots) of a search result (all found, listed or not)."""
     reviewers = [reviewer for tier in found.tiers for reviewer in tier.reviewers]
-    return len(reviewers), sum(len(day.slots) for r in reviewers for day in r.days)
+    return len(reviewers), sum(day.total for r in reviewers for day in r.days)
 
 
 def _http_slot_count(body: dict[str, Any], key: str = "slots") -> int:
@@ -571,7 +572,7 @@ def _http_slot_count(body: dict[str, Any], key: str = "slots") -> int:
 def _shown(found: availability_search.Availability, per_day: int) -> int:
     """How many slots an answer cut to ``per_day`` per reviewer's day lists."""
     return sum(
-        min(per_day, len(day.slots))
+        min(per_day, day.total)
         for tier in found.tiers
         for reviewer in tier.reviewers
         for day in reviewer.days
@@ -782,8 +783,11 @@ def _run_availability(database_url: str | None, repeat: int) -> dict[str, object
                 return response
 
             whole, limited = post(), post_limited()
-            if (over_http := _http_slot_count(whole.json())) != slots:
+            answer = whole.json()
+            if (over_http := _http_slot_count(answer, "total_slots")) != slots:
                 raise BenchError(f"HTTP found {over_http} slots, in-process {slots}")
+            if (listed := _http_slot_count(answer)) > answer["max_slots"]:
+                raise BenchError(f"HTTP listed {listed} slots, over its cap {answer['max_slots']}")
             shown = _shown(found, SLOTS_PER_DAY)
             if (
                 _http_slot_count(limited.json()) != shown
@@ -820,6 +824,8 @@ def _run_availability(database_url: str | None, repeat: int) -> dict[str, object
         "result": {
             "reviewers_with_slots": reviewers_with_slots,
             "slots": slots,
+            "slots_listed": listed,
+            "truncated": answer["truncated"],
             f"slots_shown_{limited_key}": shown,
         },
         "in_process_ms": percentiles(in_process),

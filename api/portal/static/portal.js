@@ -338,14 +338,19 @@ function wireSlots() {
   $("move-confirm-button").onclick = () => guarded(confirmMove);
 }
 
-async function loadSlots(weekStart) {
-  showZone();
+function slotsRequest(weekStart) {
   const body = { time_zone: state.zone, preferences: preferences() };
   if (weekStart) body.week_start = weekStart;
   const path = state.mode === "reschedule"
     ? `/v1/bookings/${state.moving.id}/availability`
     : "/v1/availability";
   if (state.mode !== "reschedule") body.cases = state.cases;
+  return { path, body };
+}
+
+async function loadSlots(weekStart) {
+  showZone();
+  const { path, body } = slotsRequest(weekStart);
   const problem = $("slots-problem");
   const answer = await call("POST", path, body);
   if (!answer.ok) {
@@ -387,19 +392,20 @@ function renderSlots() {
 }
 
 function reviewerWeek(reviewer, days) {
-  const byDate = Object.fromEntries(reviewer.days.map((d) => [d.date, d.slots]));
+  const byDate = Object.fromEntries(reviewer.days.map((d) => [d.date, d]));
   return el("section", { class: "reviewer" },
     el("h3", {}, `${reviewer.name}, ${reviewer.credentials}`),
     el("div", { class: "week" },
       ...days.map((day) => {
-        const slots = byDate[day] || [];
+        const slots = byDate[day]?.slots || [];
+        const total = byDate[day]?.total_slots ?? slots.length;
         const key = `${reviewer.reviewer_id}|${day}`;
         const open = state.expanded.has(key);
         const shown = open ? slots : slots.slice(0, SHOWN_PER_DAY);
         const headingId = `day-${reviewer.reviewer_id}-${day}`;
         return el("div", { class: "day", role: "group", "aria-labelledby": headingId },
           el("h4", { id: headingId }, dateLabel(day)),
-          slots.length
+          total
             ? el("ul", {}, ...shown.map((slot) => el("li", {},
               el("button", {
                 type: "button", class: "slot",
@@ -407,18 +413,43 @@ function reviewerWeek(reviewer, days) {
                 onclick: () => guarded(() => choose(reviewer, slot)),
               }, slot.label))))
             : el("p", { class: "none" }, el("span", { "aria-hidden": "true" }, "-"), el("span", { class: "visually-hidden" }, "No times")),
-          slots.length > SHOWN_PER_DAY && !open
+          (total > SHOWN_PER_DAY || slots.length < total) && !open
             ? el("button", {
               type: "button", class: "link more",
               "aria-label": `Show more times on ${dateLabel(day)} with ${reviewer.name}`,
-              onclick: () => {
+              onclick: () => guarded(async () => {
+                if (slots.length < total && !(await loadReviewerDay(reviewer, day))) return;
                 state.expanded.add(key);
                 renderSlots();
-                document.querySelectorAll(`[aria-describedby="${CSS.escape(headingId)}"]`)[SHOWN_PER_DAY]?.focus();
-              },
+                document.querySelectorAll(`[aria-describedby="${CSS.escape(headingId)}"]`)[shown.length]?.focus();
+              }),
             }, "Show more...")
             : null);
       })));
+}
+
+const WEEKDAY_CODES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+
+/** All of one reviewer's times on one day (an ISO date): a long week's answer lists only
+ * the earliest of each day, and one reviewer's day always comes whole. */
+async function loadReviewerDay(reviewer, day) {
+  const { path, body } = slotsRequest(state.availability.week_start);
+  const weekday = WEEKDAY_CODES[new Date(`${day}T12:00:00Z`).getUTCDay()];
+  const answer = await call("POST", path, {
+    ...body, preferences: { ...body.preferences, days: [weekday] }, reviewer_id: reviewer.reviewer_id,
+  });
+  if (!answer.ok) {
+    const problem = $("slots-problem");
+    problem.replaceChildren(el("p", {}, answer.data.detail));
+    problem.hidden = false;
+    problem.focus();
+    return false;
+  }
+  const found = answer.data.tiers.flatMap((tier) => tier.reviewers)
+    .find((r) => r.reviewer_id === reviewer.reviewer_id);
+  const whole = found?.days.find((d) => d.date === day);
+  reviewer.days = reviewer.days.map((d) => (d.date === day && whole ? whole : d));
+  return true;
 }
 
 async function choose(reviewer, slot) {
