@@ -137,7 +137,7 @@ async def test_bad_manage_and_invite_tokens_count_as_failures(clients: Clients) 
 
     for guess in range(3):
         refused = await attacker.get(booking, params={"token": f"guess-{guess}"})
-        assert_problem(refused, 403, "forbidden")
+        assert_problem(refused, 404, "not-found")
     for guess in range(FAILURES - 3):
         refused = await attacker.get(f"{booking}/invite.ics", params={"token": f"guess-{guess}"})
         assert_problem(refused, 404, "not-found")
