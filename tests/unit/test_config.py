@@ -26,3 +26,15 @@ def test_limits_have_production_defaults_and_zero_turns_the_rate_limit_off() -> 
     assert load_settings(Settings, **BASE, rate_limit_per_minute=0).rate_limit_per_minute == 0
     with pytest.raises(ConfigurationError, match="P2P_MAX_BODY_BYTES"):
         load_settings(Settings, **BASE, max_body_bytes=10)
+
+
+def test_slow_and_idle_clients_are_cut_off_by_default_and_the_limits_must_be_positive() -> None:
+    settings = load_settings(Settings, **BASE)
+    timeouts = (
+        settings.idle_timeout_seconds,
+        settings.header_timeout_seconds,
+        settings.body_timeout_seconds,
+    )
+    assert timeouts == (5, 10, 10)
+    with pytest.raises(ConfigurationError, match="P2P_HEADER_TIMEOUT_SECONDS"):
+        load_settings(Settings, **BASE, header_timeout_seconds=0)
