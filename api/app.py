@@ -132,7 +132,11 @@ def create_app(
     # problems, /health, a 304's empty body) pass through untouched, and a calendar 304
     # is still decided by the route on the identity ETag.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
-    app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout_seconds=settings.body_timeout_seconds,
+    )
     problems.install(app)
     for module in (
         health,

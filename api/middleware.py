@@ -9,6 +9,11 @@ request on the hot path.
 - **Body size**: a declared ``Content-Length`` above ``P2P_MAX_BODY_BYTES`` is refused with
   413 (and ``Connection: close``) before anything is read or authenticated; a streamed
   (chunked) body is read up to the limit first.
+- **Body time**: every other body is read here, before the app runs, and must be complete
+  within ``P2P_BODY_TIMEOUT_SECONDS`` of the request head, else 408 (and
+  ``Connection: close``): a client that declares 100 bytes and sends 10 is cut off
+  (SPEC §9) before authentication or any database work. (Slow and idle clients before a
+  request head are ``api.connections``'s.)
 - **Headers**: ``X-Content-Type-Options: nosniff`` on every answer and
   ``Cache-Control: no-store`` on JSON answers that set no caching themselves (SPEC §9).
 - **Log line**: method, route *template*, status, duration, the API key's id. Never the
@@ -17,6 +22,7 @@ request on the hot path.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -35,9 +41,10 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
 class RequestMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, body_timeout_seconds: float) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.body_timeout_seconds = body_timeout_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -61,21 +68,23 @@ class RequestMiddleware:
             await send(message)
 
         try:
-            declared = headers.get(b"content-length")
-            if declared is not None:
-                if declared.isdigit() and int(declared) > self.max_body_bytes:
-                    await self._too_large(scope, receive, send_with_id)
-                else:
-                    await self.app(scope, receive, send_with_id)
+            declared = headers.get(b"content-length", b"")
+            if declared.isdigit() and int(declared) > self.max_body_bytes:
+                await self._too_large(scope, receive, send_with_id)
+                return
+            # Read the body here, within the size and time limits, then replay it. (An error
+            # raised from inside ``receive`` would reach FastAPI's body parser, which turns
+            # every exception into a 422.)
+            try:
+                async with asyncio.timeout(self.body_timeout_seconds):
+                    buffered = await self._read_within_limit(receive)
+            except TimeoutError:
+                await self._timed_out(scope, receive, send_with_id)
+                return
+            if buffered is None:
+                await self._too_large(scope, receive, send_with_id)
             else:
-                # A streamed (chunked) body: read it here, up to the limit, then replay it.
-                # (An error raised from inside ``receive`` would reach FastAPI's body parser,
-                # which turns every exception into a 422.)
-                buffered = await self._read_within_limit(receive)
-                if buffered is None:
-                    await self._too_large(scope, receive, send_with_id)
-                else:
-                    await self.app(scope, _replay(buffered, receive), send_with_id)
+                await self.app(scope, _replay(buffered, receive), send_with_id)
         finally:
             elapsed = time.perf_counter() - started
             self._record(scope, status, elapsed)
@@ -103,6 +112,17 @@ class RequestMiddleware:
         )
         # The body is left unread (it may be gigabytes, or never come), so the connection
         # cannot carry another request: say so, and the server closes it after this answer.
+        response.headers["connection"] = "close"
+        await response(scope, receive, send)
+
+    async def _timed_out(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem_response(
+            "request-timeout",
+            f"The request body did not arrive within {self.body_timeout_seconds:g} seconds; "
+            "check the network connection and send the request again.",
+            instance=scope.get("path"),
+        )
+        # The rest of the body may still come: the connection cannot carry another request.
         response.headers["connection"] = "close"
         await response(scope, receive, send)
 

@@ -48,6 +48,7 @@ KINDS: dict[str, tuple[int, str]] = {
     "idempotency-key-reused": (422, "Idempotency key reused with a different request"),
     "request-in-progress": (409, "Request still in progress"),
     "payload-too-large": (413, "Request body too large"),
+    "request-timeout": (408, "Request timeout"),
     "rate-limited": (429, "Too many requests"),
     "internal": (500, "Internal error"),
     "not-ready": (503, "Service not ready"),
@@ -98,12 +99,12 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries for the problem statuses a route can answer.
 
     A route that takes a key (401) can also be rate limited (429); one that takes a body
-    (415) can also get one too large (413)."""
+    (415) can also get one too large (413) or one that does not arrive in time (408)."""
     titles = {status: title for status, title in KINDS.values()}
     statuses = (
         *statuses,
         *((429,) if 401 in statuses else ()),
-        *((413,) if 415 in statuses else ()),
+        *((408, 413) if 415 in statuses else ()),
     )
     return {
         status: {

@@ -38,6 +38,8 @@ if TYPE_CHECKING:  # the optimizer brings OR-Tools: loaded only by the commands 
     from p2p_scheduler.services.optimizer import RunReport
 
 APP_FACTORY = "api.app:app_from_environment"
+#: uvicorn's httptools protocol with deadlines for idle connections and request heads
+HTTP_PROTOCOL = "api.connections:GuardedHttpToolsProtocol"
 
 app = typer.Typer(
     help="P2P Scheduler: schedules peer-to-peer clinical consultations for prior authorization.",
@@ -189,11 +191,13 @@ def serve(
     if workers > 1 and not os.environ.get(metrics_dir):
         # Each process counts its own requests; a scrape of any of them reports the sum.
         os.environ[metrics_dir] = tempfile.mkdtemp(prefix="p2p-metrics-")
-    # By import string, so this package never imports ``api`` (docs/architecture.md: nothing does);
-    # the factory reads the same validated environment again.
+    # By import strings, so this package never imports ``api`` (docs/architecture.md: nothing
+    # does); the factory and the protocol read the same validated environment again.
     uvicorn.run(
         APP_FACTORY,
         factory=True,
+        http=HTTP_PROTOCOL,
+        timeout_keep_alive=settings.idle_timeout_seconds,  # type: ignore[arg-type]  # a float works
         host=host,
         port=port,
         log_level=settings.log_level,

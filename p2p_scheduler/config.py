@@ -214,6 +214,15 @@ class Settings(ServiceSettings):
     rate_limit_key_prefix: str = Field("p2p", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
     #: Largest request body accepted (413 beyond it).
     max_body_bytes: int = Field(1_048_576, ge=1024, le=100 * 1_048_576)
+    #: Slow and idle clients are cut off (SPEC §9), so that they cannot hold connections: a
+    #: connection that sends no byte this long after it opened or after its last answer is
+    #: closed;
+    idle_timeout_seconds: float = Field(5, gt=0, le=600)
+    #: a request head (request line and headers) not complete this long after its first
+    #: byte gets a 408 and the connection is closed;
+    header_timeout_seconds: float = Field(10, gt=0, le=600)
+    #: and so does a request body not complete this long after its head.
+    body_timeout_seconds: float = Field(10, gt=0, le=600)
 
     #: OpenID Connect (SPEC §10): the issuer whose access tokens are accepted (exactly its
     #: ``iss``), the audience they must name, and where its keys are (default: discovered).

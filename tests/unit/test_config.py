@@ -57,3 +57,15 @@ def test_a_malformed_storage_url_stops_start_up_naming_the_variable_not_the_pass
         load_settings(Settings, **BASE, rate_limit_storage_url=url)
     assert "secret-pw" not in str(refused.value)
     assert "notaport" not in str(refused.value)
+
+
+def test_slow_and_idle_clients_are_cut_off_by_default_and_the_limits_must_be_positive() -> None:
+    settings = load_settings(Settings, **BASE)
+    timeouts = (
+        settings.idle_timeout_seconds,
+        settings.header_timeout_seconds,
+        settings.body_timeout_seconds,
+    )
+    assert timeouts == (5, 10, 10)
+    with pytest.raises(ConfigurationError, match="P2P_HEADER_TIMEOUT_SECONDS"):
+        load_settings(Settings, **BASE, header_timeout_seconds=0)
