@@ -211,6 +211,7 @@ def evaluate_case(
             level=level,
             member_state=case.member.state,
             health_plan=case.member.health_plan,
+            program=case.program,
         )
         rows.extend(rule.row_ids)
         outcome = _try_level(case, rule, policy, now)

@@ -138,6 +138,9 @@ class CaseSnapshot:
     skill: str
     status: CaseStatus
     urgency: Urgency = Urgency.STANDARD
+    #: the UM program the case belongs to (``oncology``, ``radiology`` …), lower case; None =
+    #: none given. Policy rows may be keyed by it, so a program's own windows apply.
+    program: str | None = None
     received_at: datetime | None = None
     #: a date alone means the end of that day in the policy's zone (stored as that instant)
     hold_due_at: datetime | date | None = None

@@ -245,7 +245,7 @@ async def test_the_provider_roles_enum_is_the_apps_policy(
     settings: Settings, engine: Engine
 ) -> None:
     policy = load_policy(None)
-    roles = (*policy.provider_roles, "rendering_provider")
+    roles = (*policy.provider_roles, "clinical_pharmacist")
     app = create_app(
         settings,
         engine=engine,

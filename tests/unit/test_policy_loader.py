@@ -61,6 +61,7 @@ def test_default_policy_loads_and_is_cached() -> None:
     assert policy.minutes_per_case == 15
     assert policy.provider_roles == (
         "ordering_provider",
+        "rendering_provider",
         "nurse_practitioner",
         "physician_assistant",
     )

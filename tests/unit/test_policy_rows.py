@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from p2p_scheduler.domain.model import LevelOfReview
+from p2p_scheduler.domain.model import LevelOfReview, Urgency
 from p2p_scheduler.domain.policy import default_policy
 
 # Monday 2026-06-15 10:00 EDT.
@@ -190,6 +190,22 @@ SCENARIOS = (
         # Asked Mon 2026-06-15 → end of Tue 2026-06-16 EDT, before the 14-day window's end.
         valid_until=datetime(2026, 6, 17, 3, 59, 59, tzinfo=UTC),
         policy_rows=("reconsideration", "state-ny-mo-reconsideration"),
+    ),
+    Scenario(
+        name="urgent oncology case in review: decision within 24 hours of receipt",
+        row="program-oncology-urgent",
+        case={
+            "status": "in_review",
+            "urgency": Urgency.URGENT,
+            "program": "oncology",
+            # Mon 2026-06-15 08:00 EDT.
+            "received_at": datetime(2026, 6, 15, 12, 0, tzinfo=UTC),
+        },
+        eligible=True,
+        level=LevelOfReview.PRE_DECISION,
+        # Tue 2026-06-16 08:00 EDT (the "*" row's 72 hours: Thu 2026-06-18 08:00 EDT).
+        valid_until=datetime(2026, 6, 16, 12, 0, tzinfo=UTC),
+        policy_rows=("pre-decision", "program-oncology-urgent"),
     ),
 )
 

@@ -1,13 +1,14 @@
 """The policy file's schema and the rule resolution (SPEC §2 "Shape of the policy").
 
 A policy is data: rows keyed by line of business × level of review × member state × health
-plan, each setting some parameters. ``Policy.rule_for`` merges the matching rows (less
-specific first, then file order) into one complete ``LevelRule`` — the only thing the
-eligibility function reads, so no rule lives in an ``if`` chain.
+plan × program (SPEC §14), each setting some parameters. ``Policy.rule_for`` merges the
+matching rows (less specific first, then file order) into one complete ``LevelRule`` — the
+only thing the eligibility function reads, so no rule lives in an ``if`` chain.
 """
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -114,52 +115,86 @@ def _key_values(value: Any, allowed: set[str] | None, name: str) -> tuple[str, .
     return values
 
 
+#: The fields a row's key may set, in the order SPEC §2 names them (``program``: SPEC §14).
+#: Precedence lives in ``RuleKey.specificity`` and ``Policy.rule_for``: a row that sets more
+#: of these fields (not "*") overrides one that sets fewer; on a tie the later row wins.
+KEY_FIELDS = ("line_of_business", "level_of_review", "member_state", "health_plan", "program")
+
+#: A program code: as the case snapshot's ``program`` (1–64 letters, digits, ``_.-``), any case.
+PROGRAM_CODE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def _program_values(value: Any) -> tuple[str, ...] | None:
+    """Program codes compare in lower case, as the API stores them (SPEC §9: codes in any case)."""
+    values = _key_values(value, None, "program")
+    if values is None:
+        return None
+    bad = [v for v in values if not PROGRAM_CODE.fullmatch(v)]
+    if bad:
+        raise ValueError(
+            f"program has invalid value(s) {', '.join(bad)}; a program code is 1 to 64 "
+            "letters, digits, '_', '.' or '-'"
+        )
+    return tuple(dict.fromkeys(v.lower() for v in values))
+
+
+def program_code(program: str | None) -> str | None:
+    """The form a case's program is matched in: lower case; None or blank = no program."""
+    if program is None:
+        return None
+    return program.strip().lower() or None
+
+
 class RuleKey(_Strict):
     line_of_business: tuple[str, ...] | None
     level_of_review: tuple[str, ...] | None
     member_state: tuple[str, ...] | None
     health_plan: tuple[str, ...] | None
+    program: tuple[str, ...] | None
 
     @model_validator(mode="before")
     @classmethod
     def _normalise(cls, data: Any) -> Any:
         if not isinstance(data, dict):
-            raise ValueError(
-                "key must be a mapping of line_of_business, level_of_review, member_state, health_plan"
-            )
+            raise ValueError(f"key must be a mapping of {', '.join(KEY_FIELDS)}")
         allowed = {
             "line_of_business": {m.value for m in LineOfBusiness},
             "level_of_review": {m.value for m in LevelOfReview},
             "member_state": set(US_STATES),
             "health_plan": None,
         }
-        unknown = set(data) - set(allowed)
+        unknown = set(data) - set(KEY_FIELDS)
         if unknown:
             raise ValueError(f"unknown key field(s): {', '.join(sorted(unknown))}")
         return {
-            name: _key_values(data.get(name, WILDCARD), ok, name) for name, ok in allowed.items()
+            **{
+                name: _key_values(data.get(name, WILDCARD), ok, name)
+                for name, ok in allowed.items()
+            },
+            "program": _program_values(data.get("program", WILDCARD)),
         }
 
     @property
     def specificity(self) -> int:
-        return sum(
-            v is not None
-            for v in (
-                self.line_of_business,
-                self.level_of_review,
-                self.member_state,
-                self.health_plan,
-            )
-        )
+        """How many key fields the row sets: the more, the later it applies (it wins)."""
+        return sum(getattr(self, name) is not None for name in KEY_FIELDS)
 
     def matches(
-        self, *, line_of_business: str, level: str, member_state: str, health_plan: str
+        self,
+        *,
+        line_of_business: str,
+        level: str,
+        member_state: str,
+        health_plan: str,
+        program: str | None = None,
     ) -> bool:
+        """Whether a case with these values falls under the row; no program matches "*" only."""
         pairs = (
             (self.line_of_business, line_of_business),
             (self.level_of_review, level),
             (self.member_state, member_state),
             (self.health_plan, health_plan),
+            (self.program, program),
         )
         return all(allowed is None or value in allowed for allowed, value in pairs)
 
@@ -259,7 +294,8 @@ class Policy(_Strict):
                     f"rules[{first_index[row.id]}]"
                 )
             first_index[row.id] = index
-        # Every combination a case can reach must resolve to complete parameters.
+        # Every combination a case can reach must resolve to complete parameters. Rows keyed
+        # by a health plan or a program only add to what these resolve to, so "*" covers them.
         for lob in LineOfBusiness:
             for level in LevelOfReview:
                 for state in sorted(US_STATES):
@@ -269,13 +305,24 @@ class Policy(_Strict):
         return self
 
     def rule_for(
-        self, *, line_of_business: str, level: LevelOfReview, member_state: str, health_plan: str
+        self,
+        *,
+        line_of_business: str,
+        level: LevelOfReview,
+        member_state: str,
+        health_plan: str,
+        program: str | None = None,
     ) -> LevelRule:
         """Merge the rows matching this key into one ``LevelRule``.
 
-        Rows apply from least to most specific (file order breaks ties), each overriding
-        the parameters it sets; ``reviewer`` merges field by field.
+        The one precedence rule: rows apply from least to most specific (``specificity``:
+        how many key fields a row sets, ``program`` counting like any other), file order
+        breaking ties, each overriding the parameters it sets; ``reviewer`` merges field by
+        field. So a program row and a state row that set different parameters both apply,
+        and where they set the same one, the row with more key fields wins (a row keyed by
+        both program and state beats either).
         """
+        code = program_code(program)
         matching = [
             (row.key.specificity, index, row)
             for index, row in enumerate(self.rules)
@@ -284,6 +331,7 @@ class Policy(_Strict):
                 level=str(level),
                 member_state=member_state,
                 health_plan=health_plan,
+                program=code,
             )
         ]
         matching.sort(key=lambda item: (item[0], item[1]))
@@ -305,7 +353,7 @@ class Policy(_Strict):
             if needed not in merged:
                 raise ValueError(
                     f"rules: no row sets '{needed}' for {line_of_business} × {level} × "
-                    f"{member_state} × {health_plan}"
+                    f"{member_state} × {health_plan} × {code or WILDCARD}"
                 )
         merged["reviewer"] = {"tiers": None, **merged["reviewer"]}
         return LevelRule.model_validate(merged)
