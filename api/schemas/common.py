@@ -51,6 +51,15 @@ SkillCode = Annotated[
         examples=["msk_spine"],
     ),
 ]
+ProgramCode = Annotated[
+    str,
+    StringConstraints(pattern=SKILL_CODE, to_lower=True),
+    Field(
+        description="the UM program the case belongs to (its policy rows apply): 1 to 64 "
+        "letters, digits, '_', '.' or '-'; case does not matter, stored in lower case",
+        examples=["oncology"],
+    ),
+]
 
 
 def _fold_case(value: Any) -> Any:

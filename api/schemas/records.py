@@ -16,6 +16,7 @@ from api.schemas.common import (
     Email,
     FieldRuleError,
     Instant,
+    ProgramCode,
     ReviewerId,
     ShortText,
     SkillCode,
@@ -66,6 +67,7 @@ class CaseFields(BaseModel):
     )
     status: Code[CaseStatus]
     urgency: Code[Urgency] = Urgency.STANDARD
+    program: ProgramCode | None = None
     received_at: Instant | None = None
     hold_due_at: Instant | CalendarDate | None = Field(
         None, description="a date alone means the end of that day in the policy's time zone"
@@ -120,6 +122,7 @@ class CaseOut(CaseFields):
             skill=case.skill,
             status=case.status,
             urgency=case.urgency,
+            program=case.program,
             received_at=case.received_at,
             hold_due_at=case.hold_due_at,
             additional_info_received_at=case.additional_info_received_at,
@@ -145,6 +148,7 @@ def case_snapshot(case_number: str, body: CaseIn) -> CaseSnapshot:
         skill=body.skill,
         status=body.status,
         urgency=body.urgency,
+        program=body.program,
         received_at=body.received_at,
         hold_due_at=body.hold_due_at,
         additional_info_received_at=body.additional_info_received_at,

@@ -38,6 +38,7 @@ from p2p_scheduler.domain.model import (
 _CASE_FIELDS = (
     "case_type",
     "skill",
+    "program",
     "received_at",
     "hold_due_at",
     "additional_info_received_at",

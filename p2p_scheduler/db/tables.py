@@ -76,6 +76,7 @@ class CaseRow(SQLModel, table=True):
     skill: str = Field(max_length=64)
     status: str = Field(max_length=32)
     urgency: str = Field(default="standard", max_length=16)
+    program: str | None = Field(default=None, max_length=64)
     received_at: datetime | None = _instant()  # type: ignore[assignment]
     hold_due_at: datetime | None = _instant()  # type: ignore[assignment]
     additional_info_received_at: datetime | None = _instant()  # type: ignore[assignment]

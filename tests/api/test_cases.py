@@ -37,6 +37,7 @@ def full_case_body() -> dict[str, Any]:
         skill="cardiology",
         status="partially_approved",
         urgency="urgent",
+        program="Oncology",
         received_at="2026-11-10T07:30:00-05:00",
         hold_due_at="2026-11-30T18:00:00+01:00",
         additional_info_received_at="2026-11-12T08:15:00-08:00",
@@ -65,6 +66,7 @@ FULL_CASE_OUT = {
     "skill": "cardiology",
     "status": "partially_approved",
     "urgency": "urgent",
+    "program": "oncology",
     "received_at": "2026-11-10T12:30:00Z",
     "hold_due_at": "2026-11-30T17:00:00Z",
     "additional_info_received_at": "2026-11-12T16:15:00Z",
@@ -125,6 +127,7 @@ async def test_defaults_and_absent_optional_fields_read_back_as_defaults_and_nul
         "determined_by",
         "date_of_service",
         "appeal_filed_at",
+        "program",
     ):
         assert name in body and body[name] is None, name
     assert body["determination_at"] == "2026-11-20T15:00:00Z"
@@ -237,6 +240,10 @@ INVALID_CASES = [
     pytest.param(case_body(status="closed"), {"status"}, id="bad-status"),
     pytest.param(case_body(urgency="asap"), {"urgency"}, id="bad-urgency"),
     pytest.param(case_body(skill="MSK Spine"), {"skill"}, id="bad-skill-code"),
+    pytest.param(case_body(program="Medical Oncology"), {"program"}, id="program-with-a-space"),
+    pytest.param(case_body(program=""), {"program"}, id="empty-program"),
+    pytest.param(case_body(program="x" * 65), {"program"}, id="program-too-long"),
+    pytest.param(case_body(program="onc\u0000"), {"program"}, id="program-control-char"),
     pytest.param(case_body(case_type="   "), {"case_type"}, id="blank-case-type"),
     pytest.param(case_body(date_of_service="next week"), {"date_of_service"}, id="bad-date"),
     pytest.param(case_body(determined_by="rev 7"), {"determined_by"}, id="bad-reviewer-id"),
