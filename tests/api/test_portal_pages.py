@@ -12,6 +12,7 @@ import pytest
 
 from api.app import create_app
 from p2p_scheduler.config import Settings, load_settings
+from p2p_scheduler.domain.policy import load_policy
 from p2p_scheduler.identity import DemoIssuer
 from tests.api.helpers import assert_problem
 from tests.support import TEST_API_KEYS
@@ -162,6 +163,25 @@ async def test_a_day_view_path_that_is_no_reviewer_id_is_an_unknown_reviewer(
 ) -> None:
     """SPEC §9: a path id that cannot exist is an unknown id (404), like any other."""
     assert_problem(await client.get(f"/portal/reviewers/{reviewer_id}"), 404, "not-found")
+
+
+#: ``export const ROLES = { code: "Label", … };`` in common.js: the role picker's options
+ROLES_BLOCK = re.compile(r"export const ROLES = \{(.*?)\};", re.DOTALL)
+ROLE_ENTRY = re.compile(r'(\w+):\s*"([^"]+)"')
+
+
+async def test_the_role_picker_offers_every_provider_role_of_the_default_policy(
+    client: httpx.AsyncClient,
+) -> None:
+    """Who may hold the call is the policy's list (SPEC §2, §14: the rendering provider too);
+    the provider pages' picker must offer each of them, in words."""
+    script = (await client.get("/portal/static/common.js")).text
+    block = ROLES_BLOCK.search(script)
+    assert block is not None
+    labels = dict(ROLE_ENTRY.findall(block.group(1)))
+
+    assert list(labels) == list(load_policy(None).provider_roles)
+    assert labels["rendering_provider"] == "Rendering provider"
 
 
 async def test_pages_are_not_part_of_the_api_description(client: httpx.AsyncClient) -> None:

@@ -482,6 +482,7 @@ export const STATUSES = {
 
 export const ROLES = {
   ordering_provider: "Ordering provider",
+  rendering_provider: "Rendering provider",
   nurse_practitioner: "Nurse practitioner",
   physician_assistant: "Physician assistant",
 };
