@@ -37,6 +37,8 @@ KINDS: dict[str, tuple[int, str]] = {
     "forbidden": (403, "Not allowed for this key"),
     "not-found": (404, "Not found"),
     "link-revoked": (410, "Link revoked"),
+    "link-used": (410, "Link already used"),
+    "link-expired": (410, "Link expired"),
     "method-not-allowed": (405, "Method not allowed"),
     "unsupported-media-type": (415, "Unsupported media type"),
     "slot-taken": (409, "Slot taken"),

@@ -11,7 +11,17 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, String, Text, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from p2p_scheduler.db.types import UTCDateTime
@@ -429,3 +439,21 @@ class AuditRow(SQLModel, table=True):
     reason: str = Field(default="", max_length=1000)
     before: str | None = Field(default=None, sa_type=Text)
     after: str | None = Field(default=None, sa_type=Text)
+
+
+class LaunchLinkRow(SQLModel, table=True):
+    """A launch link (SPEC §14), keyed by its id's SHA-256: the id itself is never stored.
+    ``sealed`` holds the cases (with their dates of birth) encrypted under a key derived from
+    the id; it is emptied when the link is used or found expired, and the row goes a week
+    after expiry (``domain.launch_links``)."""
+
+    __tablename__ = "launch_links"
+    __table_args__ = (Index("ix_launch_links_expires_at", "expires_at"),)
+
+    digest: str = Field(primary_key=True, max_length=64)
+    sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    provider_org: str | None = Field(default=None, max_length=64)
+    created_by: str = Field(max_length=ACTOR_LENGTH)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    used_at: datetime | None = _instant()  # type: ignore[assignment]

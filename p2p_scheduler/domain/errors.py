@@ -77,3 +77,15 @@ class LinkRevoked(DomainError):
     unlike a forged, expired or rotated one (``Forbidden``)."""
 
     kind = "link-revoked"
+
+
+class LinkUsed(DomainError):
+    """A launch link that was opened once already: it never opens again (SPEC §14, 410)."""
+
+    kind = "link-used"
+
+
+class LinkExpired(DomainError):
+    """A launch link older than its lifetime (SPEC §14, 410)."""
+
+    kind = "link-expired"

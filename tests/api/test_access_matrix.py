@@ -137,6 +137,8 @@ class World:
     shared_future: dict[str, Any] = field(default_factory=dict)
     shared_past: dict[str, Any] = field(default_factory=dict)
     shared_hold: str = ""
+    #: a launch link of org A's provider that no cell may open (cells that may get fresh ones)
+    shared_launch: str = ""
     #: bookings whose call is over, one per cell expected to record an outcome or no-show
     past: dict[str, list[str]] = field(default_factory=dict)
     feed_path: str = ""
@@ -178,6 +180,16 @@ class World:
         )
         assert response.status_code == 201, response.text
         return response.json()["hold_id"]
+
+    async def new_launch_link(self) -> str:
+        """The id of a launch link made by org A's provider token (SPEC §14)."""
+        response = await self.http.post(
+            "/v1/launch-links",
+            json={"cases": [lookup("MX-SPARE")]},
+            headers=self.headers["provider_a"],
+        )
+        assert response.status_code == 201, response.text
+        return urlsplit(response.json()["url"]).fragment.removeprefix("launch=")
 
     def time_off(self) -> dict[str, str]:
         """A period of rev-c's time off, a different one each call."""
@@ -275,6 +287,11 @@ async def make_request(world: World, fresh: bool) -> Call:
             "contact": contact_body(),
         },
     )
+
+
+async def make_redeem(world: World, fresh: bool) -> Call:
+    link_id = await world.new_launch_link() if fresh else world.shared_launch
+    return Call("/v1/launch-links/redeem", {"link_id": link_id})
 
 
 async def make_time_off(world: World, fresh: bool) -> Call:
@@ -388,6 +405,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/v1/eligibility"): row(
         fixed("/v1/eligibility", {"cases": [lookup("MX-SPARE")]}),
                             401,  200, 200, 403, 403,   200, 200, 200, 200, 403, 403, 403),
+    ("POST", "/v1/launch-links"): row(
+        fixed("/v1/launch-links", {"cases": [lookup("MX-SPARE")]}),
+                            401,  201, 201, 403, 403,   201, 201, 201, 201, 403, 403, 403),
+    # org A's link: another practice's sign-in is told it does not exist (SPEC §14, §10)
+    ("POST", "/v1/launch-links/redeem"): row(
+        make_redeem,        401,  200, 200, 403, 403,   200, 200, 200, 404, 403, 403, 403),
     ("POST", "/v1/availability"): row(
         fixed("/v1/availability", availability_body("MX-SPARE")),
                             401,  200, 200, 403, 403,   200, 200, 200, 200, 403, 403, 403),
@@ -537,6 +560,7 @@ async def world(
 
         world.clock.instant = LATER
         world.shared_hold = await world.new_hold()
+        world.shared_launch = await world.new_launch_link()
         yield world
 
 

@@ -153,3 +153,30 @@ def test_two_practices_sign_in_with_the_issuer_and_see_only_their_own_requests(
     signed_in_as(page, f"{PRACTICE_B.claims['name']} — {PRACTICE_B.claims['provider_org']}")
     expect(page.locator("#requests-empty")).to_be_visible()
     assert issuer.issued.get(PRACTICE_B.sub) == 2, "renewed with the refresh token"
+
+
+def test_a_launch_link_survives_signing_in_with_the_issuer(
+    page: Page, issuer: MockIssuer, service: Server, shot: Callable[[str], Path]
+) -> None:
+    """SPEC §14: the EHR's back end makes a link for practice A; its front desk opens it, signs
+    in at the provider (the page leaves for the issuer and comes back) and finds the case
+    looked up; the link's id never rode along to the issuer."""
+    case, dob = THREE_TIERS_CASE, DOBS[THREE_TIERS_CASE].isoformat()
+    made = api(
+        service,
+        "POST",
+        "/v1/launch-links",
+        json={"cases": [{"case_number": case, "member_dob": dob}], "provider_org": "practice-a"},
+    )
+    link_id = urlsplit(made["url"]).fragment.removeprefix("launch=")
+    visited: list[str] = []
+    page.on("framenavigated", lambda frame: visited.append(frame.url))
+    page.goto(f"{service.base_url}/portal/#launch={link_id}")
+    sign_in_with_the_provider(page, issuer, PRACTICE_A, shot, "01")
+    expect(page.get_by_role("heading", name="Confirm your time zone")).to_be_visible()
+    page.get_by_role("button", name="Confirm time zone").click()
+    expect(page.locator("#case-number-0")).to_have_value(case)
+    card = page.locator("article.case-card").filter(has_text=f"Case Ref #: {case}")
+    expect(card.locator(".badge")).to_have_text("✓ P2P Eligible")
+    shot("02-looked-up-after-signing-in")
+    assert not [url for url in visited[1:] if link_id in url], visited

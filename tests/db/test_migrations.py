@@ -49,6 +49,7 @@ def test_app_tables_are_the_expected_ones() -> None:
         "idempotency_keys",
         "outbox",
         "audit_events",
+        "launch_links",
     } == APP_TABLES
 
 

@@ -8,6 +8,7 @@ import {
 } from "./common.js";
 
 const ZONE_KEY = "p2p.timeZone";
+const LAUNCH_KEY = "p2p.launch";
 const ZONES = [
   ["America/New_York", "US/Eastern"],
   ["America/Chicago", "US/Central"],
@@ -59,6 +60,7 @@ const state = {
 const guarded = (work) => guard(work, route);
 
 async function start() {
+  takeLaunchFromFragment();
   let who = await startSession("/portal/");
   $("sign-out").onclick = signOut;
   $("change-zone").onclick = () => askZone().then(route);
@@ -84,7 +86,8 @@ async function start() {
     elsewhere(who);
     return;
   }
-  if (!state.zone) await askZone();
+  // a launch link may bring its own zone: ask only when it does not (openLaunch)
+  if (!state.zone && !sessionStorage.getItem(LAUNCH_KEY)) await askZone();
   state.ready = true;
   route();
 }
@@ -99,13 +102,60 @@ function elsewhere(who) {
 }
 
 function route() {
+  takeLaunchFromFragment(); // a launch link opened in this tab changes only the fragment
   if (!state.ready) return; // signing in or choosing a zone: the view comes after
   const hash = location.hash || "#/new";
   const one = hash.match(/^#\/requests\/([0-9a-f-]{36})$/);
   releaseHold();
-  if (one) guarded(() => openRequest(one[1]));
+  if (sessionStorage.getItem(LAUNCH_KEY)) guarded(openLaunch);
+  else if (one) guarded(() => openRequest(one[1]));
   else if (hash === "#/requests") guarded(() => listRequests(true));
   else newRequest();
+}
+
+// ---- launch links (SPEC §14) ---------------------------------------------------------------
+
+/** Take a launch link's id from the URL fragment (`#launch=…`, which no server, log or
+ *  Referer sees) into this tab's session storage, and drop it from the address bar and the
+ *  history at once: it survives a sign-in with the issuer, and is used once signed in. */
+function takeLaunchFromFragment() {
+  const found = location.hash.match(/(?:^#|&)launch=([^&]*)/);
+  if (!found) return;
+  sessionStorage.setItem(LAUNCH_KEY, decodeURIComponent(found[1]));
+  const rest = location.hash.replace(/(?:^#|&)launch=[^&]*/, "").replace(/^#?&?/, "");
+  history.replaceState(null, "", location.pathname + location.search + (rest ? "#" + rest : ""));
+}
+
+/** Open the pending launch link: the look-up step with its cases filled in and answered,
+ *  as if they had been typed and looked up; or, for a used, expired or unknown link, the
+ *  look-up step empty with what the service says to do. */
+async function openLaunch() {
+  const linkId = sessionStorage.getItem(LAUNCH_KEY);
+  const answer = await call("POST", "/v1/launch-links/redeem", { link_id: linkId });
+  // opened, or refused for good (used, expired, unknown): never sent again; a link that
+  // could not be tried (no connection, too many requests, a server error) is kept for a reload
+  if (answer.ok || [404, 410, 422].includes(answer.status)) sessionStorage.removeItem(LAUNCH_KEY);
+  if (answer.ok && answer.data.time_zone) state.zone = answer.data.time_zone;
+  if (!state.zone) await askZone();
+  newRequest();
+  const form = $("lookup-form");
+  if (!answer.ok) {
+    state.rows = [{ case_number: "", member_dob: "" }];
+    renderRows();
+    $("lookup-results").replaceChildren();
+    showProblem(form, { detail: answer.data.detail });
+    form.querySelector(".problem").append(el("p", {},
+      "To look the case up here, enter its reference number and the member's date of birth below."));
+    return;
+  }
+  state.cases = answer.data.cases.map((c) => ({ case_number: c.case_number, member_dob: c.member_dob }));
+  state.rows = state.cases.map((c) => ({ ...c }));
+  state.eligibility = answer.data.eligibility;
+  renderRows();
+  clearProblem(form);
+  renderEligibility();
+  $("lookup-results").prepend(
+    el("p", { class: "notice", role: "status" }, "Opened from your EHR: these cases were looked up for you."));
 }
 
 // ---- time zone -----------------------------------------------------------------------------
