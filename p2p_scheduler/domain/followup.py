@@ -90,7 +90,9 @@ def judge(
             )
     if relabelled and not reviewer_qualifies:
         reasons.append(
-            f"{reviewer_name or 'The reviewer'} is not qualified for the new level of review."
+            f"{reviewer_name or 'The reviewer'} cannot hold it at the new level of review "
+            "(skill, licence, or as the physician who made the determination): reschedule "
+            "with another reviewer."
         )
     note = "; ".join(
         f"Case {c.case_number} is now a {labels.get(c.level_of_review, c.level_of_review)}"

@@ -27,6 +27,7 @@ from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.db.outbox_store import messages_of
 from p2p_scheduler.services.notifications import EmailRecipe, render_email
 from tests.api.helpers import (
+    Clock,
     assert_problem,
     booked,
     booking_of,
@@ -61,6 +62,8 @@ DENIED = {
     "determination_at": "2026-11-23T08:00:00-05:00",
     "post_decision_delegated": True,
 }
+#: a case change that nothing a booking shows depends on
+IRRELEVANT = {"case_type": "MSK Spine Surgery, revised"}
 ATTENTION_INFO = (
     "Case F1: Additional clinical information has been received for this case. The case is "
     "proceeding to determination and is not being held for a Pre-Decision P2P. "
@@ -252,6 +255,26 @@ async def test_a_pending_request_is_relabelled_without_an_invite(
     assert outbox(engine, request["id"])[-1] == ("webhook", "booking.updated", HOOK)
 
 
+async def test_an_appeal_the_booked_reviewer_cannot_hold_is_relabelled_and_flagged(
+    client: httpx.AsyncClient,
+) -> None:
+    # rev-a made the determination: fine for a reconsideration, excluded from an appeal
+    made = await scheduled_call(client, "F1", **DENIED, determined_by="rev-a")
+    assert made["cases"][0]["level_of_review"] == "reconsideration"
+
+    await pushed(
+        client, "F1", **DENIED, determined_by="rev-a", appeal_filed_at="2026-11-23T09:00:00-05:00"
+    )
+
+    after = await booking_of(client, made["id"])
+    assert [c["level_of_review"] for c in after["cases"]] == ["appeal"]
+    assert after["attention"] == (
+        "Dr. rev-a cannot hold it at the new level of review (skill, licence, or as the "
+        "physician who made the determination): reschedule with another reviewer. "
+        "Decide whether to keep or cancel this call."
+    )
+
+
 # ---- not eligible at the start: attention ------------------------------------------------------
 
 
@@ -297,6 +320,23 @@ async def test_a_pending_request_no_longer_eligible_is_flagged(
     after = await booking_of(client, request["id"])
     assert (after["status"], after["attention"]) == ("pending_assignment", ATTENTION_INFO)
     assert outbox(engine, request["id"])[-1] == ("webhook", "booking.needs_attention", HOOK)
+
+
+async def test_a_call_that_has_begun_is_left_to_a_person_not_cancelled(
+    client_at_clock: httpx.AsyncClient, clock: Clock
+) -> None:
+    client = client_at_clock
+    made = await scheduled_call(client, "F1")
+    clock.advance(days=1, minutes=5)  # Tuesday 10:05 EST: the call is on
+
+    await pushed(client, "F1", **{**HELD, "status": "approved"})
+
+    after = await booking_of(client, made["id"])
+    assert after["status"] == "scheduled"
+    assert after["attention"] == (
+        "Case F1 was approved, so no P2P is needed. "
+        "The call has already begun: record its outcome, or cancel it."
+    )
 
 
 # ---- several cases, one changes ----------------------------------------------------------------
@@ -353,7 +393,7 @@ async def test_one_denied_case_of_two_relabels_only_that_case(
         {"status": "approved"},
         DENIED,
         {"additional_info_received_at": "2026-11-23T09:30:00-05:00"},
-        {"case_type": "MSK Spine Surgery, revised"},  # nothing a booking shows
+        IRRELEVANT,
     ],
     ids=["cancelled", "relabelled", "flagged", "irrelevant"],
 )
@@ -361,8 +401,10 @@ async def test_the_same_snapshot_again_writes_nothing_more(
     client: httpx.AsyncClient, engine: Engine, change: dict[str, Any]
 ) -> None:
     made = await scheduled_call(client, "F1")
+    written = len(outbox(engine, made["id"]))
     await pushed(client, "F1", **{**HELD, **change})
     before = (outbox(engine, made["id"]), await history(client, made["id"]))
+    assert (len(before[0]) > written) == (change is not IRRELEVANT)
 
     await pushed(client, "F1", **{**HELD, **change})
 
