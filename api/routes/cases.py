@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Response
 
 from api.auth import Principal, require, require_json
-from api.deps import EngineDep, NowDep, PolicyDep
+from api.deps import EngineDep, NotifierDep, NowDep, PolicyDep
 from api.paths import CaseNumber
 from api.problems import responses
 from api.schemas.common import IDENTIFIER
@@ -36,14 +36,18 @@ def put_case(
     policy: PolicyDep,
     principal: Annotated[Principal, Depends(require("admin"))],
     now: NowDep,
+    notifier: NotifierDep,
     case_number: str = NewCaseNumber,
 ) -> CaseOut:
+    """Bookings holding the case follow it in the same transaction (SPEC §14)."""
     stored, created = records.put_case(
         engine=engine,
         case=case_snapshot(case_number, body),
         policy_zone=policy.time_zone,
         actor=principal.key_id,
         now=now,
+        policy=policy,
+        announcer=notifier,
     )
     response.status_code = 201 if created else 200
     response.headers["Location"] = f"/v1/cases/{case_number}"

@@ -31,7 +31,7 @@ from p2p_scheduler.domain.bookings import (
     ReviewerSummary,
     StoredBooking,
 )
-from p2p_scheduler.domain.enums import BookingStatus, Party
+from p2p_scheduler.domain.enums import ACTIVE_STATUSES, BookingStatus, Party
 from p2p_scheduler.domain.errors import CaseAlreadyBooked
 from p2p_scheduler.domain.model import Weekday
 
@@ -129,6 +129,34 @@ def active_booking_of(
         query = query.where(_CASES.c.booking_id != ignore)
     row = session.execute(query.limit(1)).first()
     return (row[0], row[1]) if row is not None else None
+
+
+def holding(session: Session, case_number: str, *, lock: bool = False) -> list[StoredBooking]:
+    """The active bookings (scheduled, pending) holding the case, oldest first; ``lock`` takes
+    their row locks (PostgreSQL) until the transaction ends."""
+    query = (
+        select(_BOOKINGS)
+        .where(
+            _BOOKINGS.c.id.in_(
+                select(_CASES.c.booking_id).where(
+                    _CASES.c.case_number == case_number, _CASES.c.active
+                )
+            ),
+            _BOOKINGS.c.status.in_([str(status) for status in ACTIVE_STATUSES]),
+        )
+        .order_by(_BOOKINGS.c.created_at, _BOOKINGS.c.id)
+    )
+    return [_stored(row) for row in session.execute(query.with_for_update() if lock else query)]
+
+
+def relabel(session: Session, booking_id: str, cases: Iterable[BookedCase]) -> None:
+    """Store each case's level of review and window in the booking as ``cases`` give them."""
+    for case in cases:
+        session.execute(
+            update(_CASES)
+            .where(_CASES.c.booking_id == booking_id, _CASES.c.case_number == case.case_number)
+            .values(level_of_review=case.level_of_review, valid_until=case.valid_until)
+        )
 
 
 def add_event(

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from p2p_scheduler.db.types import UTCDateTime
+from p2p_scheduler.domain.bookings import ATTENTION_LENGTH
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -241,7 +242,7 @@ class BookingRow(SQLModel, table=True):
     preferred_hours: list[int] | None = Field(default=None, sa_type=JSON)
     #: Why a person must look at this scheduled booking (its reviewer is off at its time and
     #: no reassignment was found); cleared by the next change of status, time or reviewer.
-    attention: str | None = Field(default=None, max_length=300)
+    attention: str | None = Field(default=None, max_length=ATTENTION_LENGTH)
     #: Bumped to revoke the booking's signed links (the manage link on cancel; both on rotate).
     invite_link_version: int = _counter()
     manage_link_version: int = _counter()

@@ -80,5 +80,6 @@ class BookingOut(BaseModel):
     attention: str | None = Field(
         default=None,
         description="why a person must look at this booking (its reviewer is off at its time "
-        "and no other reviewer or time was found); null when nothing needs doing",
+        "and no other reviewer or time was found, or a case update left a case not eligible at "
+        "its start); null when nothing needs doing",
     )

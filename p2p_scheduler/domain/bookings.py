@@ -17,6 +17,8 @@ from p2p_scheduler.domain.model import Weekday
 
 #: every start and every claimed stretch of a reviewer's time lies on this grid
 GRID_MINUTES = 15
+#: the longest ``attention`` text a booking keeps (the column's size)
+ATTENTION_LENGTH = 300
 
 
 class LimitSettings(Protocol):

@@ -18,7 +18,13 @@ from p2p_scheduler.db.bookings import BookingFilter
 from p2p_scheduler.db.engine import Engine, Session, WriteConflict, transaction
 from p2p_scheduler.domain.access import Scope
 from p2p_scheduler.domain.availability import slot_label
-from p2p_scheduler.domain.bookings import BookingView, Limits, SlotRequest, StoredBooking
+from p2p_scheduler.domain.bookings import (
+    BookedCase,
+    BookingView,
+    Limits,
+    SlotRequest,
+    StoredBooking,
+)
 from p2p_scheduler.domain.enums import BookingStatus, CancelReason, Outcome, Party
 from p2p_scheduler.domain.errors import (
     CallNotStarted,
@@ -108,6 +114,7 @@ def _transition(
     detail: str = "",
     announcer: Notifier | None = None,
     previous_reviewer_id: str | None = None,
+    note: str = "",
     **changes: Any,
 ) -> BookingView:
     """Store the booking's new state after ``action`` (plus ``changes``), its history
@@ -129,7 +136,9 @@ def _transition(
     record_event(session, changed, event, actor=actor, now=now, detail=detail)
     [view] = bookings.views(session, [changed])
     if announcer is not None:
-        announcer.announce(session, view, event, now=now, previous_reviewer_id=previous_reviewer_id)
+        announcer.announce(
+            session, view, event, now=now, previous_reviewer_id=previous_reviewer_id, note=note
+        )
     return view
 
 
@@ -221,22 +230,98 @@ def cancel(
         )
     with transaction(engine) as session:
         booking = _locked(session, booking_id, "cancel", scope)
-        holds.release_booking(session, booking_id)
-        view = _transition(
+        view = cancel_locked(
             session,
             booking,
-            "cancel",
+            reason_code=reason_code,
+            reason_text=reason_text,
             now=now,
             actor=actor,
-            detail=reason_code,
             announcer=announcer,
-            cancel_reason_code=reason_code,
-            cancel_reason_text=reason_text or None,
-            # Nothing is left to manage: the manage link dies; the invite link keeps serving
-            # the CANCEL until it expires (SPEC §9).
-            manage_link_version=booking.manage_link_version + 1,
         )
     return view
+
+
+def cancel_locked(
+    session: Session,
+    booking: StoredBooking,
+    *,
+    reason_code: str,
+    reason_text: str,
+    now: datetime,
+    actor: str,
+    announcer: Notifier | None,
+    note: str = "",
+) -> BookingView:
+    """Cancel a booking already locked in ``session`` and found in an active status: its
+    time released, its manage link revoked, CANCEL invites and webhooks in the outbox
+    (``note`` tells the e-mails' readers why)."""
+    holds.release_booking(session, booking.id)
+    return _transition(
+        session,
+        booking,
+        "cancel",
+        now=now,
+        actor=actor,
+        detail=reason_code,
+        announcer=announcer,
+        note=note,
+        cancel_reason_code=reason_code,
+        cancel_reason_text=reason_text or None,
+        # Nothing is left to manage: the manage link dies; the invite link keeps serving
+        # the CANCEL until it expires (SPEC §9).
+        manage_link_version=booking.manage_link_version + 1,
+    )
+
+
+def flag(
+    session: Session,
+    booking: StoredBooking,
+    why: str,
+    *,
+    actor: str,
+    now: datetime,
+    announcer: Notifier | None,
+) -> StoredBooking:
+    """Flag a booking for a person (SPEC §4, §14): ``attention`` says why, the
+    ``needs_attention`` list shows it, history records it and a ``booking.needs_attention``
+    webhook goes out. The booking itself (status, time, invites) stays as it is."""
+    flagged = dataclasses.replace(booking, attention=why)
+    bookings.save(session, flagged)
+    record_event(session, flagged, "needs_attention", actor=actor, now=now, detail=why)
+    if announcer is not None:
+        [view] = bookings.views(session, [flagged])
+        announcer.announce(session, view, "needs_attention", now=now)
+    return flagged
+
+
+def relabel(
+    session: Session,
+    booking: StoredBooking,
+    cases: tuple[BookedCase, ...],
+    *,
+    actor: str,
+    now: datetime,
+    announcer: Notifier | None,
+    note: str,
+) -> StoredBooking:
+    """Store the booking's cases at their new level of review (SPEC §14). A scheduled call's
+    invite names the level, so its SEQUENCE rises and calendars get the updated REQUEST; a
+    pending request has no invite yet. Always a ``booking.updated`` webhook."""
+    bookings.relabel(session, booking.id, cases)
+    scheduled = booking.status == BookingStatus.SCHEDULED
+    changed = dataclasses.replace(
+        booking,
+        valid_until=min(case.valid_until for case in cases),
+        sequence=booking.sequence + (1 if scheduled else 0),
+        updated_at=now,
+    )
+    bookings.save(session, changed)
+    record_event(session, changed, "updated", actor=actor, now=now, detail=note)
+    if announcer is not None:
+        [view] = bookings.views(session, [changed])
+        announcer.announce(session, view, "updated", now=now, note=note)
+    return changed
 
 
 def complete(

@@ -49,7 +49,12 @@ from p2p_scheduler.domain.policy import Policy
 #: without naming a host (which could change and duplicate everyone's events).
 UID_DOMAIN = "p2p-scheduler"
 #: Changes that reach calendars; the others (completed, no-show) are webhooks only.
-EMAILED = {"scheduled": "Scheduled", "rescheduled": "Updated", "cancelled": "Cancelled"}
+EMAILED = {
+    "scheduled": "Scheduled",
+    "rescheduled": "Updated",
+    "updated": "Updated",
+    "cancelled": "Cancelled",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +118,10 @@ class Notifier:
         *,
         now: datetime,
         previous_reviewer_id: str | None = None,
+        note: str = "",
     ) -> None:
-        """Write the change's emails and webhooks to the outbox, in ``session``'s transaction."""
+        """Write the change's emails and webhooks to the outbox, in ``session``'s transaction;
+        ``note`` is one line the e-mails give under their heading (why the change)."""
         links = self.links(view, now)
         event_id = str(uuid.uuid4())
         event_type = f"booking.{event}"
@@ -134,7 +141,7 @@ class Notifier:
                 for url in self.webhook_urls
             ]
         if event in EMAILED and view.start is not None and view.end is not None:
-            messages += self._emails(session, view, links, event, event_id, now)
+            messages += self._emails(session, view, links, event, event_id, now, note=note)
             reviewer_id = view.reviewer.reviewer_id if view.reviewer else None
             if previous_reviewer_id and previous_reviewer_id != reviewer_id:
                 messages += self._emails(
@@ -158,6 +165,7 @@ class Notifier:
         now: datetime,
         *,
         reviewer_only: str | None = None,
+        note: str = "",
     ) -> list[Message]:
         reviewer_id = reviewer_only or (view.reviewer.reviewer_id if view.reviewer else None)
         reviewer = repo.get_reviewer(session, reviewer_id) if reviewer_id else None
@@ -187,6 +195,7 @@ class Notifier:
                     manage_url=(links.manage or "") if manage else "",
                     organizer_email=self.organizer_email,
                     written_at=now,
+                    note=note,
                 ).to_json(),
             )
             for address, zone, manage in recipients
@@ -294,7 +303,7 @@ class EmailRecipe:
     the worker, so that a booking request does not pay for it."""
 
     event: invites.InviteEvent
-    change: str  # scheduled | rescheduled | cancelled
+    change: str  # scheduled | rescheduled | updated | cancelled
     method: str  # REQUEST | CANCEL
     to: str
     time_zone: str  # the recipient's: their copy shows their local time
@@ -302,6 +311,8 @@ class EmailRecipe:
     manage_url: str  # empty: not offered to this recipient
     organizer_email: str
     written_at: datetime
+    #: why the change, in plain words, under the heading (e.g. the case was approved)
+    note: str = ""
 
     def to_json(self) -> str:
         fields = {name: getattr(self, name) for name in self.__slots__}
@@ -389,9 +400,15 @@ def _body_lines(recipe: EmailRecipe) -> list[_Line]:
     heading = {
         "scheduled": "Your peer-to-peer consultation is scheduled.",
         "rescheduled": "Your peer-to-peer consultation has moved.",
+        "updated": "The details of your peer-to-peer consultation have changed.",
         "cancelled": "This peer-to-peer consultation has been cancelled.",
     }[recipe.change]
-    texts = [heading, "", f"When: {when} ({(event.end - event.start).seconds // 60} minutes)"]
+    texts = [
+        heading,
+        *([recipe.note] if recipe.note else []),
+        "",
+        f"When: {when} ({(event.end - event.start).seconds // 60} minutes)",
+    ]
     texts.append(f"Case: {invites.summary(event).removeprefix('P2P: ')}")
     if event.reviewer_name:
         credentials = f", {event.reviewer_credentials}" if event.reviewer_credentials else ""

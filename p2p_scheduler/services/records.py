@@ -11,11 +11,13 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from p2p_scheduler.db import repo
-from p2p_scheduler.db.engine import Engine, WriteConflict, transaction
+from p2p_scheduler.db.engine import Engine, Session, WriteConflict, transaction
 from p2p_scheduler.domain.errors import NotFound
 from p2p_scheduler.domain.model import CaseSnapshot, ReviewerProfile
+from p2p_scheduler.domain.policy import Policy
 from p2p_scheduler.domain.policy.days import end_of_day
-from p2p_scheduler.services import audit
+from p2p_scheduler.services import audit, case_followup
+from p2p_scheduler.services.notifications import Notifier
 
 T = TypeVar("T")
 
@@ -48,18 +50,26 @@ def _upsert(
 
 
 def put_case(
-    *, engine: Engine, case: CaseSnapshot, policy_zone: str, actor: str, now: datetime
+    *,
+    engine: Engine,
+    case: CaseSnapshot,
+    policy_zone: str,
+    actor: str,
+    now: datetime,
+    policy: Policy | None = None,
+    announcer: Notifier | None = None,
 ) -> tuple[CaseSnapshot, bool]:
     """Upsert a case snapshot; a date-only ``hold_due_at`` becomes the end of that day in
-    ``policy_zone`` here, once, so that everything stored is a UTC instant."""
+    ``policy_zone`` here, once, so that everything stored is a UTC instant.
+
+    With ``policy``, the bookings holding the case follow it (SPEC §14) in this same
+    transaction (``case_followup``): the case never commits without them."""
     hold_due = case.hold_due_at
     if hold_due is not None and not isinstance(hold_due, datetime):
         case = replace(case, hold_due_at=end_of_day(hold_due, policy_zone))
-    return _upsert(
-        engine,
-        lambda session: repo.save_case(session, case),
-        lambda session: repo.get_case(session, case.case_number),
-        lambda session, stored, created: audit.record(
+
+    def audited(session: Session, stored: CaseSnapshot, created: bool) -> None:
+        audit.record(
             session,
             actor=actor,
             entity="case",
@@ -67,7 +77,17 @@ def put_case(
             action="created" if created else "replaced",
             now=now,
             after=audit.case_state(stored),
-        ),
+        )
+        if policy is not None and not created:
+            case_followup.follow(
+                session, stored.case_number, policy=policy, now=now, announcer=announcer
+            )
+
+    return _upsert(
+        engine,
+        lambda session: repo.save_case(session, case),
+        lambda session: repo.get_case(session, case.case_number),
+        audited,
     )
 
 

@@ -42,7 +42,6 @@ from p2p_scheduler.domain.enums import BookingStatus
 from p2p_scheduler.domain.errors import InvalidInput, NotFound
 from p2p_scheduler.domain.policy import Policy
 from p2p_scheduler.services import audit, lifecycle, optimizer
-from p2p_scheduler.services.booking import record_event
 from p2p_scheduler.services.notifications import Notifier
 
 PENDING = "The reviewer is off at this time; the service is looking for another reviewer or time."
@@ -222,9 +221,4 @@ def _flag(
         found = bookings.get(session, booking_id, scope=EVERYTHING, lock=True)
         if found is None or found.status != BookingStatus.SCHEDULED:
             return
-        flagged = dataclasses.replace(found, attention=why)
-        bookings.save(session, flagged)
-        record_event(session, flagged, "needs_attention", actor=actor, now=now, detail=why)
-        if announcer is not None:
-            [view] = bookings.views(session, [flagged])
-            announcer.announce(session, view, "needs_attention", now=now)
+        lifecycle.flag(session, found, why, actor=actor, now=now, announcer=announcer)

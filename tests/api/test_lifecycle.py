@@ -533,11 +533,15 @@ async def test_reschedule_refuses_a_start_outside_the_calendar(
 async def test_reschedule_rechecks_eligibility(client: httpx.AsyncClient) -> None:
     await setup(client, "R1")
     made = await booked(client, "R1", REV_A, ny(TUE, "10:00"))
-    await push_case(client, "R1", status="approved")  # approved meanwhile: no P2P needed
+    # information received meanwhile: no longer held for a P2P (the booking is flagged, SPEC §14)
+    await push_case(
+        client, "R1", status="in_review", additional_info_received_at="2026-11-22T10:00:00-05:00"
+    )
+    before = await booking_of(client, made["id"])
     response = await reschedule(client, made["id"], ny(TUE, "11:00"))
     body = assert_problem(response, 422, "not-eligible")
     assert body.get("blocking_cases", ["R1"]) == ["R1"]
-    assert await booking_of(client, made["id"]) == made
+    assert await booking_of(client, made["id"]) == before
     # it can still be cancelled
     assert (await cancel(client, made["id"], "case_resolved")).status_code == 200
 
