@@ -4,7 +4,7 @@ Policy rows may be keyed by program (oncology, radiology, dme, …) so that a pr
 windows apply. Existing cases have no program and keep the "*" rows, as before.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-05
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
