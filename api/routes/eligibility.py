@@ -35,5 +35,6 @@ def eligibility(
         now=now,
         cases=[(c.case_number, c.member_dob) for c in body.cases],
         scope=principal.scope,
+        zone=body.time_zone,
     )
     return EligibilityOut.of(result)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import CaseNumber, Strict
+from api.schemas.common import CaseNumber, Strict, TimeZoneName
 from p2p_scheduler.domain.eligibility import CaseEligibility, RequestEligibility
 from p2p_scheduler.domain.enums import BookingStatus
 from p2p_scheduler.domain.model import CaseP2P, CaseStatus
@@ -19,6 +19,9 @@ class CaseLookup(Strict):
 
 class EligibilityIn(Strict):
     cases: list[CaseLookup] = Field(min_length=1, max_length=50)
+    time_zone: TimeZoneName | None = Field(
+        None, description="the zone a booked P2P's time is written in; default: the policy's"
+    )
 
 
 class CaseP2POut(BaseModel):

@@ -286,7 +286,7 @@ def evaluate_request(results: list[CaseEligibility], *, policy: Policy) -> Reque
     )
 
 
-def _booked(result: CaseEligibility, policy: Policy) -> CaseEligibility:
+def _booked(result: CaseEligibility, policy: Policy, zone: str) -> CaseEligibility:
     """A case's answer once its P2P is known: an eligible case held by a booking is not open
     to another one (that booking is rescheduled instead), and a completed P2P is named by its
     date. A case refused for a reason of its own keeps that reason; ``p2p`` still shows the
@@ -294,7 +294,6 @@ def _booked(result: CaseEligibility, policy: Policy) -> CaseEligibility:
     p2p = result.p2p
     if p2p is None:
         return result
-    zone = policy.time_zone
     if p2p.active and not result.eligible:
         return result
     if p2p.active and p2p.start is not None:
@@ -311,9 +310,13 @@ def _booked(result: CaseEligibility, policy: Policy) -> CaseEligibility:
     return result
 
 
-def with_booked_cases(request: RequestEligibility, *, policy: Policy) -> RequestEligibility:
+def with_booked_cases(
+    request: RequestEligibility, *, policy: Policy, zone: str | None = None
+) -> RequestEligibility:
     """The look-up's answer (SPEC §14 "the look-up knows the P2P"): a case already held by a
     booking blocks the request, so the look-up offers no slot a hold would then refuse (409).
     Only the look-up applies this: holding, booking and rescheduling re-check their cases with
-    ``evaluate_request`` alone and answer a held case with ``case-already-booked``."""
-    return evaluate_request([_booked(case, policy) for case in request.cases], policy=policy)
+    ``evaluate_request`` alone and answer a held case with ``case-already-booked``. The call's
+    time is written in ``zone`` (the requester's), else in the policy's."""
+    zone = zone or policy.time_zone
+    return evaluate_request([_booked(case, policy, zone) for case in request.cases], policy=policy)

@@ -60,9 +60,11 @@ def check_eligibility(
     now: datetime,
     cases: list[tuple[str, date]],
     scope: Scope = EVERYTHING,
+    zone: str | None = None,
 ) -> RequestEligibility:
     """Eligibility of a request for ``cases`` (case number, member DOB) at ``now``, as the
-    look-up answers it: a case already in a P2P is named with it and offers no new one."""
+    look-up answers it: a case already in a P2P is named with it (its time in ``zone``) and
+    offers no new one."""
     with transaction(engine) as session:
         request = evaluate_lookups(session, policy=policy, now=now, cases=cases, scope=scope)
-    return with_booked_cases(request, policy=policy)
+    return with_booked_cases(request, policy=policy, zone=zone)

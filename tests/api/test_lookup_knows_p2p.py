@@ -241,3 +241,20 @@ async def test_a_wrong_date_of_birth_shows_nothing_of_the_p2p(client: httpx.Asyn
     assert case["status"] is None
     assert case["p2p"] is None
     assert {**case, "case_number": "NOPE1"} == unknown
+
+
+async def test_the_call_time_is_written_in_the_requesters_zone(client: httpx.AsyncClient) -> None:
+    await setup(client)
+    await booked(client, "A1", "rev-a", ny(TUE, "10:00"))
+    response = await client.post(
+        "/v1/eligibility",
+        json={"cases": [lookup("A1")], "time_zone": "America/Chicago"},
+        headers=PORTAL,
+    )
+    assert response.status_code == 200, response.text
+    assert "on Tue 11/24/2026 9:00 AM CST." in response.json()["cases"][0]["messages"][0]
+    refused = await client.post(
+        "/v1/eligibility", json={"cases": [lookup("A1")], "time_zone": "Factory"}, headers=PORTAL
+    )
+    assert refused.status_code == 422
+    assert "time_zone" in refused.text
