@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends
 
-from api.auth import require, require_json
+from api.auth import Principal, require, require_json
 from api.deps import EngineDep, NowDep, PolicyDep
 from api.problems import responses
 from api.schemas.eligibility import EligibilityIn, EligibilityOut
@@ -17,16 +19,22 @@ router = APIRouter(prefix="/v1", tags=["eligibility"])
     "/eligibility",
     response_model=EligibilityOut,
     summary="Look up one or more cases and tell whether a P2P can be scheduled",
-    dependencies=[Depends(require("portal")), Depends(require_json)],
+    dependencies=[Depends(require_json)],
     responses=responses(401, 403, 415, 422),
 )
 def eligibility(
-    body: EligibilityIn, engine: EngineDep, policy: PolicyDep, now: NowDep
+    body: EligibilityIn,
+    principal: Annotated[Principal, Depends(require("portal"))],
+    engine: EngineDep,
+    policy: PolicyDep,
+    now: NowDep,
 ) -> EligibilityOut:
     result = check_eligibility(
         engine=engine,
         policy=policy,
         now=now,
         cases=[(c.case_number, c.member_dob) for c in body.cases],
+        scope=principal.scope,
+        zone=body.time_zone,
     )
     return EligibilityOut.of(result)

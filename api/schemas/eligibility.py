@@ -6,8 +6,10 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import CaseNumber, Strict
+from api.schemas.common import CaseNumber, Strict, TimeZoneName
 from p2p_scheduler.domain.eligibility import CaseEligibility, RequestEligibility
+from p2p_scheduler.domain.enums import BookingStatus
+from p2p_scheduler.domain.model import CaseP2P, CaseStatus
 
 
 class CaseLookup(Strict):
@@ -17,6 +19,26 @@ class CaseLookup(Strict):
 
 class EligibilityIn(Strict):
     cases: list[CaseLookup] = Field(min_length=1, max_length=50)
+    time_zone: TimeZoneName | None = Field(
+        None, description="the zone a booked P2P's time is written in; default: the policy's"
+    )
+
+
+class CaseP2POut(BaseModel):
+    """The case's P2P: the booking holding it, or else the completed one of its current
+    determination (SPEC §14)."""
+
+    booking_id: str | None = Field(
+        description="null when the booking belongs to another organisation (SPEC §10)"
+    )
+    status: BookingStatus
+    start: datetime | None = Field(description="null while a request awaits assignment")
+
+    @classmethod
+    def of(cls, p2p: CaseP2P) -> CaseP2POut:
+        return cls(
+            booking_id=p2p.booking_id if p2p.visible else None, status=p2p.status, start=p2p.start
+        )
 
 
 class CaseEligibilityOut(BaseModel):
@@ -32,6 +54,10 @@ class CaseEligibilityOut(BaseModel):
     member_state: str | None
     level_of_review_label: str | None = Field(None, examples=["Reconsideration P2P"])
     reason: str | None = Field(None, description="machine-readable reason when not eligible")
+    status: CaseStatus | None = Field(None, description="the case's status; null when not found")
+    p2p: CaseP2POut | None = Field(
+        None, description="the case's P2P, if one is active or completed for its determination"
+    )
 
     @classmethod
     def of(cls, result: CaseEligibility) -> CaseEligibilityOut:
@@ -48,6 +74,8 @@ class CaseEligibilityOut(BaseModel):
             member_state=result.member_state,
             level_of_review_label=result.level_label,
             reason=result.reason,
+            status=result.status,
+            p2p=CaseP2POut.of(result.p2p) if result.p2p else None,
         )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, insert, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -33,7 +33,7 @@ from p2p_scheduler.domain.bookings import (
 )
 from p2p_scheduler.domain.enums import ACTIVE_STATUSES, BookingStatus, Party
 from p2p_scheduler.domain.errors import CaseAlreadyBooked
-from p2p_scheduler.domain.model import Weekday
+from p2p_scheduler.domain.model import CaseP2P, Weekday
 
 _BOOKINGS = BookingRow.__table__  # type: ignore[attr-defined]
 _CASES = BookingCaseRow.__table__  # type: ignore[attr-defined]
@@ -86,14 +86,21 @@ def insert_booking(session: Session, booking: StoredBooking, cases: Sequence[Boo
         ) from None
 
 
+def _admitted(scope: Scope) -> list[ColumnElement[bool]]:
+    """The conditions a booking meets when ``scope`` admits it (none: every booking)."""
+    conditions: list[ColumnElement[bool]] = []
+    if scope.provider_org is not None:
+        conditions.append(_BOOKINGS.c.provider_org == scope.provider_org)
+    if scope.reviewer_id is not None:
+        conditions.append(_BOOKINGS.c.reviewer_id == scope.reviewer_id)
+    return conditions
+
+
 def _in_scope(query: Select[Any], scope: Scope) -> Select[Any]:
     """Only the bookings ``scope`` admits: every read a caller can reach goes through here, so
     a booking outside the scope is not found, exactly like an unknown id (SPEC §10)."""
-    if scope.provider_org is not None:
-        query = query.where(_BOOKINGS.c.provider_org == scope.provider_org)
-    if scope.reviewer_id is not None:
-        query = query.where(_BOOKINGS.c.reviewer_id == scope.reviewer_id)
-    return query
+    conditions = _admitted(scope)
+    return query.where(*conditions) if conditions else query
 
 
 def get(
@@ -266,18 +273,43 @@ def provider_no_shows(session: Session, case_numbers: Collection[str]) -> dict[s
     return {case_number: int(count) for case_number, count in rows}
 
 
-def last_completed(session: Session, case_numbers: Collection[str]) -> dict[str, datetime]:
-    """When each case's latest completed P2P was booked (cases without one are absent)."""
+def case_p2ps(
+    session: Session, case_numbers: Collection[str], *, scope: Scope
+) -> dict[str, list[CaseP2P]]:
+    """Each case's bookings that still say something about it: the one holding it (active)
+    and the completed ones, oldest booked first, each marked ``visible`` when ``scope`` admits
+    it. One statement whatever the number of cases, and the same statement for none."""
+    visible = and_(true(), *_admitted(scope)).label("visible")
     rows = session.execute(
-        select(_CASES.c.case_number, func.max(_BOOKINGS.c.created_at))
+        select(
+            _CASES.c.case_number,
+            _BOOKINGS.c.id,
+            _BOOKINGS.c.status,
+            _BOOKINGS.c.start_at,
+            _BOOKINGS.c.created_at,
+            _CASES.c.active,
+            visible,
+        )
         .join(_BOOKINGS, _BOOKINGS.c.id == _CASES.c.booking_id)
         .where(
             _CASES.c.case_number.in_(list(case_numbers)),
-            _BOOKINGS.c.status == BookingStatus.COMPLETED,
+            or_(_CASES.c.active, _BOOKINGS.c.status == BookingStatus.COMPLETED),
         )
-        .group_by(_CASES.c.case_number)
+        .order_by(_BOOKINGS.c.created_at, _BOOKINGS.c.id)
     )
-    return {case_number: completed_at for case_number, completed_at in rows}
+    found: dict[str, list[CaseP2P]] = {}
+    for number, booking_id, status, start, booked_at, active, admitted in rows:
+        found.setdefault(number, []).append(
+            CaseP2P(
+                booking_id=booking_id,
+                status=BookingStatus(status),
+                start=start,
+                booked_at=booked_at,
+                active=bool(active),
+                visible=bool(admitted),
+            )
+        )
+    return found
 
 
 def scheduled(

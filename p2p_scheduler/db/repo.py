@@ -24,6 +24,8 @@ from p2p_scheduler.db.tables import (
     new_version,
     utcnow,
 )
+from p2p_scheduler.domain.access import EVERYTHING, Scope
+from p2p_scheduler.domain.enums import BookingStatus
 from p2p_scheduler.domain.model import (
     CaseSnapshot,
     CaseStatus,
@@ -283,15 +285,23 @@ def get_looked_up_cases(
 
 
 def get_cases_with_history(
-    session: Session, lookups: Sequence[tuple[str, date]]
+    session: Session, lookups: Sequence[tuple[str, date]], *, scope: Scope = EVERYTHING
 ) -> dict[str, CaseSnapshot]:
-    """The looked-up cases (``get_looked_up_cases``) with ``p2p_completed`` derived from
-    stored bookings (SPEC §2: one P2P per case per determination): a completed booking made
-    after the case's current determination (or, before any determination, any completed
-    booking) counts."""
+    """The looked-up cases (``get_looked_up_cases``) with what their stored bookings say:
+    ``p2p_completed`` (SPEC §2: one P2P per case per determination) and ``p2p``, the booking
+    holding the case or else the latest completed one of its current determination (SPEC §14).
+
+    Always two statements: the bookings are read for the cases found, none for a wrong date
+    of birth as for an unknown number, so neither does more work than the other."""
     cases = get_looked_up_cases(session, lookups)
-    for case_number, completed_at in bookings.last_completed(session, list(cases)).items():
+    for case_number, found in bookings.case_p2ps(session, list(cases), scope=scope).items():
         case = cases[case_number]
-        if case.determination_at is None or completed_at >= case.determination_at:
-            cases[case_number] = replace(case, p2p_completed=True)
+        completed = [
+            p2p
+            for p2p in found
+            if p2p.status is BookingStatus.COMPLETED and case.determination_covers(p2p.booked_at)
+        ]
+        holding = next((p2p for p2p in found if p2p.active), None)
+        shown = holding or (completed[-1] if completed else None)
+        cases[case_number] = replace(case, p2p_completed=bool(completed), p2p=shown)
     return cases

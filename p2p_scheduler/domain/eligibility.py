@@ -9,12 +9,12 @@ closed ends up consultative-only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import pendulum
 
-from p2p_scheduler.domain.model import CaseSnapshot, CaseStatus, LevelOfReview, Urgency
+from p2p_scheduler.domain.model import CaseP2P, CaseSnapshot, CaseStatus, LevelOfReview, Urgency
 from p2p_scheduler.domain.policy.days import end_of_day, local_date, to_utc, window_end
 from p2p_scheduler.domain.policy.model import (
     Anchor,
@@ -49,6 +49,9 @@ class CaseEligibility:
     #: the determining physician, to exclude (appeal) or prefer (NY/MO) per ``reviewer_rule``
     original_reviewer: str | None = None
     policy_rows: tuple[str, ...] = ()
+    #: the case's status, and the booking holding it or completed for its determination
+    status: CaseStatus | None = None
+    p2p: CaseP2P | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,11 @@ class _Refusal:
 def format_instant(instant: datetime, zone: str) -> str:
     """Provider-facing instant in ``zone``, e.g. ``11/11/2020 11:59 PM EST``."""
     return pendulum.instance(instant).in_timezone(zone).format("MM/DD/YYYY h:mm A zz")
+
+
+def format_call(instant: datetime, zone: str) -> str:
+    """A call's time in ``zone`` with its weekday, e.g. ``Tue 12/08/2026 2:30 PM EST``."""
+    return pendulum.instance(instant).in_timezone(zone).format("ddd MM/DD/YYYY h:mm A zz")
 
 
 def _anchor_value(case: CaseSnapshot, anchor: Anchor) -> datetime | date | None:
@@ -196,6 +204,8 @@ def evaluate_case(
         "member_state": case.member.state,
         "skill": case.skill,
         "urgent": case.urgency is Urgency.URGENT,
+        "status": case.status,
+        "p2p": case.p2p,
     }
     levels = policy.status_levels[CaseStatus(case.status)]
     if not levels:
@@ -275,3 +285,39 @@ def evaluate_request(results: list[CaseEligibility], *, policy: Policy) -> Reque
         cases=tuple(results),
         blocking_cases=blocking,
     )
+
+
+def _booked(result: CaseEligibility, policy: Policy, zone: str) -> CaseEligibility:
+    """A case's answer once its P2P is known: an eligible case held by a booking is not open
+    to another one (that booking is rescheduled instead), and a completed P2P is named by its
+    date. A case refused for a reason of its own keeps that reason; ``p2p`` still shows the
+    booking."""
+    p2p = result.p2p
+    if p2p is None:
+        return result
+    if p2p.active and not result.eligible:
+        return result
+    if p2p.active and p2p.start is not None:
+        message = policy.message("p2p_scheduled", "blocked", start=format_call(p2p.start, zone))
+        return replace(result, eligible=False, messages=(message,), reason="p2p_scheduled")
+    if p2p.active:
+        message = policy.message("p2p_pending", "blocked")
+        return replace(result, eligible=False, messages=(message,), reason="p2p_pending")
+    if result.reason == "blocked_p2p_completed" and p2p.start is not None:
+        message = policy.message(
+            "p2p_held", "blocked_p2p_completed", held_on=format_call(p2p.start, zone)
+        )
+        return replace(result, messages=(message,))
+    return result
+
+
+def with_booked_cases(
+    request: RequestEligibility, *, policy: Policy, zone: str | None = None
+) -> RequestEligibility:
+    """The look-up's answer (SPEC §14 "the look-up knows the P2P"): a case already held by a
+    booking blocks the request, so the look-up offers no slot a hold would then refuse (409).
+    Only the look-up applies this: holding, booking and rescheduling re-check their cases with
+    ``evaluate_request`` alone and answer a held case with ``case-already-booked``. The call's
+    time is written in ``zone`` (the requester's), else in the policy's."""
+    zone = zone or policy.time_zone
+    return evaluate_request([_booked(case, policy, zone) for case in request.cases], policy=policy)

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from p2p_scheduler.domain.enums import BookingStatus
+
 
 class LineOfBusiness(StrEnum):
     COMMERCIAL = "commercial"
@@ -154,6 +156,29 @@ class CaseSnapshot:
     retrospective: bool = False
     #: set by the caller from stored bookings: a P2P was completed for this determination
     p2p_completed: bool = False
+    #: set by the caller from stored bookings: the P2P a look-up shows (SPEC §14)
+    p2p: CaseP2P | None = None
+
+    def determination_covers(self, booked_at: datetime) -> bool:
+        """Whether a P2P booked at ``booked_at`` belongs to the case's current determination
+        (SPEC §9): a P2P belongs to the determination in force when it was booked, so one
+        booked before a later ``determination_at`` belongs to an earlier one; before any
+        determination every P2P belongs to the (pre-decision) present."""
+        return self.determination_at is None or booked_at >= self.determination_at
+
+
+@dataclass(frozen=True, slots=True)
+class CaseP2P:
+    """A booking of a case, as a look-up shows it. ``active``: the booking holds the case
+    (another booking of it is refused, 409 ``case-already-booked``); ``visible``: the caller's
+    scope admits the booking (SPEC §10), so its id may be named."""
+
+    booking_id: str
+    status: BookingStatus
+    start: datetime | None
+    booked_at: datetime
+    active: bool
+    visible: bool
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,15 +11,27 @@ from datetime import date, datetime
 
 from p2p_scheduler.db import repo
 from p2p_scheduler.db.engine import Engine, Session, transaction
-from p2p_scheduler.domain.eligibility import RequestEligibility, evaluate_case, evaluate_request
+from p2p_scheduler.domain.access import EVERYTHING, Scope
+from p2p_scheduler.domain.eligibility import (
+    RequestEligibility,
+    evaluate_case,
+    evaluate_request,
+    with_booked_cases,
+)
 from p2p_scheduler.domain.errors import InvalidInput
 from p2p_scheduler.domain.policy import Policy
 
 
 def evaluate_lookups(
-    session: Session, *, policy: Policy, now: datetime, cases: Sequence[tuple[str, date]]
+    session: Session,
+    *,
+    policy: Policy,
+    now: datetime,
+    cases: Sequence[tuple[str, date]],
+    scope: Scope = EVERYTHING,
 ) -> RequestEligibility:
-    """Eligibility of ``cases`` (case number, member DOB) at ``now``, read in ``session``.
+    """Eligibility of ``cases`` (case number, member DOB) at ``now``, read in ``session``;
+    ``scope`` decides which of the cases' bookings the caller may see named.
 
     Shared by the look-up endpoint and by every use case that re-checks a request.
     """
@@ -33,7 +45,7 @@ def evaluate_lookups(
     repeated = sorted({n for n in numbers if numbers.count(n) > 1})
     if repeated:
         raise InvalidInput(f"Case {', '.join(repeated)} is listed more than once.", field="cases")
-    stored = repo.get_cases_with_history(session, cases)
+    stored = repo.get_cases_with_history(session, cases, scope=scope)
     results = [
         evaluate_case(number, dob, stored.get(number), policy=policy, now=now)
         for number, dob in cases
@@ -42,8 +54,17 @@ def evaluate_lookups(
 
 
 def check_eligibility(
-    *, engine: Engine, policy: Policy, now: datetime, cases: list[tuple[str, date]]
+    *,
+    engine: Engine,
+    policy: Policy,
+    now: datetime,
+    cases: list[tuple[str, date]],
+    scope: Scope = EVERYTHING,
+    zone: str | None = None,
 ) -> RequestEligibility:
-    """Eligibility of a request for ``cases`` (case number, member DOB) at ``now``."""
+    """Eligibility of a request for ``cases`` (case number, member DOB) at ``now``, as the
+    look-up answers it: a case already in a P2P is named with it (its time in ``zone``) and
+    offers no new one."""
     with transaction(engine) as session:
-        return evaluate_lookups(session, policy=policy, now=now, cases=cases)
+        request = evaluate_lookups(session, policy=policy, now=now, cases=cases, scope=scope)
+    return with_booked_cases(request, policy=policy, zone=zone)

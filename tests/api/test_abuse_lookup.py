@@ -9,7 +9,15 @@ import httpx
 import pytest
 from sqlalchemy import Engine, event
 
-from tests.api.helpers import MEMBER_DOB, WRONG_DOB, check, push_case
+from tests.api.helpers import (
+    MEMBER_DOB,
+    WRONG_DOB,
+    booked,
+    check,
+    ny,
+    push_case,
+    push_reviewer,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -41,3 +49,20 @@ async def test_a_wrong_date_of_birth_does_the_work_of_an_unknown_case(
     # and the right date of birth still finds the case
     right = await check(client, {"case_number": "K1", "member_dob": MEMBER_DOB})
     assert right.json()["cases"][0]["found"] is True
+
+
+async def test_a_booked_case_with_a_wrong_date_of_birth_does_the_work_of_an_unknown_case(
+    client: httpx.AsyncClient, engine: Engine
+) -> None:
+    """The look-up also reads the cases' bookings (SPEC §14): for the cases it found, so a
+    wrong date of birth reads the bookings of none, exactly like an unknown number, and a
+    booked case is as invisible as any other."""
+    await push_reviewer(client, "rev-a")
+    await push_case(client, "K1")
+    made = await booked(client, "K1", "rev-a", ny("2026-11-24", "10:00"))
+    known = await _statements(client, engine, "K1", WRONG_DOB)
+    unknown = await _statements(client, engine, "K2", WRONG_DOB)
+    assert known == unknown  # the same statements, each finding no row
+    assert any("booking_cases" in statement for statement, _ in known)  # bookings are read
+    right = await check(client, {"case_number": "K1", "member_dob": MEMBER_DOB})
+    assert right.json()["cases"][0]["p2p"]["booking_id"] == made["id"]

@@ -251,7 +251,7 @@ async function lookUp(cases) {
     showProblem(form, { detail: "Fill in every case number and date of birth.", errors: missing });
     return;
   }
-  const answer = await call("POST", "/v1/eligibility", { cases });
+  const answer = await call("POST", "/v1/eligibility", { cases, time_zone: state.zone });
   if (!answer.ok) {
     showProblem(form, answer.data);
     return;
@@ -268,7 +268,8 @@ function renderEligibility() {
     el("article", { class: `case-card ${c.eligible ? "ok" : "refused"}` },
       el("h2", {}, `Case Ref #: ${c.case_number} `,
         el("span", { class: "badge" }, c.eligible ? "✓ P2P Eligible" : c.found ? "✗ Not eligible" : "✗ Not found")),
-      ...c.messages.map((m) => el("p", { class: "message" }, m)),
+      ...(P2P_REASONS.has(c.reason) && c.p2p ? [] : c.messages.map((m) => el("p", { class: "message" }, m))),
+      c.p2p ? p2pNote(c) : null,
       c.found && c.decision_can_change === false
         ? el("p", { class: "consultative" }, "Consultative only: the P2P can be held, but the original decision cannot be modified.")
         : null,
@@ -296,6 +297,26 @@ function renderEligibility() {
         onclick: () => { state.firstWeek = null; state.week = null; showPreferences(); },
       }, "Continue")),
   );
+}
+
+/** Answers whose message the page words itself, in its own zone and with a link (p2pNote). */
+const P2P_REASONS = new Set(["p2p_scheduled", "p2p_pending", "blocked_p2p_completed"]);
+
+/** The case's P2P instead of slots: "A P2P is already scheduled for Tue 12/8 2:30 pm CST",
+ * linked to the request in My P2P requests (another organisation's is named, not linked). */
+function p2pNote(c) {
+  const p2p = c.p2p;
+  const text = p2p.status === "completed"
+    ? `A P2P was held on ${whenLabel(p2p.start, state.zone)}.`
+      + (c.reason === "blocked_p2p_completed" ? " Another P2P needs a new determination." : "")
+    : p2p.start
+      ? `A P2P is already scheduled for ${whenLabel(p2p.start, state.zone)}.`
+      : "A P2P request for this case is already waiting for a reviewer and time.";
+  return el("p", { class: "notice p2p", role: "status" }, text, " ",
+    p2p.booking_id
+      ? el("a", { href: `#/requests/${p2p.booking_id}`, class: "p2p-link" },
+        p2p.status === "completed" ? "Open that P2P" : "Open it to reschedule or cancel")
+      : el("span", {}, "It was requested by another practice; call us to change it."));
 }
 
 function removeCase(caseNumber) {
