@@ -16,7 +16,7 @@ from datetime import datetime
 from p2p_scheduler.db import launch_links_store as store
 from p2p_scheduler.db.engine import Engine, transaction
 from p2p_scheduler.domain.access import Scope
-from p2p_scheduler.domain.eligibility import RequestEligibility
+from p2p_scheduler.domain.eligibility import RequestEligibility, with_booked_cases
 from p2p_scheduler.domain.errors import LinkExpired, LinkUsed, NotFound
 from p2p_scheduler.domain.launch_links import (
     ID_BYTES,
@@ -119,7 +119,11 @@ def redeem(*, engine: Engine, policy: Policy, now: datetime, link_id: str, scope
             if not store.use(session, digest, now=now):
                 raise LinkUsed(USED)
             cases = [(c.case_number, c.member_dob) for c in content.cases]
-            eligibility = evaluate_lookups(session, policy=policy, now=now, cases=cases)
+            eligibility = evaluate_lookups(
+                session, policy=policy, now=now, cases=cases, scope=scope
+            )
     if expired:
         raise LinkExpired(EXPIRED)
-    return Opened(content=content, eligibility=eligibility)
+    # the look-up's own answer: a case already in a P2P names it and offers no new one
+    answer = with_booked_cases(eligibility, policy=policy, zone=content.time_zone)
+    return Opened(content=content, eligibility=answer)

@@ -25,9 +25,12 @@ from tests.api.helpers import (
     REVIEWER,
     Clock,
     assert_problem,
+    booked,
     check,
     lookup,
+    ny,
     push_case,
+    push_reviewer,
 )
 from tests.support import NOW, auth
 from tests.tokens import ORG_A, ORG_B, TestIssuer, provider
@@ -300,3 +303,31 @@ async def test_guessing_link_ids_is_throttled_per_address(
             assert (await redeem(http, f"{guess}" * 43)).status_code == 404
         blocked = assert_problem(await redeem(http, "9" * 43), 429, "rate-limited")
         assert "Retry-After" in (await redeem(http, "8" * 43)).headers or blocked
+
+
+async def test_a_link_to_a_case_already_in_a_p2p_opens_onto_that_p2p_as_the_look_up_does(
+    client: httpx.AsyncClient,
+) -> None:
+    """The redeem answers exactly what ``POST /v1/eligibility`` answers in the link's zone:
+    the case names its P2P and offers no new one (SPEC §14), rather than an eligible case
+    whose hold would then be refused with 409."""
+    await push_reviewer(client, "rev-a")
+    await push_case(client, "L1")
+    made = await booked(client, "L1", "rev-a", ny("2026-11-24", "10:00"))
+
+    opened = await redeem(client, link_id_of(await make(client, "L1", time_zone=NEW_YORK)))
+    assert opened.status_code == 200, opened.text
+    eligibility = opened.json()["eligibility"]
+    typed = await client.post(
+        "/v1/eligibility", json={"cases": [lookup("L1")], "time_zone": NEW_YORK}, headers=PORTAL
+    )
+    assert eligibility == typed.json()
+    case = eligibility["cases"][0]
+    assert eligibility["eligible"] is False
+    assert case["p2p"] == {
+        "booking_id": made["id"],
+        "status": "scheduled",
+        "start": "2026-11-24T15:00:00Z",
+    }
+    assert case["reason"] == "p2p_scheduled"
+    assert "Tue 11/24/2026 10:00 AM EST" in case["messages"][0]
