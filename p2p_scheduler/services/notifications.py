@@ -5,11 +5,14 @@ scheduled, rescheduled or cancelled: a ``multipart/mixed`` message whose
 ``multipart/alternative`` holds text, HTML and the ``text/calendar`` invite (plus the same
 invite as an ``invite.ics`` attachment, which some clients prefer). Each recipient's copy
 shows times in their own zone. A reschedule to another reviewer sends the previous reviewer
-a CANCEL of the same event. Webhooks (SPEC §9) go out for every change.
+a CANCEL of the same event. A completed booking sends the provider one e-mail with the
+outcome and what happens next in the policy's words (SPEC §14), text and HTML without an
+invite; an admin's correction to another outcome sends one more, marked corrected.
+Webhooks (SPEC §9) go out for every change.
 
 Minimum necessary PHI (SPEC §5): nothing here ever reads the member's name, date of birth or
 member ID; the invite, the email and the webhook carry case numbers, level of review, the
-provider's name and call-back details only.
+provider's name and call-back details only; never the reviewer's outcome notes either.
 """
 
 from __future__ import annotations
@@ -184,7 +187,7 @@ class Notifier:
             organizer_email=self.organizer_email,
             written_at=now,
             outcome_label=wording.label,
-            next_steps=self.policy.fill(wording.next_steps),
+            next_steps=wording.next_steps,
         )
         return Message("email", event_id, "booking.completed", view.id, address, recipe.to_json())
 

@@ -208,6 +208,10 @@ def test_every_outcome_needs_its_wording(tmp_path) -> None:
     with pytest.raises(PolicyError) as caught:
         load_policy(write(tmp_path, raw))
     assert str(caught.value).endswith("outcomes: no label and next_steps for modified")
+    raw["outcomes"]["modified"] = {"label": "Decision\n  modified", "next_steps": "A new\nletter."}
+    policy = load_policy(write(tmp_path, raw))
+    assert policy.outcome_labels["modified"] == "Decision modified"  # also an e-mail subject
+    assert policy.outcomes["modified"].next_steps == "A new letter."
 
 
 def test_invalid_yaml(tmp_path) -> None:

@@ -211,6 +211,13 @@ class OutcomeWording(_Strict):
     label: str = Field(min_length=1, max_length=80)
     next_steps: str = Field(min_length=1, max_length=1000)
 
+    @field_validator("label", "next_steps")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        """One line of plain words: the label is also an e-mail subject, where a line
+        break would be refused (or split the header)."""
+        return " ".join(value.split())
+
 
 #: Message keys every policy must word; ``blocked_<block>`` and ``status_<status>`` may be
 #: added for specific blocks and closed statuses, falling back to ``blocked`` / ``status_closed``.
