@@ -62,6 +62,7 @@ class BookingPresenter:
             view,
             self.notifier.links(view, self.now) if links else None,
             self.policy.level_labels,
+            self.policy.outcome_labels,
         )
 
 

@@ -235,6 +235,8 @@ class BookingRow(SQLModel, table=True):
     cancel_reason_text: str | None = Field(default=None, max_length=500)
     outcome: str | None = Field(default=None, max_length=40)
     outcome_notes: str | None = Field(default=None, max_length=1000)
+    #: When the outcome was last recorded (an admin's correction records it again).
+    outcome_recorded_at: datetime | None = _instant()  # type: ignore[assignment]
     no_show_party: str | None = Field(default=None, max_length=16)
     #: A request without a slot (``pending_assignment``): the requester's preferred weekdays
     #: (["mon", "tue"]) and starting hours ([7, 8, 9]) in ``time_zone``, for the optimizer.

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from p2p_scheduler.domain.enums import BookingStatus
+from p2p_scheduler.domain.enums import BookingStatus, Outcome
 
 
 class ReviewerRef(BaseModel):
@@ -56,6 +56,17 @@ class Links(BaseModel):
     )
 
 
+class OutcomeOut(BaseModel):
+    """What the call decided, as the provider is told it (SPEC §14). The reviewer's notes
+    are internal and never part of it."""
+
+    code: Outcome
+    label: str = Field(
+        description="the policy's wording of the outcome", examples=["Decision overturned"]
+    )
+    recorded_at: datetime = Field(description="when the outcome was (last) recorded, UTC")
+
+
 class BookingOut(BaseModel):
     """A booking or pending P2P request (SPEC §7 "a booking")."""
 
@@ -82,4 +93,9 @@ class BookingOut(BaseModel):
         description="why a person must look at this booking (its reviewer is off at its time "
         "and no other reviewer or time was found, or a case update left a case not eligible at "
         "its start); null when nothing needs doing",
+    )
+    outcome: OutcomeOut | None = Field(
+        default=None,
+        description="what the call decided, once the booking is completed; null before (the "
+        "reviewer's notes are internal and never shown)",
     )

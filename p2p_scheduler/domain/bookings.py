@@ -162,6 +162,7 @@ class StoredBooking:
     cancel_reason_text: str | None = None
     outcome: str | None = None
     outcome_notes: str | None = None
+    outcome_recorded_at: datetime | None = None
     no_show_party: str | None = None
     #: a request without a slot: the requester's preferred weekdays and starting hours
     preferred_days: tuple[Weekday, ...] | None = None
@@ -207,6 +208,9 @@ class BookingView:
     attention: str | None = None
     updated_at: datetime | None = None
     provider_org: str | None = None
+    #: the recorded outcome code and when; never the reviewer's notes (SPEC §14)
+    outcome: str | None = None
+    outcome_recorded_at: datetime | None = None
 
     @classmethod
     def of(
@@ -233,4 +237,6 @@ class BookingView:
             attention=booking.attention,
             updated_at=booking.updated_at,
             provider_org=booking.provider_org,
+            outcome=booking.outcome if booking.status == BookingStatus.COMPLETED else None,
+            outcome_recorded_at=booking.outcome_recorded_at,
         )

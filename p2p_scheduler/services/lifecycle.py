@@ -337,10 +337,18 @@ def complete(
     announcer: Notifier | None = None,
 ) -> BookingView:
     """Record the outcome; before the call's start only when ``any_time`` (an admin's
-    correction)."""
+    correction). An admin may also record a completed booking's outcome again: a
+    different code is a correction (announced again, SPEC §14), the same one only
+    replaces the notes."""
     if outcome not in OUTCOMES:
         raise InvalidInput(f"outcome must be one of {', '.join(OUTCOMES)}.", field="outcome")
     with transaction(engine) as session:
+        if any_time:
+            found = bookings.get(session, booking_id, scope=scope, lock=True)
+            if found is not None and found.status == BookingStatus.COMPLETED:
+                return _correct(
+                    session, found, outcome, notes, now=now, actor=actor, announcer=announcer
+                )
         booking = _locked(session, booking_id, "complete", scope)
         if not any_time:
             _refuse_before_start(session, booking, "complete", now)
@@ -354,7 +362,42 @@ def complete(
             announcer=announcer,
             outcome=outcome,
             outcome_notes=notes or None,
+            outcome_recorded_at=now,
         )
+    return view
+
+
+def _correct(
+    session: Session,
+    booking: StoredBooking,
+    outcome: str,
+    notes: str,
+    *,
+    now: datetime,
+    actor: str,
+    announcer: Notifier | None,
+) -> BookingView:
+    """An admin records a completed booking's outcome again (UM operations' correction)."""
+    changed_code = outcome != booking.outcome
+    changed = dataclasses.replace(
+        booking,
+        outcome=outcome,
+        outcome_notes=notes or None,
+        outcome_recorded_at=now if changed_code else booking.outcome_recorded_at,
+        updated_at=now,
+    )
+    bookings.save(session, changed)
+    record_event(
+        session,
+        changed,
+        "outcome_corrected",
+        actor=actor,
+        now=now,
+        detail=f"{booking.outcome} -> {outcome}",
+    )
+    [view] = bookings.views(session, [changed])
+    if announcer is not None and changed_code:
+        announcer.announce(session, view, "completed", now=now, corrected=True)
     return view
 
 

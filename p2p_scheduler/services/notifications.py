@@ -5,11 +5,14 @@ scheduled, rescheduled or cancelled: a ``multipart/mixed`` message whose
 ``multipart/alternative`` holds text, HTML and the ``text/calendar`` invite (plus the same
 invite as an ``invite.ics`` attachment, which some clients prefer). Each recipient's copy
 shows times in their own zone. A reschedule to another reviewer sends the previous reviewer
-a CANCEL of the same event. Webhooks (SPEC §9) go out for every change.
+a CANCEL of the same event. A completed booking sends the provider one e-mail with the
+outcome and what happens next in the policy's words (SPEC §14), text and HTML without an
+invite; an admin's correction to another outcome sends one more, marked corrected.
+Webhooks (SPEC §9) go out for every change.
 
 Minimum necessary PHI (SPEC §5): nothing here ever reads the member's name, date of birth or
 member ID; the invite, the email and the webhook carry case numbers, level of review, the
-provider's name and call-back details only.
+provider's name and call-back details only; never the reviewer's outcome notes either.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
@@ -37,10 +40,11 @@ from p2p_scheduler.domain.booking_document import (
     BookingOut,
     ContactOut,
     Links,
+    OutcomeOut,
     ReviewerRef,
 )
 from p2p_scheduler.domain.bookings import BookingView
-from p2p_scheduler.domain.enums import BookingStatus
+from p2p_scheduler.domain.enums import BookingStatus, Outcome
 from p2p_scheduler.domain.links import Purpose, Signer
 from p2p_scheduler.domain.model import LevelOfReview, ReviewerProfile
 from p2p_scheduler.domain.policy import Policy
@@ -55,6 +59,9 @@ EMAILED = {
     "updated": "Updated",
     "cancelled": "Cancelled",
 }
+#: The outcome e-mails (SPEC §14): to the provider only, no invite (the call is over; a
+#: REQUEST would put a past event back in calendars). ``corrected``: an admin changed it.
+OUTCOME_SUBJECTS = {"completed": "P2P outcome", "corrected": "Corrected P2P outcome"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,9 +126,11 @@ class Notifier:
         now: datetime,
         previous_reviewer_id: str | None = None,
         note: str = "",
+        corrected: bool = False,
     ) -> None:
-        """Write the change's emails and webhooks to the outbox, in ``session``'s transaction;
-        ``note`` is one line the e-mails give under their heading (why the change)."""
+        """Write the change's emails and webhooks to the outbox, in ``session``'s transaction.
+        ``note`` is one line the e-mails give under their heading (why the change);
+        ``corrected``: a completed booking's outcome was recorded again with another code."""
         links = self.links(view, now)
         event_id = str(uuid.uuid4())
         event_type = f"booking.{event}"
@@ -132,7 +141,9 @@ class Notifier:
                     "id": event_id,
                     "type": event_type,
                     "created_at": now.isoformat(),
-                    "data": booking_payload(view, links, self.policy.level_labels),
+                    "data": booking_payload(
+                        view, links, self.policy.level_labels, self.policy.outcome_labels
+                    ),
                 },
                 separators=(",", ":"),
             )
@@ -153,7 +164,39 @@ class Notifier:
                     now,
                     reviewer_only=previous_reviewer_id,
                 )
+        if event == "completed" and view.start is not None and view.end is not None:
+            messages.append(self._outcome_email(session, view, links, event_id, now, corrected))
         outbox_store.add(session, messages, now=now)
+
+    def _outcome_email(
+        self,
+        session: Session,
+        view: BookingView,
+        links: BookingLinks,
+        event_id: str,
+        now: datetime,
+        corrected: bool,
+    ) -> Message:
+        """The provider's one e-mail about the outcome: its label and what happens next in
+        the policy's words; never the reviewer's notes."""
+        reviewer = repo.get_reviewer(session, view.reviewer.reviewer_id) if view.reviewer else None
+        assert view.outcome is not None  # announced as completed: the outcome is recorded
+        wording = self.policy.outcomes[Outcome(view.outcome)]
+        address = view.contact.email
+        recipe = EmailRecipe(
+            event=self.invite_event(view, reviewer, cancelled=False),
+            change="corrected" if corrected else "completed",
+            method="",
+            to=address,
+            time_zone=view.time_zone,
+            invite_url="",
+            manage_url=links.manage or "",
+            organizer_email=self.organizer_email,
+            written_at=now,
+            outcome_label=wording.label,
+            next_steps=wording.next_steps,
+        )
+        return Message("email", event_id, "booking.completed", view.id, address, recipe.to_json())
 
     def _emails(
         self,
@@ -237,13 +280,16 @@ class Notifier:
 
 
 def booking_document(
-    view: BookingView, links: BookingLinks | None, labels: Mapping[str, str]
+    view: BookingView,
+    links: BookingLinks | None,
+    labels: Mapping[str, str],
+    outcome_labels: Mapping[str, str] | None = None,
 ) -> BookingOut:
     """The one document of a booking (SPEC §7): ``GET /v1/bookings/{id}`` answers it and a
     webhook's ``data`` is its JSON. Built here, not by the API, so that a worker or a CLI run
     that never loads the API writes the same webhooks. ``links`` None: without the
     provider's links (what a reviewer sees); ``labels`` are the policy's level-of-review
-    wording."""
+    wording, ``outcome_labels`` its outcome wording (the code itself when not given)."""
     contact, zone = view.contact, ZoneInfo(view.time_zone)
     return BookingOut(
         id=view.id,
@@ -286,14 +332,28 @@ def booking_document(
         created_at=view.created_at,
         attention=view.attention,
         provider_org=view.provider_org,
+        outcome=_outcome(view, outcome_labels or {}),
+    )
+
+
+def _outcome(view: BookingView, labels: Mapping[str, str]) -> OutcomeOut | None:
+    if view.outcome is None or view.outcome_recorded_at is None:
+        return None
+    return OutcomeOut(
+        code=Outcome(view.outcome),
+        label=labels.get(view.outcome, view.outcome),
+        recorded_at=view.outcome_recorded_at.astimezone(UTC),
     )
 
 
 def booking_payload(
-    view: BookingView, links: BookingLinks, labels: Mapping[str, str]
+    view: BookingView,
+    links: BookingLinks,
+    labels: Mapping[str, str],
+    outcome_labels: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """A webhook's ``data``: the booking document, as JSON values."""
-    return booking_document(view, links, labels).model_dump(mode="json")
+    return booking_document(view, links, labels, outcome_labels).model_dump(mode="json")
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,8 +363,8 @@ class EmailRecipe:
     the worker, so that a booking request does not pay for it."""
 
     event: invites.InviteEvent
-    change: str  # scheduled | rescheduled | updated | cancelled
-    method: str  # REQUEST | CANCEL
+    change: str  # scheduled | rescheduled | updated | cancelled | completed | corrected
+    method: str  # REQUEST | CANCEL; empty for an outcome e-mail (no invite)
     to: str
     time_zone: str  # the recipient's: their copy shows their local time
     invite_url: str
@@ -313,6 +373,10 @@ class EmailRecipe:
     written_at: datetime
     #: why the change, in plain words, under the heading (e.g. the case was approved)
     note: str = ""
+    #: an outcome e-mail's label and what happens next (empty for the others; absent from
+    #: recipes written before outcome e-mails existed)
+    outcome_label: str = ""
+    next_steps: str = ""
 
     def to_json(self) -> str:
         fields = {name: getattr(self, name) for name in self.__slots__}
@@ -338,7 +402,10 @@ def _encode(value: object) -> str:
 
 
 def render_email(recipe: EmailRecipe) -> EmailMessage:
-    """The iMIP message (RFC 6047) for one recipient."""
+    """The iMIP message (RFC 6047) for one recipient; an outcome e-mail is text and HTML
+    only."""
+    if recipe.change in OUTCOME_SUBJECTS:
+        return _outcome_message(recipe)
     event = recipe.event
     calendar = invites.invite(
         event,
@@ -369,6 +436,22 @@ def render_email(recipe: EmailRecipe) -> EmailMessage:
     return message
 
 
+def _outcome_message(recipe: EmailRecipe) -> EmailMessage:
+    lines = _outcome_lines(recipe)
+    cases = invites.summary(recipe.event).removeprefix("P2P: ")
+    message = EmailMessage()
+    message["Subject"] = (
+        f"{OUTCOME_SUBJECTS[recipe.change]}: {cases} \N{EM DASH} {recipe.outcome_label}"
+    )
+    message["From"] = f"P2P Scheduler <{recipe.organizer_email}>"
+    message["To"] = recipe.to
+    message["Date"] = format_datetime(recipe.written_at)
+    message["Message-ID"] = make_msgid(domain=UID_DOMAIN)
+    message.set_content("\n".join(line.plain() for line in lines) + "\n")
+    message.add_alternative(_html(lines), subtype="html")
+    return message
+
+
 @dataclass(frozen=True, slots=True)
 class _Line:
     """One line of an e-mail body. Only ``link`` (the service's own URLs) is ever made
@@ -394,21 +477,14 @@ class _Line:
 def _body_lines(recipe: EmailRecipe) -> list[_Line]:
     """Heading, the call's details, the service's links, then the caller's instructions quoted
     last, so that no typed line can stand above or pass for one of the real links."""
-    event, zone = recipe.event, recipe.time_zone
-    local = event.start.astimezone(ZoneInfo(zone))
-    when = f"{local:%a} {local.month}/{local.day}/{local.year} {slot_label(event.start, zone)}"
+    event = recipe.event
     heading = {
         "scheduled": "Your peer-to-peer consultation is scheduled.",
         "rescheduled": "Your peer-to-peer consultation has moved.",
         "updated": "The details of your peer-to-peer consultation have changed.",
         "cancelled": "This peer-to-peer consultation has been cancelled.",
     }[recipe.change]
-    texts = [
-        heading,
-        *([recipe.note] if recipe.note else []),
-        "",
-        f"When: {when} ({(event.end - event.start).seconds // 60} minutes)",
-    ]
+    texts = [heading, *([recipe.note] if recipe.note else []), "", f"When: {_when(recipe)}"]
     texts.append(f"Case: {invites.summary(event).removeprefix('P2P: ')}")
     if event.reviewer_name:
         credentials = f", {event.reviewer_credentials}" if event.reviewer_credentials else ""
@@ -425,6 +501,35 @@ def _body_lines(recipe: EmailRecipe) -> list[_Line]:
         heading, *typed = quoted
         lines += [_Line(""), _Line(heading)] + [_Line(text, quoted=True) for text in typed]
     return lines
+
+
+def _outcome_lines(recipe: EmailRecipe) -> list[_Line]:
+    """The outcome, the call it concerns, then what happens next; no member data and no
+    reviewer's notes (SPEC §14)."""
+    event = recipe.event
+    heading = {
+        "completed": "The outcome of your peer-to-peer consultation has been recorded.",
+        "corrected": "The outcome recorded for your peer-to-peer consultation has been corrected.",
+    }[recipe.change]
+    texts = [heading, "", f"Outcome: {recipe.outcome_label}", f"Call: {_when(recipe)}"]
+    texts.append(f"Case: {invites.summary(event).removeprefix('P2P: ')}")
+    if event.reviewer_name:
+        credentials = f", {event.reviewer_credentials}" if event.reviewer_credentials else ""
+        texts.append(f"Reviewer: {event.reviewer_name}{credentials}")
+    texts.append(f"Provider: {event.provider_name}")
+    texts += ["", "What happens next:", recipe.next_steps]
+    lines = [_Line(text) for text in texts]
+    if recipe.manage_url:
+        lines += [_Line(""), _Line("View this P2P request", recipe.manage_url)]
+    return lines
+
+
+def _when(recipe: EmailRecipe) -> str:
+    """The call's date, time and length in the recipient's zone."""
+    event, zone = recipe.event, recipe.time_zone
+    local = event.start.astimezone(ZoneInfo(zone))
+    when = f"{local:%a} {local.month}/{local.day}/{local.year} {slot_label(event.start, zone)}"
+    return f"{when} ({(event.end - event.start).seconds // 60} minutes)"
 
 
 def _html(lines: list[_Line]) -> str:

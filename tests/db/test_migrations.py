@@ -209,3 +209,50 @@ def test_0009_turns_comma_lists_into_json_lists_and_back(bare_engine: Engine) ->
         ) == ("mon,wed", "7,8,17")
         assert connection.execute(text("SELECT count(*) FROM slot_cells")).scalar_one() == 1
     migrate.downgrade(bare_engine, "base")
+
+
+def test_0014_dates_outcomes_recorded_before_it_by_their_history(bare_engine: Engine) -> None:
+    """A booking completed before 0014 shows the provider when its outcome was recorded:
+    its latest ``completed`` history event (SPEC §14); other bookings have none."""
+    migrate.downgrade(bare_engine, "base")
+    migrate.upgrade(bare_engine, "0013")
+    booked, done = "2026-12-01 15:00:00", "2026-12-02 16:30:00"
+    with bare_engine.begin() as connection:
+        for booking_id, status in (("b-1", "completed"), ("b-2", "cancelled")):
+            connection.execute(
+                text(
+                    "INSERT INTO bookings (id, status, duration_minutes, time_zone, sequence, "
+                    "valid_until, provider_name, provider_role, contact_name, contact_location, "
+                    "phone, phone_ext, alt_phone, alt_phone_ext, provider_email, instructions, "
+                    "outcome, created_by, created_at, updated_at) VALUES (:id, :status, 15, "
+                    "'UTC', 0, :at, 'Dr P', 'ordering_provider', '', '', '555', '', '', '', "
+                    "'p@example.org', '', :outcome, '', :at, :at)"
+                ),
+                {
+                    "id": booking_id,
+                    "status": status,
+                    "at": booked,
+                    "outcome": "upheld" if status == "completed" else None,
+                },
+            )
+            for event, at in (("scheduled", booked), (status, done)):
+                connection.execute(
+                    text(
+                        "INSERT INTO booking_events (booking_id, sequence, event, status, actor, "
+                        "detail, at) VALUES (:id, 0, :event, :event, '', '', :at)"
+                    ),
+                    {"id": booking_id, "event": event, "at": at},
+                )
+
+    migrate.upgrade(bare_engine)
+    with bare_engine.connect() as connection:
+        recorded = dict(
+            connection.execute(
+                select(BookingRow.id, BookingRow.outcome_recorded_at).order_by(BookingRow.id)
+            ).all()
+        )
+    assert (
+        recorded["b-1"] is not None and recorded["b-1"].isoformat() == "2026-12-02T16:30:00+00:00"
+    )
+    assert recorded["b-2"] is None
+    migrate.downgrade(bare_engine, "base")

@@ -622,3 +622,65 @@ def test_time_off_hands_the_call_to_another_reviewer_and_tells_all_three(world: 
     assert sorted(hook["type"] for hook in hooks) == ["booking.rescheduled", "booking.scheduled"]
     update = next(hook for hook in hooks if hook["type"] == "booking.rescheduled")
     assert update["data"]["reviewer"]["reviewer_id"] == colleague
+
+
+def test_the_outcome_reaches_the_provider_by_email_webhook_and_manage_link(world: World) -> None:
+    """SPEC §14: one e-mail to the provider with the outcome's label and what happens next,
+    without an invite, the member or the reviewer's notes; the ``booking.completed`` webhook
+    and the e-mail's own link carry the outcome."""
+    server = world.server
+    _seed(server)
+    first, _ = _two_starts(server)
+    notes = "Internal: the imaging was reviewed twice."
+    with httpx.Client(base_url=server.base_url, timeout=30) as http:
+        booked = http.post(
+            "/v1/bookings",
+            json=booking_body(CASE, REVIEWER, first, email=PROVIDER_EMAIL),
+            headers=auth(PORTAL_KEY),
+        )
+        assert booked.status_code == 201, booked.text
+        booking_id = booked.json()["id"]
+        done = http.post(  # an admin may record it before the call's start (SPEC §9)
+            f"/v1/bookings/{booking_id}/complete",
+            json={"outcome": "modified", "notes": notes},
+            headers=auth(ADMIN_KEY),
+        )
+        assert done.status_code == 200, done.text
+
+        wait_until("three emails", lambda: len(world.mailbox.messages) >= 3)
+        wait_until("two webhooks", lambda: len(world.hooks.received) >= 2)
+        time.sleep(0.5)
+        assert len(world.mailbox.messages) == 3  # the two invites, then one outcome e-mail
+        outcome_mails = [
+            (recipients, email.message_from_bytes(raw, policy=default_policy))
+            for _, recipients, raw in world.mailbox.messages
+            if b"P2P outcome" in raw
+        ]
+        [(recipients, message)] = outcome_mails
+        assert recipients == [PROVIDER_EMAIL]
+        assert isinstance(message, EmailMessage)
+        assert (
+            message["Subject"] == f"P2P outcome: case {CASE} (Pre-Decision P2P) — Decision modified"
+        )
+        assert message.get_content_type() == "multipart/alternative"
+        assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+        plain = message.get_body(("plain",))
+        assert plain is not None
+        body = plain.get_content()
+        assert "Outcome: Decision modified" in body
+        assert "What happens next:" in body and "will specify what has been approved" in body
+        manage = next(line for line in body.splitlines() if line.startswith("View this P2P"))
+        shown = http.get(manage.split(": ", 1)[1])  # the link works without any key
+        assert shown.status_code == 200, shown.text
+        assert shown.json()["outcome"]["label"] == "Decision modified"
+
+    payloads = [json.loads(body) for _, body in world.hooks.received]
+    [completed] = [p for p in payloads if p["type"] == "booking.completed"]
+    assert completed["data"]["outcome"]["code"] == "modified"
+    assert completed["data"]["outcome"]["label"] == "Decision modified"
+    outputs = [raw.decode(errors="replace") for _, _, raw in world.mailbox.messages]
+    outputs += [body.decode() for _, body in world.hooks.received]
+    outputs.append(server.output())
+    for output in outputs:
+        _assert_no_phi(output)
+        assert "imaging was reviewed" not in output

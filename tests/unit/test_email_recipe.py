@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from p2p_scheduler.domain.invites import InviteEvent
@@ -58,3 +60,38 @@ def test_rendered_cancel_for_the_reviewer_in_their_zone() -> None:
     assert b"METHOD:CANCEL\r\n" in raw and b"STATUS:CANCELLED\r\n" in raw
     assert b"DTSTART;TZID=America/Los_Angeles:20261201T153000\r\n" in raw
     assert b"SEQUENCE:2\r\n" in raw
+
+
+def test_a_recipe_written_before_outcome_emails_still_renders() -> None:
+    """Rows already in the outbox when the outcome fields arrived lack them."""
+    raw = json.loads(recipe().to_json())
+    del raw["outcome_label"], raw["next_steps"]
+    old = EmailRecipe.from_json(json.dumps(raw))
+    assert old == recipe()
+    assert render_email(old)["Subject"].startswith("Cancelled: ")
+
+
+def test_an_outcome_email_in_the_html_part_links_only_the_manage_url() -> None:
+    """The policy's words are text; the one link is the service's own (SPEC §9)."""
+    outcome = replace(
+        recipe(),
+        change="completed",
+        method="",
+        to="olive@clinic.example.org",
+        invite_url="",
+        manage_url="http://p2p.example/v1/bookings/x?token=m",
+        outcome_label="Decision <b>upheld</b>",
+        next_steps="See https://evil.example/ and <a href='x'>here</a>.",
+    )
+    message = render_email(EmailRecipe.from_json(outcome.to_json()))
+    assert message["Subject"] == (
+        "P2P outcome: cases A100019, A100020 (Pre-decision) — Decision <b>upheld</b>"
+    )
+    html = message.get_body(("html",))
+    assert html is not None
+    content = html.get_content()
+    assert (
+        content.count("<a ") == 1 and 'href="http://p2p.example/v1/bookings/x?token=m"' in content
+    )
+    assert "&lt;a href=&#x27;x&#x27;&gt;here&lt;/a&gt;" in content
+    assert "When:" not in content and "Call: Tue 12/1/2026 3:30 pm PST (30 minutes)" in content

@@ -192,6 +192,29 @@ def test_missing_messages_are_named(missing, expected, tmp_path) -> None:
     assert str(caught.value) == f"policy {path}: {expected}"
 
 
+def test_every_outcome_needs_its_wording(tmp_path) -> None:
+    """The provider's outcome e-mail words each code from the policy (SPEC §14)."""
+    raw = default_raw()
+    del raw["outcomes"]["modified"]
+    del raw["outcomes"]["information_only"]["next_steps"]
+    path = write(tmp_path, raw)
+
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path)
+
+    assert str(caught.value) == (
+        f"policy {path}: field outcomes.information_only.next_steps: Field required"
+    )
+    raw["outcomes"]["information_only"]["next_steps"] = "Nothing changes."
+    with pytest.raises(PolicyError) as caught:
+        load_policy(write(tmp_path, raw))
+    assert str(caught.value).endswith("outcomes: no label and next_steps for modified")
+    raw["outcomes"]["modified"] = {"label": "Decision\n  modified", "next_steps": "A new\nletter."}
+    policy = load_policy(write(tmp_path, raw))
+    assert policy.outcome_labels["modified"] == "Decision modified"  # also an e-mail subject
+    assert policy.outcomes["modified"].next_steps == "A new letter."
+
+
 def test_invalid_yaml(tmp_path) -> None:
     path = write(tmp_path, "rules: [\n  - id: x\n  key: {")
 

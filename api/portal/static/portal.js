@@ -703,6 +703,7 @@ function bookingFacts(booking) {
   const c = booking.contact;
   return facts([
     ["Status", STATUSES[booking.status] || booking.status],
+    ["Outcome", booking.outcome ? `${booking.outcome.label} (recorded ${whenLabel(booking.outcome.recorded_at, state.zone)})` : ""],
     ["P2P time", booking.start ? whenLabel(booking.start, state.zone) : "Not assigned yet"],
     ["Reviewer", booking.reviewer ? `${booking.reviewer.name}, ${booking.reviewer.credentials}` : "Not assigned yet"],
     ["Case(s)", booking.cases.map((k) => `${k.case_number} (${k.level_of_review_label || k.level_of_review})`).join(", ")],
@@ -729,7 +730,7 @@ function showSummary(booking, title) {
     : `${title} — a time will be assigned and sent to ${booking.contact.email}`;
   $("summary-details").replaceChildren(bookingFacts(booking));
   $("summary-links").replaceChildren(
-    calendarLink(booking),
+    ...[calendarLink(booking)].filter(Boolean),
     el("a", { href: `#/requests/${booking.id}` }, "Open this request"),
     el("a", { href: "#/requests" }, "My P2P requests"),
   );
@@ -805,7 +806,7 @@ async function listRequests(fresh) {
       el("td", {}, booking.cases.map((c) => c.case_number).join(", ")),
       el("td", {}, booking.start ? whenLabel(booking.start, state.zone) : "—"),
       el("td", {}, booking.reviewer ? booking.reviewer.name : "—"),
-      el("td", {}, el("span", { class: `status ${booking.status}` }, STATUSES[booking.status] || booking.status)),
+      el("td", {}, statusCell(booking)),
       el("td", {}, el("a", {
         href: `#/requests/${booking.id}`,
         "aria-label": `Open P2P request for ${booking.cases.map((c) => c.case_number).join(", ")}`,
@@ -815,6 +816,12 @@ async function listRequests(fresh) {
   $("requests-more").hidden = !state.listCursor;
   $("requests-empty").hidden = body.children.length > 0;
   if (fresh) show("view-requests");
+}
+
+/** The row's status; a completed P2P says what it decided (SPEC §14), in the policy's words. */
+function statusCell(booking) {
+  const status = el("span", { class: `status ${booking.status}` }, STATUSES[booking.status] || booking.status);
+  return booking.outcome ? [status, el("span", { class: "outcome" }, ` — ${booking.outcome.label}`)] : status;
 }
 
 async function openRequest(id) {
@@ -837,7 +844,8 @@ function renderRequest(booking) {
   state.detail = booking;
   $("request-title").textContent = `P2P request — ${STATUSES[booking.status] || booking.status}`;
   $("request-details").replaceChildren(bookingFacts(booking));
-  $("request-links").replaceChildren(calendarLink(booking));
+  // replaceChildren(null) would write "null": a booking past "scheduled" has no calendar link
+  $("request-links").replaceChildren(...[calendarLink(booking)].filter(Boolean));
   const actions = { scheduled: ["reschedule", "cancel"], pending_assignment: ["cancel"] }[booking.status] || [];
   for (const option of $("request-action").options) option.hidden = option.value && !actions.includes(option.value);
   $("request-action").value = "";

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from p2p_scheduler.domain.enums import Outcome
 from p2p_scheduler.domain.model import US_STATES, CaseStatus, LevelOfReview, LineOfBusiness
 from p2p_scheduler.domain.policy.days import Unit
 from p2p_scheduler.domain.zones import require_zone
@@ -238,6 +239,21 @@ class LevelRule(_Strict):
     message: str
 
 
+class OutcomeWording(_Strict):
+    """How the provider is told an outcome (SPEC §14): a short label for pages and the
+    e-mail's subject, and what happens next, in the plan's words."""
+
+    label: str = Field(min_length=1, max_length=80)
+    next_steps: str = Field(min_length=1, max_length=1000)
+
+    @field_validator("label", "next_steps")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        """One line of plain words: the label is also an e-mail subject, where a line
+        break would be refused (or split the header)."""
+        return " ".join(value.split())
+
+
 #: Message keys every policy must word; ``blocked_<block>`` and ``status_<status>`` may be
 #: added for specific blocks and closed statuses, falling back to ``blocked`` / ``status_closed``.
 REQUIRED_MESSAGES = (
@@ -267,6 +283,7 @@ class Policy(_Strict):
     provider_roles: tuple[str, ...] = Field(min_length=1)
     status_levels: dict[CaseStatus, tuple[LevelOfReview, ...]]
     level_labels: dict[LevelOfReview, str]
+    outcomes: dict[Outcome, OutcomeWording]
     messages: dict[str, str]
     rules: tuple[RuleRow, ...] = Field(min_length=1)
 
@@ -283,6 +300,9 @@ class Policy(_Strict):
         missing = [lv.value for lv in LevelOfReview if lv not in self.level_labels]
         if missing:
             raise ValueError(f"level_labels: no label for {', '.join(missing)}")
+        missing = [code.value for code in Outcome if code not in self.outcomes]
+        if missing:
+            raise ValueError(f"outcomes: no label and next_steps for {', '.join(missing)}")
         missing = [key for key in REQUIRED_MESSAGES if key not in self.messages]
         if missing:
             raise ValueError(f"messages: missing {', '.join(missing)}")
@@ -360,6 +380,11 @@ class Policy(_Strict):
 
     def label(self, level: LevelOfReview) -> str:
         return self.level_labels[level]
+
+    @property
+    def outcome_labels(self) -> dict[str, str]:
+        """Each outcome code's label, as the booking document shows it."""
+        return {str(code): wording.label for code, wording in self.outcomes.items()}
 
     def message(self, key: str, fallback: str, **values: object) -> str:
         """The provider-facing wording for ``key`` (or ``fallback``), filled with ``values``."""
