@@ -24,6 +24,7 @@ from p2p_scheduler.db.tables import (
     CaseRow,
     ReviewerRow,
 )
+from p2p_scheduler.db.types import UTCDateTime
 from p2p_scheduler.domain.access import Scope
 from p2p_scheduler.domain.bookings import (
     BookedCase,
@@ -156,12 +157,21 @@ def holding(session: Session, case_number: str, *, lock: bool = False) -> list[S
     return [_stored(row) for row in session.execute(query.with_for_update() if lock else query)]
 
 
-def relabel(session: Session, booking_id: str, cases: Iterable[BookedCase]) -> None:
-    """Store each case's level of review and window in the booking as ``cases`` give them."""
+def relabel(
+    session: Session, booking_id: str, cases: Iterable[BookedCase], *, now: datetime
+) -> None:
+    """Store each case's level of review and window in the booking as ``cases`` give them; a
+    case whose level changes is the P2P of the determination in force from ``now`` on."""
     for case in cases:
+        this = (_CASES.c.booking_id == booking_id) & (_CASES.c.case_number == case.case_number)
         session.execute(
             update(_CASES)
-            .where(_CASES.c.booking_id == booking_id, _CASES.c.case_number == case.case_number)
+            .where(this, _CASES.c.level_of_review != case.level_of_review)
+            .values(level_since=now)
+        )
+        session.execute(
+            update(_CASES)
+            .where(this)
             .values(level_of_review=case.level_of_review, valid_until=case.valid_until)
         )
 
@@ -286,7 +296,7 @@ def case_p2ps(
             _BOOKINGS.c.id,
             _BOOKINGS.c.status,
             _BOOKINGS.c.start_at,
-            _BOOKINGS.c.created_at,
+            func.coalesce(_CASES.c.level_since, _BOOKINGS.c.created_at, type_=UTCDateTime),
             _CASES.c.active,
             visible,
         )

@@ -281,6 +281,9 @@ class BookingCaseRow(SQLModel, table=True):
     level_of_review: str = Field(max_length=24)
     valid_until: datetime = Field(sa_type=UTCDateTime, nullable=False)
     active: bool = True
+    #: when a case update moved the case to this level (SPEC §14 relabel); None: the level it
+    #: was booked at. The P2P then belongs to the determination in force since (SPEC §9).
+    level_since: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
 
 
 class HoldRow(SQLModel, table=True):

@@ -308,7 +308,7 @@ def relabel(
     """Store the booking's cases at their new level of review (SPEC §14). A scheduled call's
     invite names the level, so its SEQUENCE rises and calendars get the updated REQUEST; a
     pending request has no invite yet. Always a ``booking.updated`` webhook."""
-    bookings.relabel(session, booking.id, cases)
+    bookings.relabel(session, booking.id, cases, now=now)
     scheduled = booking.status == BookingStatus.SCHEDULED
     changed = dataclasses.replace(
         booking,

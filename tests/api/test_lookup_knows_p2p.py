@@ -258,3 +258,34 @@ async def test_the_call_time_is_written_in_the_requesters_zone(client: httpx.Asy
     )
     assert refused.status_code == 422
     assert "time_zone" in refused.text
+
+
+async def test_a_call_relabelled_by_a_denial_is_that_denials_p2p(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    """A pre-decision P2P whose case is denied before the call becomes the reconsideration
+    (SPEC §14), so once held it is the P2P of that denial: the look-up names it and offers no
+    second one, although it was booked before the denial."""
+    await push_reviewer(client, "rev-a")
+    held = {"received_at": "2026-11-20T09:00:00-05:00", "post_decision_delegated": True}
+    await push_case(
+        client, "A1", status="pending_info", hold_due_at="2026-12-04", determination_at=None, **held
+    )
+    made = await booked(client, "A1", "rev-a", ny(TUE, "10:00"))
+    assert made["cases"][0]["level_of_review"] == "pre_decision"
+    clock.advance(hours=2)  # 12:00 EST: denied, after the booking
+    await push_case(
+        client, "A1", status="denied", determination_at=ny("2026-11-23", "11:30"), **held
+    )
+    relabelled = (await client.get(f"/v1/bookings/{made['id']}", headers=PORTAL)).json()
+    assert relabelled["cases"][0]["level_of_review"] == "reconsideration"
+    assert (await complete(client, made["id"], headers=ADMIN)).status_code == 200
+
+    body, case = await case_of(client)
+    assert case["p2p"] == {
+        "booking_id": made["id"],
+        "status": "completed",
+        "start": "2026-11-24T15:00:00Z",
+    }
+    assert (case["eligible"], case["reason"]) == (False, "blocked_p2p_completed")
+    assert body["eligible"] is False
