@@ -72,16 +72,20 @@ CodeT = TypeVar("CodeT", bound=StrEnum)
 Code = Annotated[CodeT, BeforeValidator(_fold_case)]
 
 
-def single_line(value: str) -> str:
-    """No control characters at all (SPEC §9 "Text is text"): NUL, C0, DEL, C1, U+2028/9."""
-    if has_control_characters(value):
+def single_line(value: Any) -> Any:
+    """No control characters at all (SPEC §9 "Text is text"): NUL, C0, DEL, C1, U+2028/9.
+
+    A ``BeforeValidator``: it sees the text as sent, before ``strip_whitespace`` — which
+    counts U+0085 and U+2028 as white space and would quietly drop them from the ends
+    instead of refusing them. Anything but a string is left to the type's own check."""
+    if isinstance(value, str) and has_control_characters(value):
         raise ValueError(SINGLE_LINE_MESSAGE)
     return value
 
 
-def multi_line(value: str) -> str:
+def multi_line(value: Any) -> Any:
     """As ``single_line``, but tabs and line feeds are allowed (free-text notes)."""
-    if has_control_characters(value, allowed=MULTI_LINE):
+    if isinstance(value, str) and has_control_characters(value, allowed=MULTI_LINE):
         raise ValueError(MULTI_LINE_MESSAGE)
     return value
 
@@ -89,10 +93,10 @@ def multi_line(value: str) -> str:
 Text = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    AfterValidator(single_line),
+    BeforeValidator(single_line),
 ]
 ShortText = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=64), AfterValidator(single_line)
+    str, StringConstraints(strip_whitespace=True, max_length=64), BeforeValidator(single_line)
 ]
 
 
@@ -100,7 +104,7 @@ EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f<>(),;:\"\[\]]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-
 Email = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN),
-    AfterValidator(single_line),
+    BeforeValidator(single_line),
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from api.schemas.common import IDENTIFIER, Strict, TimeZoneName, single_line
 from api.schemas.eligibility import CaseLookup, EligibilityOut
@@ -34,7 +34,7 @@ class LaunchLinkOut(BaseModel):
     expires_at: datetime
 
 
-LinkId = Annotated[str, AfterValidator(single_line)]
+LinkId = Annotated[str, BeforeValidator(single_line)]
 
 
 class RedeemIn(Strict):

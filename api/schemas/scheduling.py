@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     Field,
     StringConstraints,
     TypeAdapter,
@@ -72,7 +73,7 @@ Extension = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=8), AfterValidator(_extension)
 ]
 Note = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(multi_line)
+    str, StringConstraints(strip_whitespace=True, max_length=500), BeforeValidator(multi_line)
 ]
 
 #: Who holds the call. The codes are the policy's (``Policy.provider_roles``: a plan may add
@@ -82,7 +83,7 @@ PROVIDER_ROLES_MARKER = "x-p2p-policy-provider-roles"
 ProviderRole = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
-    AfterValidator(single_line),
+    BeforeValidator(single_line),
     Field(
         description="who holds the call, one of the policy's provider roles (any case)",
         examples=["ordering_provider"],
@@ -326,10 +327,10 @@ class ContactIn(Strict):
     provider_name: Text = Field(description="name of the provider requesting the P2P")
     provider_role: ProviderRole
     contact_name: Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(single_line)
+        str, StringConstraints(strip_whitespace=True, max_length=200), BeforeValidator(single_line)
     ] = ""
     contact_location: Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(single_line)
+        str, StringConstraints(strip_whitespace=True, max_length=200), BeforeValidator(single_line)
     ] = ""
     phone: Phone
     phone_ext: Extension = ""
@@ -395,21 +396,21 @@ class RescheduleIn(Strict):
 class CancelIn(Strict):
     reason_code: Code[CancelReason] = Field(description="why; 'other' needs a reason_text")
     reason_text: Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(multi_line)
+        str, StringConstraints(strip_whitespace=True, max_length=500), BeforeValidator(multi_line)
     ] = ""
 
 
 class CompleteIn(Strict):
     outcome: Code[Outcome] = Field(description="what the call decided")
     notes: Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=1000), AfterValidator(multi_line)
+        str, StringConstraints(strip_whitespace=True, max_length=1000), BeforeValidator(multi_line)
     ] = ""
 
 
 class NoShowIn(Strict):
     party: Code[Party] = Field(description="who did not answer")
     notes: Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=1000), AfterValidator(multi_line)
+        str, StringConstraints(strip_whitespace=True, max_length=1000), BeforeValidator(multi_line)
     ] = ""
 
 
@@ -447,7 +448,7 @@ class TimeOffIn(Strict):
     start: Instant
     end: Instant
     reason: Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(single_line)
+        str, StringConstraints(strip_whitespace=True, max_length=200), BeforeValidator(single_line)
     ] = ""
 
 

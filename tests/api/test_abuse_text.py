@@ -109,6 +109,29 @@ async def test_control_characters_in_a_time_off_reason_are_422_and_store_nothing
     assert _count(engine, TimeOffRow) == 0
 
 
+@pytest.mark.parametrize("char", ["\x85", "\u2028", "\u2029"], ids=["c1-nel", "u2028", "u2029"])
+@pytest.mark.parametrize("where", ["end", "start"])
+async def test_a_separator_at_either_end_is_refused_not_trimmed(
+    client: httpx.AsyncClient, engine: Engine, char: str, where: str
+) -> None:
+    """Python counts NEL and the Unicode separators as white space, so stripping the value
+    before checking it used to drop them quietly (found by re-running the attack: a time-off
+    ``reason`` of "x\x85" was stored as "x"); the check sees the text as sent."""
+    await push_reviewer(client, "rev-t")
+    reason = f"Conference{char}" if where == "end" else f"{char}Conference"
+    response = await client.post(
+        "/v1/reviewers/rev-t/time-off",
+        json={"start": ny(TUE, "09:00"), "end": ny(TUE, "12:00"), "reason": reason},
+        headers=ADMIN,
+    )
+    assert_problem(response, 422, "validation", fields={"reason"})
+    assert _count(engine, TimeOffRow) == 0
+    body = booking_body("T-1", "rev-t", START, instructions=f"Ask for Dr. Orderly{char}")
+    await push_case(client, "T-1")
+    refused = await client.post("/v1/bookings", json=body, headers=PORTAL)
+    assert_problem(refused, 422, "validation", fields={"contact.instructions"})
+
+
 @bad_chars
 @pytest.mark.parametrize(
     "field",
