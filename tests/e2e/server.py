@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -132,3 +133,16 @@ def start_server(workdir: Path, env: dict[str, str], *args: str) -> Server:
     server = Server(process, f"http://127.0.0.1:{port}", workdir, log)
     wait_until_healthy(server)
     return server
+
+
+def access_lines(server: Server) -> list[dict[str, object]]:
+    """The server's access log lines so far (JSON lines of ``p2p_scheduler.access``)."""
+    lines = []
+    for raw in server.output().splitlines():
+        try:
+            line = json.loads(raw)
+        except ValueError:
+            continue
+        if line.get("logger") == "p2p_scheduler.access":
+            lines.append(line)
+    return lines

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.e2e.server import Server, cli_env, start_server, stop
+from tests.e2e.server import Server, access_lines, cli_env, start_server, stop
 
 pytestmark = pytest.mark.e2e
 
@@ -86,25 +86,13 @@ def _oversized_post(path: str = "/v1/bookings") -> bytes:
     ).encode()
 
 
-def _access_lines(server: Server) -> list[dict[str, object]]:
-    lines = []
-    for raw in server.output().splitlines():
-        try:
-            line = json.loads(raw)
-        except ValueError:
-            continue
-        if line.get("logger") == "p2p_scheduler.access":
-            lines.append(line)
-    return lines
-
-
 def _wait_for_log_lines(
     server: Server, count: int, status: int | None = None
 ) -> list[dict[str, object]]:
     """The access lines (of ``status`` only, if given) once there are ``count`` of them."""
 
     def lines() -> list[dict[str, object]]:
-        found = _access_lines(server)
+        found = access_lines(server)
         return found if status is None else [line for line in found if line["status"] == status]
 
     deadline = time.monotonic() + 10
@@ -155,7 +143,7 @@ def test_many_huge_declared_bodies_write_one_line_each(server: Server) -> None:
     output = server.output()
     assert len(lines) == ATTACKS
     assert {(line["method"], line["route"]) for line in lines} == {("POST", "/v1/bookings")}
-    others = {(line["method"], line["route"]) for line in _access_lines(server)} - {
+    others = {(line["method"], line["route"]) for line in access_lines(server)} - {
         ("POST", "/v1/bookings")
     }
     assert others <= {("GET", "/health")}

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.e2e.server import Server, cli_env, start_server, stop
+from tests.e2e.server import Server, access_lines, cli_env, start_server, stop
 
 pytestmark = pytest.mark.e2e
 
@@ -190,7 +190,7 @@ def test_an_unfinished_request_head_gets_408_and_is_closed(server: Server, trick
     _assert_timeout_problem(ending.received)
     _within(ending, HEADER)
     time.sleep(0.2)
-    timed_out = [line for line in _access_lines(server) if line["status"] == 408]
+    timed_out = [line for line in access_lines(server) if line["status"] == 408]
     assert [(line["method"], line["route"]) for line in timed_out] == [("-", "-")]
     assert "Traceback" not in server.output()
 
@@ -204,7 +204,7 @@ def test_an_unfinished_body_gets_408_one_log_line_and_is_closed(server: Server) 
     _, headers, _ = _response(ending.received)
     assert "x-request-id" in headers
     time.sleep(0.2)
-    timed_out = [line for line in _access_lines(server) if line["status"] == 408]
+    timed_out = [line for line in access_lines(server) if line["status"] == 408]
     assert [(line["method"], line["route"]) for line in timed_out] == [("POST", "/v1/bookings")]
     assert "Traceback" not in server.output()
 
@@ -293,15 +293,3 @@ def test_a_slow_client_does_not_hold_up_a_shutdown(tmp_path: Path) -> None:
     assert running.process.returncode in (0, -signal.SIGTERM)  # as test_serve: a clean exit
     assert "Application shutdown complete." in running.output()
     assert stopped <= BODY + MARGIN
-
-
-def _access_lines(server: Server) -> list[dict[str, object]]:
-    lines = []
-    for raw in server.output().splitlines():
-        try:
-            line = json.loads(raw)
-        except ValueError:
-            continue
-        if line.get("logger") == "p2p_scheduler.access":
-            lines.append(line)
-    return lines
