@@ -165,7 +165,7 @@ def _field_words(loc: tuple[Any, ...]) -> str:
 PATTERN_WORDS = {
     IDENTIFIER: "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
     SKILL_CODE: "must be 1 to 64 letters, digits, '_', '.' or '-'",
-    EMAIL_PATTERN: "must be an email address such as name@example.org",
+    EMAIL_PATTERN: "Enter a valid e-mail address, like name@clinic.org",
     UUID_PATTERN: "must be an id as the API gave it, such as 7c9e6679-7425-40de-944b-e07fc1f90ae7",
 }
 

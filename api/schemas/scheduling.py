@@ -50,7 +50,7 @@ def _phone(value: str) -> str:
     digits = sum(ch.isdigit() for ch in value)
     if not _PHONE.match(value) or not 10 <= digits <= 15:
         raise ValueError(
-            "must be a phone number with 10 to 15 digits, e.g. (555) 555-5555 or +15555555555"
+            "Enter a phone number with 10 to 15 digits, like (555) 555-5555 or +15555555555"
         )
     return value
 
@@ -65,7 +65,7 @@ Phone = Annotated[
 
 def _extension(value: str) -> str:
     if not value.isdigit() and value:
-        raise ValueError("must be digits only (up to 8), e.g. 12345")
+        raise ValueError("Enter the extension in digits only (up to 8), like 12345")
     return value
 
 

@@ -226,7 +226,9 @@ def cancel(
         )
     if reason_code == CancelReason.OTHER and not reason_text.strip():
         raise InvalidInput(
-            "Say why in reason_text when the reason_code is 'other'.", field="reason_text"
+            "Write a few words on why the P2P is cancelled: the reason 'Other' needs them"
+            " (reason_text).",
+            field="reason_text",
         )
     with transaction(engine) as session:
         booking = _locked(session, booking_id, "cancel", scope)

@@ -48,6 +48,49 @@ UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea, bu
   .map((e) => e.outerHTML.slice(0, 120))"""
 
 
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+#: what axe-core reports that a user cannot get past: a missing name, unreadable contrast …
+BLOCKING = {"serious", "critical"}
+
+
+def assert_accessible(page: Page) -> None:
+    """axe-core (pinned in web/package.json, vendored for the tests by scripts/vendor-js and
+    never served to users) run inside the page as it stands: no serious or critical
+    violation of WCAG 2.1 A/AA or best practice."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        # served as if from the page's own origin: the pages' CSP allows 'self' scripts only
+        origin = re.match(r"^https?://[^/]+", page.url)
+        assert origin, page.url
+        url = f"{origin.group(0)}/__browser-tests__/axe.min.js"
+        page.route(url, lambda route: route.fulfill(path=str(AXE), content_type="text/javascript"))
+        page.add_script_tag(url=url)
+    found = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+          .map((v) => ({id: v.id, impact: v.impact, help: v.help,
+                        nodes: v.nodes.slice(0, 3).map((n) => n.html.slice(0, 160))}))"""
+    )
+    blocking = [v for v in found if v["impact"] in BLOCKING]
+    assert not blocking, f"axe-core: serious or critical violations on {page.url}: {blocking}"
+
+
+WIDE, NARROW = 1280, 375
+
+
+def step_checked(page: Page, take: Callable[[str], Path], name: str) -> Path:
+    """One step of a flow: a screenshot at 1280 and at 375 px (``name``, ``name-375``) and
+    axe-core at both widths; the page is left at the size it had."""
+    before = page.viewport_size or {"width": WIDE, "height": 900}
+    height = before["height"]
+    page.set_viewport_size({"width": WIDE, "height": height})
+    assert_accessible(page)
+    wide = take(name)
+    page.set_viewport_size({"width": NARROW, "height": height})
+    assert_accessible(page)
+    take(f"{name}-375")
+    page.set_viewport_size(before)
+    return wide
+
+
 def assert_labelled(page: Page) -> None:
     """Every visible field has a <label> and every button a name: what a screen reader says."""
     unlabelled = page.evaluate(UNLABELLED)

@@ -18,7 +18,14 @@ from playwright.sync_api import Locator, Page, expect
 
 from p2p_scheduler.domain.clock import system_clock
 from p2p_scheduler.tools.demo import demo_cases
-from tests.browser.support import PORTAL_KEY, ZONE, api, assert_labelled, label
+from tests.browser.support import (
+    PORTAL_KEY,
+    ZONE,
+    api,
+    assert_labelled,
+    label,
+    step_checked,
+)
 from tests.e2e.server import Server
 
 pytestmark = pytest.mark.e2e
@@ -31,6 +38,12 @@ CONSULTATIVE_CASE = "A100004"
 #: An Illinois oncology case, for the request without a time.
 PENDING_CASE = "A100007"
 SLOT_LABEL = re.compile(r"^(1[0-2]|[1-9]):[0-5]\d (am|pm) C[SD]T$")
+
+
+@pytest.fixture
+def shot(page: Page, shot: Callable[[str], Path]) -> Callable[[str], Path]:
+    """Every step of these flows: screenshots at 1280 and 375 px, and axe-core at both."""
+    return lambda name: step_checked(page, shot, name)
 
 
 def bookings_of(server: Server, case_number: str) -> list[dict[str, Any]]:
@@ -156,6 +169,7 @@ def test_book_reschedule_and_cancel_a_p2p_as_the_seeds_describe(
         json={"cases": [{"case_number": THREE_TIERS_CASE, "member_dob": dob}]},
     )["cases"][0]
     assert fact(eligible, "Level of review") == answer["level_of_review_label"]
+    assert fact(eligible, "Line of business") == answer["line_of_business"].capitalize()
     assert fact(eligible, "P2P valid until") == label(answer["valid_until"])
     born = DOBS[THREE_TIERS_CASE]
     assert fact(eligible, "Member DOB") == f"{born.month}/{born.day}/{born.year}"
@@ -194,6 +208,16 @@ def test_book_reschedule_and_cancel_a_p2p_as_the_seeds_describe(
     )
     expect(page.locator("#week-label")).to_have_text(
         re.compile(r"^\d+/\d+/\d{4} - \d+/\d+/\d{4}( \((This|Upcoming) week\))?$")
+    )
+    # A slot's name says the day, the time and the reviewer, not the time alone.
+    named = page.locator("section.reviewer").first.locator("button.slot").first
+    expect(named).to_have_attribute(
+        "aria-label",
+        re.compile(
+            rf"^{re.escape(day_of(named))} {re.escape(named.inner_text())} with "
+            + re.escape(page.locator("section.reviewer").first.locator("h3").inner_text())
+            + "$"
+        ),
     )
     labels = page.locator("button.slot").all_inner_texts()
     assert labels and all(SLOT_LABEL.match(text) for text in labels), labels[:5]
@@ -242,8 +266,25 @@ def test_book_reschedule_and_cancel_a_p2p_as_the_seeds_describe(
     phone = page.get_by_label("Phone number for P2P")
     expect(phone).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#error-contact-phone")).to_have_text(
-        re.compile("must be a phone number with 10 to 15 digits")
+        re.compile("Enter a phone number with 10 to 15 digits")
     )
+    # The summary names the field by its label, never the API's path ("contact.phone").
+    summary = page.locator("#contact-form .problem")
+    expect(summary).to_contain_text("Phone number for P2P: Enter a phone number")
+    expect(summary).not_to_contain_text("contact")
+    # The extension sits beside its phone number, not across the page.
+    number_box = phone.bounding_box()
+    ext_box = page.get_by_label("Phone ext.", exact=True).bounding_box()
+    assert number_box and ext_box
+    assert 0 < ext_box["x"] - (number_box["x"] + number_box["width"]) < 40, (number_box, ext_box)
+    # Required fields are marked, and say so to a screen reader.
+    for required in (
+        "Name of provider requesting P2P",
+        "Phone number for P2P",
+        "Requesting provider email",
+    ):
+        expect(page.locator(f"label:has-text('{required}') .req")).to_have_text("*")
+        expect(page.get_by_label(required)).to_have_attribute("required", "")
     assert bookings_of(demo, THREE_TIERS_CASE) == []
     shot("07-validation-error")
 
@@ -258,7 +299,19 @@ def test_book_reschedule_and_cancel_a_p2p_as_the_seeds_describe(
     assert f"{booked['reviewer']['name']}, {booked['reviewer']['credentials']}" == reviewer_name
     assert booked["contact"]["phone_ext"] == "12345"
     assert booked["contact"]["instructions"] == "Select option 4, ask for Dr. Doe"
-    expect(page.locator("#summary-when")).to_have_text(f"Scheduled — {label(booked['start'])}")
+    # Said once: the heading. The line under it has the year, the length and the reviewer;
+    # the next line says what was sent and who calls whom.
+    when = label(booked["start"]).split(" ")
+    year = datetime.fromisoformat(booked["start"]).astimezone(ZoneInfo(ZONE)).year
+    expect(page.locator("#summary-when")).to_have_text(
+        f"{when[0]} {when[1]}/{year} {' '.join(when[2:])}, {booked['duration_minutes']} minutes"
+        f" with {reviewer_name}"
+    )
+    expect(page.locator("#summary-next")).to_have_text(
+        f"An invitation was sent to droffice@example.org. {booked['reviewer']['name']} will call"
+        " (555) 555-5555 ext. 12345 at that time."
+    )
+    assert page.locator("#view-summary").inner_text().count("Scheduled") == 1
     invite = httpx.get(
         page.get_by_role("link", name="Add to calendar").get_attribute("href") or "", timeout=10
     )
@@ -279,12 +332,18 @@ def test_book_reschedule_and_cancel_a_p2p_as_the_seeds_describe(
     page.get_by_label("Provider email", exact=True).fill("droffice@example.org")
     page.get_by_role("button", name="Filter").click()
     expect(row).to_have_count(1)
+    expect(page.get_by_role("button", name="Load more")).to_be_hidden()  # one page: no more
     assert_labelled(page)
     shot("09-my-p2p-requests")
     row.get_by_role("link", name=re.compile("^Open")).click()
     expect(page.get_by_role("heading", name="P2P request — Scheduled")).to_be_visible()
     page.get_by_label("Actions").select_option("reschedule")
     page.get_by_role("button", name="Go").click()
+    expect(page.get_by_role("heading", name="Choose a new P2P time")).to_be_visible()
+    # "Change preferences" while moving a P2P offers no request without a time.
+    page.get_by_role("button", name="Change preferences").click()
+    expect(page.get_by_role("button", name="Submit preferences without a time")).to_be_hidden()
+    page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Choose a new P2P time")).to_be_visible()
     show_the_week_of(
         page, datetime.fromisoformat(booked["start"]).astimezone(ZoneInfo(ZONE)).date()
@@ -308,7 +367,10 @@ def test_book_reschedule_and_cancel_a_p2p_as_the_seeds_describe(
     [moved] = bookings_of(demo, THREE_TIERS_CASE)
     assert moved["id"] == booked["id"] and moved["sequence"] == 1
     assert label(moved["start"]) == f"{target_day} {target_text}" != label(booked["start"])
-    expect(page.locator("#summary-when")).to_have_text(f"Rescheduled — {label(moved['start'])}")
+    expect(page.locator("#summary-when")).to_contain_text(f"{label(moved['start']).split(' ')[0]} ")
+    expect(page.locator("#summary-when")).to_contain_text(
+        f", {moved['duration_minutes']} minutes with "
+    )
     shot("11-rescheduled")
 
     # Cancel: a reason is required ("other" needs words too), then the time is released.
@@ -342,15 +404,20 @@ def test_preferences_without_a_time_become_a_pending_request_the_optimizer_sched
     page.set_viewport_size({"width": 375, "height": 800})
     # No key in the URL: the page asks for one, and says so when it is wrong.
     page.goto(f"{demo.base_url}/portal/")
+    # The header offers nothing that needs a sign-in.
+    expect(page.get_by_role("button", name="Sign out")).to_be_hidden()
+    expect(page.get_by_role("button", name="Change time zone")).to_be_hidden()
     page.get_by_label("API key").fill("not-a-key")
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Your default time zone").select_option(ZONE)
-    page.get_by_role("button", name="Confirm time zone").click()
-    look_up(page, (PENDING_CASE, DOBS[PENDING_CASE].isoformat()))
-    expect(page.locator("#signin-note")).to_contain_text("not recognised")
+    # Refused at once, on the sign-in form: not accepted and refused at the next step.
+    expect(page.locator("#signin-form .problem")).to_contain_text("not recognised")
+    expect(page.get_by_label("API key")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     shot("01-wrong-key")
     page.get_by_label("API key").fill(PORTAL_KEY)
     page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Your default time zone").select_option(ZONE)
+    page.get_by_role("button", name="Confirm time zone").click()
 
     look_up(page, (PENDING_CASE, DOBS[PENDING_CASE].isoformat()))
     expect(card(page, PENDING_CASE).locator(".badge")).to_have_text("✓ P2P Eligible")
@@ -359,8 +426,11 @@ def test_preferences_without_a_time_become_a_pending_request_the_optimizer_sched
     page.get_by_role("button", name="Continue").click()
     show_a_week_with_tiers(page, 1)
     assert_fits(page)
+    # Days without times take no room on a phone.
+    expect(page.locator("div.day.empty").first).to_be_hidden()
     shot("02-slots-at-375px")
     page.get_by_role("button", name="Change preferences").click()
+    page.get_by_role("button", name="Wed", exact=True).click()
     page.get_by_role("button", name="Submit preferences without a time").click()
     expect(page.get_by_role("heading", name="Submit preferences without a time")).to_be_visible()
     page.get_by_label("Name of provider requesting P2P").fill("Dr. Ann Lee")
@@ -368,6 +438,9 @@ def test_preferences_without_a_time_become_a_pending_request_the_optimizer_sched
     page.get_by_label("Phone number for P2P").fill("+1 312 555 0100")
     page.get_by_label("Requesting provider email").fill("ann.lee@example.org")
     assert_fits(page)
+    expect(page.locator("#p2p-info dt:text-is('Preferred days') + dd")).to_have_text(
+        "Mon, Tues, Thurs, Fri"
+    )
     shot("03-contact-at-375px")
     page.get_by_role("button", name="Submit").click()
     expect(page.get_by_role("heading", name="Pending assignment")).to_be_visible()

@@ -380,19 +380,29 @@ export function clearProblem(form) {
   }
 }
 
+/** The words a person sees for a control: its <label>, without the required mark. */
+function labelOf(control) {
+  const label = control.labels && control.labels[0];
+  return label ? label.textContent.replace(/\s*\*\s*$/, "").trim() : "";
+}
+
 /** Show a problem+json answer: each `errors[].field` next to the control whose data-field
- *  names it, the `detail` (and errors no control owns) in the form's summary. */
+ *  names it, and in the form's summary under that control's label ("Phone number for P2P:
+ *  Enter a phone number …"), never the API's field path; the `detail` only when no error
+ *  names a field (the detail then is the whole story). */
 export function showProblem(form, problem) {
   clearProblem(form);
   const summary = form.querySelector(".problem");
-  const unplaced = [];
+  const lines = [];
+  let unplaced = false;
   let first = null;
   for (const error of (problem && problem.errors) || []) {
     const control = form.querySelector(`[data-field="${CSS.escape(error.field)}"]`);
     if (!control) {
-      unplaced.push(`${error.field}: ${error.message}`);
+      unplaced = true;
       continue;
     }
+    lines.push(`${labelOf(control) || error.field}: ${error.message}`);
     const id = `error-${error.field.replace(/[^A-Za-z0-9]/g, "-")}`;
     control.setAttribute("aria-invalid", "true");
     control.setAttribute("aria-describedby", id);
@@ -400,9 +410,12 @@ export function showProblem(form, problem) {
     first = first || control;
   }
   if (summary) {
+    const detail = (problem && problem.detail) || "Something went wrong. Try again.";
     summary.replaceChildren(
-      el("p", {}, (problem && problem.detail) || "Something went wrong. Try again."),
-      ...unplaced.map((text) => el("p", {}, text)),
+      ...(lines.length
+        ? [el("p", {}, "Check the fields below and send again:"), el("ul", {}, ...lines.map((text) => el("li", {}, text)))]
+        : []),
+      ...(lines.length && !unplaced ? [] : [el("p", {}, detail)]),
     );
     summary.hidden = false;
   }
@@ -499,6 +512,21 @@ export function show(sectionId) {
   }
 }
 
+/** Why a key is refused, or null: one cheap authenticated call (a page of one booking)
+ *  before the key is kept, so a mistyped key is said at once, not at the next step. Only a
+ *  401 refuses: a key that is valid but meant for other pages is sent on to them. */
+async function keyRefused(value) {
+  try {
+    const response = await fetch("/v1/bookings?limit=1", {
+      headers: { Accept: "application/json", Authorization: `Bearer ${value}` },
+    });
+    if (response.status !== 401) return null;
+  } catch {
+    return "The scheduling service could not be reached. Check your connection and try again.";
+  }
+  return "This API key is not recognised. Check it for typing errors, or ask your administrator for a new one.";
+}
+
 /** The sign-in view: "Sign in" with the issuer when there is one (the page goes there and
  *  comes back signed in, so this never resolves), else the key form (resolves when a key is
  *  stored). `message` says why (expired, refused, signed out). */
@@ -530,11 +558,16 @@ export function signIn(message) {
       };
       return;
     }
-    form.onsubmit = (event) => {
+    form.onsubmit = async (event) => {
       event.preventDefault();
       const value = form.elements["api-key"].value.trim();
       if (!value) {
-        showProblem(form, { detail: "Enter the API key you were given.", errors: [{ field: "key", message: "is required" }] });
+        showProblem(form, { detail: "Enter the API key you were given.", errors: [{ field: "key", message: "Enter the API key you were given." }] });
+        return;
+      }
+      const refused = await keyRefused(value);
+      if (refused) {
+        showProblem(form, { detail: refused, errors: [{ field: "key", message: refused }] });
         return;
       }
       sessionStorage.removeItem(TOKEN);

@@ -3,7 +3,7 @@
 // and cancel. Every step is one call to /v1/…, exactly what any portal front end would send.
 import {
   ROLES, STATUSES, addDays, call, clearProblem, dateLabel, describe, el, facts, guarded as guard,
-  longDate, pendingNote, phone, show, showProblem, signIn, signOut, startSession, uuid, whenLabel,
+  localDate, longDate, pendingNote, phone, show, showProblem, signIn, signOut, startSession, uuid, whenLabel,
   zoneAbbr,
 } from "./common.js";
 
@@ -19,6 +19,9 @@ const ZONES = [
   ["Pacific/Honolulu", "US/Hawaii"],
 ];
 const DAYS = [["mon", "Mon"], ["tue", "Tues"], ["wed", "Wed"], ["thu", "Thurs"], ["fri", "Fri"]];
+const DAY_NAMES = Object.fromEntries(DAYS);
+/** A code as words: "commercial" → "Commercial", "medicare_advantage" → "Medicare advantage". */
+const words = (code) => (code ? code[0].toUpperCase() + code.slice(1).replaceAll("_", " ") : code);
 const HOURS = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
 const SHOWN_PER_DAY = 4;
 const CANCEL_REASONS = {
@@ -30,6 +33,8 @@ const CANCEL_REASONS = {
   other: "Other",
 };
 const TIER_NAMES = ["1st", "2nd", "3rd"];
+/** The mark of a required field: seen as "*", heard as the input's own `required`. */
+const REQUIRED = () => el("span", { class: "req", "aria-hidden": "true" }, " *");
 
 const $ = (id) => document.getElementById(id);
 
@@ -204,17 +209,17 @@ function renderRows() {
       el("fieldset", { class: "case-row" },
         el("legend", {}, `Case ${i + 1}`),
         el("div", { class: "field" },
-          el("label", { for: `case-number-${i}` }, "Case reference number"),
+          el("label", { for: `case-number-${i}` }, "Case reference number", REQUIRED()),
           el("input", {
             id: `case-number-${i}`, name: "case_number", value: row.case_number,
-            autocomplete: "off", dataset: { field: `cases[${i}].case_number` },
+            autocomplete: "off", required: true, dataset: { field: `cases[${i}].case_number` },
             oninput: (e) => { row.case_number = e.target.value; },
           })),
         el("div", { class: "field" },
-          el("label", { for: `member-dob-${i}` }, "Member date of birth"),
+          el("label", { for: `member-dob-${i}` }, "Member date of birth", REQUIRED()),
           el("input", {
             id: `member-dob-${i}`, name: "member_dob", type: "date", value: row.member_dob,
-            autocomplete: "off", dataset: { field: `cases[${i}].member_dob` },
+            autocomplete: "off", required: true, dataset: { field: `cases[${i}].member_dob` },
             oninput: (e) => { row.member_dob = e.target.value; },
           })),
         state.rows.length > 1
@@ -278,7 +283,7 @@ function renderEligibility() {
           ["Member DOB", longDate(dobs[c.case_number])],
           ["Member state", c.member_state],
           ["Case type", c.case_type],
-          ["Line of business", c.line_of_business],
+          ["Line of business", words(c.line_of_business)],
           ["Level of review", c.level_of_review_label],
           ["P2P valid until", c.valid_until ? whenLabel(c.valid_until, state.zone) : ""],
         ])
@@ -419,11 +424,23 @@ function slotsRequest(weekStart) {
   return { path, body };
 }
 
+/** Weeks looked ahead for the first with times, when the page opens on no week in particular. */
+const WEEKS_AHEAD = 4;
+
 async function loadSlots(weekStart) {
   showZone();
-  const { path, body } = slotsRequest(weekStart);
   const problem = $("slots-problem");
-  const answer = await call("POST", path, body);
+  const first = slotsRequest(weekStart);
+  let answer = await call("POST", first.path, first.body);
+  // Opened on no week in particular (a Friday afternoon, a weekend): show the first week
+  // with times; "Prev week" still goes back to this one.
+  const opened = answer.ok ? answer : null;
+  for (let n = 0; !weekStart && answer.ok && !answer.data.total_slots && n < WEEKS_AHEAD; n += 1) {
+    const later = slotsRequest(answer.data.next_week_start);
+    answer = await call("POST", later.path, later.body);
+  }
+  if (opened && !(answer.ok && answer.data.total_slots)) answer = opened;
+  if (opened) state.firstWeek = state.firstWeek || opened.data.week_start;
   if (!answer.ok) {
     problem.replaceChildren(el("p", {}, answer.data.detail));
     problem.hidden = false;
@@ -474,13 +491,13 @@ function reviewerWeek(reviewer, days) {
         const open = state.expanded.has(key);
         const shown = open ? slots : slots.slice(0, SHOWN_PER_DAY);
         const headingId = `day-${reviewer.reviewer_id}-${day}`;
-        return el("div", { class: "day", role: "group", "aria-labelledby": headingId },
+        return el("div", { class: total ? "day" : "day empty", role: "group", "aria-labelledby": headingId },
           el("h4", { id: headingId }, dateLabel(day)),
           total
             ? el("ul", {}, ...shown.map((slot) => el("li", {},
               el("button", {
-                type: "button", class: "slot",
-                "aria-describedby": headingId,
+                type: "button", class: "slot", dataset: { day: headingId },
+                "aria-label": `${dateLabel(day)} ${slot.label} with ${reviewer.name}, ${reviewer.credentials}`,
                 onclick: () => guarded(() => choose(reviewer, slot)),
               }, slot.label))))
             : el("p", { class: "none" }, el("span", { "aria-hidden": "true" }, "-"), el("span", { class: "visually-hidden" }, "No times")),
@@ -492,7 +509,7 @@ function reviewerWeek(reviewer, days) {
                 if (slots.length < total && !(await loadReviewerDay(reviewer, day))) return;
                 state.expanded.add(key);
                 renderSlots();
-                document.querySelectorAll(`[aria-describedby="${CSS.escape(headingId)}"]`)[shown.length]?.focus();
+                document.querySelectorAll(`[data-day="${CSS.escape(headingId)}"]`)[shown.length]?.focus();
               }),
             }, "Show more...")
             : null);
@@ -612,7 +629,7 @@ function showContact() {
         ["Reviewer", `${choice.reviewer.name}, ${choice.reviewer.credentials}`],
       ])
       : facts([
-        ["Preferred days", pending.days.join(", ")],
+        ["Preferred days", pending.days.map((code) => DAY_NAMES[code]).join(", ")],
         ["Preferred times", pending.hours.map(hourLabel).join("; ")],
         ["Time zone", state.zone],
         ["What happens next", "A reviewer and time are assigned for you; the invitation arrives by email."],
@@ -699,10 +716,10 @@ async function submitContact() {
 
 // ---- summary -------------------------------------------------------------------------------
 
-function bookingFacts(booking) {
+function bookingFacts(booking, { status = true } = {}) {
   const c = booking.contact;
   return facts([
-    ["Status", STATUSES[booking.status] || booking.status],
+    ["Status", status ? STATUSES[booking.status] || booking.status : ""],
     ["Outcome", booking.outcome ? `${booking.outcome.label} (recorded ${whenLabel(booking.outcome.recorded_at, state.zone)})` : ""],
     ["P2P time", booking.start ? whenLabel(booking.start, state.zone) : "Not assigned yet"],
     ["Reviewer", booking.reviewer ? `${booking.reviewer.name}, ${booking.reviewer.credentials}` : "Not assigned yet"],
@@ -723,12 +740,31 @@ function calendarLink(booking) {
     : null;
 }
 
+/** "Mon 12/7/2026 8:15 am CST, 30 minutes": the summary's one line, with the year. */
+function whenWithYear(booking) {
+  const year = localDate(booking.start, state.zone).slice(0, 4);
+  const [day, ...time] = whenLabel(booking.start, state.zone).split(" ");
+  const [weekday, monthDay] = [day, time.shift()];
+  return `${weekday} ${monthDay}/${year} ${time.join(" ")}, ${booking.duration_minutes} minutes`;
+}
+
+/** What happens next, in words: who was sent what, and who calls whom. */
+function nextSteps(booking) {
+  const c = booking.contact;
+  if (!booking.start) {
+    return `A reviewer and time will be assigned; the invitation will be sent to ${c.email}.`;
+  }
+  return `An invitation was sent to ${c.email}. ${booking.reviewer.name} will call ` +
+    `${phone(c.phone, c.phone_ext)} at that time.`;
+}
+
 function showSummary(booking, title) {
   $("summary-title").textContent = title;
   $("summary-when").textContent = booking.start
-    ? `${title} — ${whenLabel(booking.start, state.zone)}`
+    ? `${whenWithYear(booking)} with ${booking.reviewer.name}, ${booking.reviewer.credentials}`
     : `${title} — a time will be assigned and sent to ${booking.contact.email}`;
-  $("summary-details").replaceChildren(bookingFacts(booking));
+  $("summary-next").textContent = nextSteps(booking);
+  $("summary-details").replaceChildren(bookingFacts(booking, { status: false }));
   $("summary-links").replaceChildren(
     ...[calendarLink(booking)].filter(Boolean),
     el("a", { href: `#/requests/${booking.id}` }, "Open this request"),
