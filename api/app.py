@@ -90,6 +90,7 @@ def create_app(
         transports = delivery.transports_for(
             settings.smtp_url,
             settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+            settings.demo_maildir,
         )
         if settings.deliver_in_process and transports:
             worker = threading.Thread(
