@@ -6,6 +6,7 @@ database) end the process with one line on stderr naming what to fix, never a tr
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import tempfile
@@ -63,6 +64,22 @@ app.add_typer(bench_app, name="bench", short_help="Benchmarks; each prints one J
 def _fail(message: str) -> NoReturn:
     typer.echo(f"p2p-scheduler: {message}", err=True)
     raise typer.Exit(code=2)
+
+
+def _port_free_or_fail(host: str, port: int) -> None:
+    """Fail before the banner, not after it: links printed for a port another server holds
+    would open that other server."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                _fail(f"Port {port} is in use: stop the other server or set --port")
+            _fail(f"cannot listen on {host}:{port}: {error.strerror}")
 
 
 def _database_error(error: DatabaseError, url: str) -> str:
@@ -139,6 +156,7 @@ def serve(
     from p2p_scheduler.domain.clock import system_clock
     from p2p_scheduler.tools import demo as demo_data
 
+    _port_free_or_fail(host, port)
     # Links in invites and emails must reach this server unless P2P_BASE_URL says otherwise
     # (behind a proxy it must be set to the public address).
     os.environ.setdefault("P2P_BASE_URL", f"http://{_url_host(host)}:{port}")
