@@ -23,6 +23,7 @@ from api.routes import (
     calendars,
     cases,
     demo,
+    docs,
     eligibility,
     health,
     launch_links,
@@ -90,6 +91,7 @@ def create_app(
         transports = delivery.transports_for(
             settings.smtp_url,
             settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+            settings.demo_maildir,
         )
         if settings.deliver_in_process and transports:
             worker = threading.Thread(
@@ -118,6 +120,8 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         dependencies=[Depends(text_in_url)],
+        docs_url=None,  # served by api.routes.docs with local assets: no CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -152,11 +156,13 @@ def create_app(
         audit,
         agenda,
         portal,
+        docs,
     ):
         app.include_router(module.router)
     if settings.demo_token_key is not None:
         app.include_router(demo.router)
     app.mount("/portal/static", portal.static, name="portal-static")
+    app.mount(docs.STATIC_PATH, docs.static, name="docs-static")
     _declare_policy_codes(app, policy)
     return app
 

@@ -6,6 +6,7 @@ database) end the process with one line on stderr naming what to fix, never a tr
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import tempfile
@@ -38,6 +39,8 @@ if TYPE_CHECKING:  # the optimizer brings OR-Tools: loaded only by the commands 
     from p2p_scheduler.services.optimizer import RunReport
 
 APP_FACTORY = "api.app:app_from_environment"
+#: where ``serve --demo`` writes e-mails when no SMTP server is set (P2P_DEMO_MAILDIR)
+DEMO_MAILDIR = "demo-mail"
 #: uvicorn's httptools protocol with deadlines for idle connections and request heads
 HTTP_PROTOCOL = "api.connections:GuardedHttpToolsProtocol"
 
@@ -46,15 +49,37 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # plain click help: no "<bool>"/"<str>" type column, docstrings reflowed as paragraphs
+    rich_markup_mode=None,
 )
-bench_app.command("load")(bench_load)  # in its own module: the portal mix on PostgreSQL
-bench_app.command("auth")(bench_auth)  # in its own module: a token issuer of its own
-app.add_typer(bench_app, name="bench")
+bench_app.command("load", short_help="The portal mix on PostgreSQL; check for double bookings.")(
+    bench_load
+)  # in its own module: the portal mix on PostgreSQL
+bench_app.command("auth", short_help="Time what verifying an access token adds.")(
+    bench_auth
+)  # in its own module: a token issuer of its own
+app.add_typer(bench_app, name="bench", short_help="Benchmarks; each prints one JSON object.")
 
 
 def _fail(message: str) -> NoReturn:
     typer.echo(f"p2p-scheduler: {message}", err=True)
     raise typer.Exit(code=2)
+
+
+def _port_free_or_fail(host: str, port: int) -> None:
+    """Fail before the banner, not after it: links printed for a port another server holds
+    would open that other server."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                _fail(f"Port {port} is in use: stop the other server or set --port")
+            _fail(f"cannot listen on {host}:{port}: {error.strerror}")
 
 
 def _database_error(error: DatabaseError, url: str) -> str:
@@ -71,11 +96,14 @@ def main_callback(
         raise typer.Exit()
 
 
-@app.command()
+@app.command(short_help="Apply the database migrations, or downgrade.")
 def migrate(
-    revision: Annotated[str, typer.Option(help="Target revision to upgrade to.")] = "head",
+    revision: Annotated[
+        str, typer.Option(metavar="REVISION", help="Target revision to upgrade to.")
+    ] = "head",
     downgrade: Annotated[
-        str | None, typer.Option(help="Downgrade to this revision instead (e.g. 'base').")
+        str | None,
+        typer.Option(metavar="REVISION", help="Downgrade to this revision instead (e.g. 'base')."),
     ] = None,
 ) -> None:
     """Apply the database migrations (P2P_DATABASE_URL) up to head, or downgrade."""
@@ -95,13 +123,18 @@ def migrate(
     typer.echo(f"database at revision {state.current or 'base'} (head {state.head})")
 
 
-@app.command()
+@app.command(short_help="Serve the HTTP API (with --demo: the demo data and keys).")
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    host: Annotated[
+        str, typer.Option(metavar="HOST", help="Interface to listen on.")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(metavar="PORT", help="Port to listen on.", min=1, max=65535)
+    ] = 8000,
     workers: Annotated[
         int,
         typer.Option(
+            metavar="N",
             help="Server processes sharing the port; every guarantee (no double booking, "
             "holds, idempotency) is the database's, so they hold across processes.",
             min=1,
@@ -112,7 +145,8 @@ def serve(
         bool,
         typer.Option(
             "--demo",
-            help="Load the demo data set into an empty database and use demo keys if none are set.",
+            help="Load the demo data set into an empty database, use demo keys if none are set, "
+            "and write e-mails into ./demo-mail/ unless P2P_SMTP_URL is set.",
         ),
     ] = False,
 ) -> None:
@@ -122,6 +156,7 @@ def serve(
     from p2p_scheduler.domain.clock import system_clock
     from p2p_scheduler.tools import demo as demo_data
 
+    _port_free_or_fail(host, port)
     # Links in invites and emails must reach this server unless P2P_BASE_URL says otherwise
     # (behind a proxy it must be set to the public address).
     os.environ.setdefault("P2P_BASE_URL", f"http://{_url_host(host)}:{port}")
@@ -137,6 +172,9 @@ def serve(
         os.environ.setdefault("P2P_SECRET_KEY", DEMO_SECRET_KEY)
         # the demo issuer's key, made for this start and shared with every worker process
         os.environ.setdefault("P2P_DEMO_TOKEN_KEY", DemoIssuer.generate_key())
+        if not os.environ.get("P2P_SMTP_URL", "").strip():
+            # no mail server: the demo's e-mails land in a folder, to be opened by hand
+            os.environ.setdefault("P2P_DEMO_MAILDIR", os.path.abspath(DEMO_MAILDIR))
     try:
         settings = load_settings(Settings)
         load_policy(settings.policy_file)
@@ -185,6 +223,10 @@ def serve(
         )
     else:
         typer.echo(f"Provider pages: {base}/portal/")
+    if settings.smtp_url is None and settings.demo_maildir is not None:
+        typer.echo(
+            f"E-mails: written to {settings.demo_maildir}{os.sep} as .eml files (no P2P_SMTP_URL)"
+        )
     typer.echo(f"API docs: {base}/docs")
     engine.dispose()
     metrics_dir = "PROMETHEUS_MULTIPROC_DIR"
@@ -208,13 +250,14 @@ def serve(
     )
 
 
-@app.command()
+@app.command(short_help="Deliver the outbox (e-mails, webhooks) until stopped.")
 def worker(
     once: Annotated[
         bool, typer.Option("--once", help="Deliver what is due now, then exit.")
     ] = False,
     poll_seconds: Annotated[
-        float, typer.Option(min=0.05, max=60, help="Pause between passes when idle.")
+        float,
+        typer.Option(metavar="SECONDS", min=0.05, max=60, help="Pause between passes when idle."),
     ] = 1.0,
 ) -> None:
     """Deliver the outbox (emails over P2P_SMTP_URL, signed webhooks) until SIGTERM.
@@ -323,11 +366,12 @@ def _run_optimizer(
     )
 
 
-@app.command()
+@app.command(short_help="Assign every pending P2P request now; print the run as JSON.")
 def optimize(
     time_limit: Annotated[
         float | None,
         typer.Option(
+            metavar="SECONDS",
             min=0.1,
             max=600,
             help="CP-SAT time limit (s); default P2P_OPTIMIZER_TIME_LIMIT_SECONDS.",
@@ -337,7 +381,7 @@ def optimize(
     """One optimizer run: assign every pending P2P request now; prints the run as JSON.
 
     Assignments are booked with the same checks as manual bookings and announced through the
-    outbox (a running ``serve`` or ``worker`` delivers the emails and webhooks).
+    outbox (a running `serve` or `worker` delivers the e-mails and webhooks).
     """
     import json
     from dataclasses import asdict

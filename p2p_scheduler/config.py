@@ -135,6 +135,9 @@ class ServiceSettings(DatabaseSettings):
     secret_key: SecretStr
     base_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8000")
     smtp_url: str | None = None
+    #: without P2P_SMTP_URL, e-mails are written into this folder as .eml files (``serve
+    #: --demo`` sets ./demo-mail), so the demo's invites can be read without a mail server
+    demo_maildir: Path | None = None
     organizer_email: str = "p2p-scheduler@localhost"
     max_horizon_days: int = Field(30, ge=1, le=365)
     hold_minutes: int = Field(5, ge=1, le=60)
@@ -167,7 +170,7 @@ class ServiceSettings(DatabaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("webhook_secret", "smtp_url", mode="before")
+    @field_validator("webhook_secret", "smtp_url", "demo_maildir", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # ``P2P_WEBHOOK_SECRET=`` (as an env file leaves it) means "not set", not a secret

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -174,6 +175,24 @@ class SmtpTransport:
             client.send_message(email, to_addrs=[message.recipient])
 
 
+@dataclass(frozen=True, slots=True)
+class FolderTransport:
+    """Write each e-mail as ``<folder>/<UTC time>-<id>.eml``: the demo's mailbox when no SMTP
+    server is set (``P2P_DEMO_MAILDIR``), so a first-time user can open the invites in any mail
+    program. The same message SMTP would send, written whole (to a temporary name, then
+    renamed), so a reader never sees half a file."""
+
+    folder: Path
+
+    def send(self, message: Claimed, now: datetime) -> None:
+        email = notifications.render_email(notifications.EmailRecipe.from_json(message.body))
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = f"{now.strftime('%Y%m%dT%H%M%S')}-{message.id}.eml"
+        partial = self.folder / f".{name}.part"
+        partial.write_bytes(email.as_bytes())
+        partial.replace(self.folder / name)
+
+
 def webhook_signature(body: bytes, secret: str, timestamp: int) -> str:
     """``t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`` (SPEC §9), Stripe's scheme."""
     signed = f"{timestamp}.".encode() + body
@@ -206,11 +225,16 @@ class WebhookTransport:
             raise RuntimeError(f"the receiver answered {response.status_code}")
 
 
-def transports_for(smtp_url: str | None, webhook_secret: str | None) -> dict[str, Transport]:
-    """The channels this process can deliver; others stay in the outbox for one that can."""
+def transports_for(
+    smtp_url: str | None, webhook_secret: str | None, mail_folder: Path | None = None
+) -> dict[str, Transport]:
+    """The channels this process can deliver; others stay in the outbox for one that can.
+    E-mails go over SMTP when it is set, else into ``mail_folder`` (the demo's) when that is."""
     found: dict[str, Transport] = {}
     if smtp_url:
         found["email"] = SmtpTransport(smtp_url)
+    elif mail_folder is not None:
+        found["email"] = FolderTransport(mail_folder)
     if webhook_secret:
         found["webhook"] = WebhookTransport(webhook_secret)
     return found

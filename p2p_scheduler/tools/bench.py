@@ -123,6 +123,8 @@ bench_app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # plain click help: no "<bool>"/"<str>" type column, docstrings reflowed as paragraphs
+    rich_markup_mode=None,
 )
 
 # ---- the synthetic world -------------------------------------------------------------------------
@@ -594,6 +596,7 @@ DatabaseUrl = Annotated[
     str | None,
     typer.Option(
         "--database-url",
+        metavar="URL",
         help=(
             "sqlite:///FILE (must not exist yet) or a PostgreSQL server URL "
             "(postgresql+psycopg://user@host:port/db; a temporary database is created in it). "
@@ -670,11 +673,11 @@ def pure_calendars(world: AvailabilityWorld, limits: Limits) -> list[availabilit
     return calendars
 
 
-@bench_app.command("availability")
+@bench_app.command("availability", short_help="Time one week of availability.")
 def bench_availability(
     database_url: DatabaseUrl = None,
     repeat: Annotated[
-        int, typer.Option(min=2, help="Timed repetitions of each measurement.")
+        int, typer.Option(metavar="N", min=2, help="Timed repetitions of each measurement.")
     ] = 200,
 ) -> None:
     """Time one week of availability: in-process, the pure part alone, and over HTTP."""
@@ -857,13 +860,16 @@ def feed_bookings(profile: ReviewerProfile, now: datetime, count: int) -> list[P
     return [PlannedBooking(profile.reviewer_id, start, 1) for start in quarters[::step][:count]]
 
 
-@bench_app.command("feed")
+@bench_app.command("feed", short_help="Time a reviewer's calendar feed.")
 def bench_feed(
     database_url: DatabaseUrl = None,
     bookings: Annotated[
-        int, typer.Option(min=1, max=20000, help="Consultations in the reviewer's feed.")
+        int,
+        typer.Option(metavar="N", min=1, max=20000, help="Consultations in the reviewer's feed."),
     ] = FEED_BOOKINGS,
-    repeat: Annotated[int, typer.Option(min=2, help="Timed repetitions of each request.")] = 100,
+    repeat: Annotated[
+        int, typer.Option(metavar="N", min=2, help="Timed repetitions of each request.")
+    ] = 100,
 ) -> None:
     """Time a reviewer's calendar feed over HTTP: a full download and a revalidation (304)."""
     try:
@@ -1150,15 +1156,22 @@ def booking_candidates(profiles: Sequence[ReviewerProfile], now: datetime) -> li
     return candidates
 
 
-@bench_app.command("booking")
+@bench_app.command(
+    "booking", short_help="Concurrent colliding bookings; check for double bookings."
+)
 def bench_booking(
     database_url: DatabaseUrl = None,
-    clients: Annotated[int, typer.Option(min=1, max=256, help="Concurrent client threads.")] = 8,
+    clients: Annotated[
+        int, typer.Option(metavar="N", min=1, max=256, help="Concurrent client threads.")
+    ] = 8,
     seconds: Annotated[
-        float, typer.Option(min=0.5, max=3600, help="How long the clients keep booking.")
+        float,
+        typer.Option(
+            metavar="SECONDS", min=0.5, max=3600, help="How long the clients keep booking."
+        ),
     ] = 10.0,
     server_workers: Annotated[
-        int, typer.Option(min=1, max=64, help="Server processes (serve --workers).")
+        int, typer.Option(metavar="N", min=1, max=64, help="Server processes (serve --workers).")
     ] = 1,
 ) -> None:
     """Concurrent POST /v1/bookings with colliding slots; then check for double bookings."""
@@ -1240,17 +1253,24 @@ def _run_booking(
 # ---- bench optimizer -----------------------------------------------------------------------------
 
 
-@bench_app.command("optimizer")
+@bench_app.command("optimizer", short_help="CP-SAT against simple rules on a generated instance.")
 def bench_optimizer(
     size: Annotated[
         str,
-        typer.Option(help="S = 100 requests × 20 reviewers, M = 1,000 × 200, L = 5,000 × 1,000."),
+        typer.Option(
+            metavar="S|M|L",
+            help="S = 100 requests × 20 reviewers, M = 1,000 × 200, L = 5,000 × 1,000.",
+        ),
     ] = "S",
-    seed: Annotated[int, typer.Option(help="Seed of the generated instance.")] = 1,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="CP-SAT search workers.")] = 2,
+    seed: Annotated[int, typer.Option(metavar="N", help="Seed of the generated instance.")] = 1,
+    workers: Annotated[
+        int, typer.Option(metavar="N", min=1, max=64, help="CP-SAT search workers.")
+    ] = 2,
     time_limit: Annotated[
         float | None,
-        typer.Option(min=0.1, max=3600, help="CP-SAT time limit (s); default per size."),
+        typer.Option(
+            metavar="SECONDS", min=0.1, max=3600, help="CP-SAT time limit (s); default per size."
+        ),
     ] = None,
 ) -> None:
     """CP-SAT against first-come-first-served and earliest-deadline-first on a generated

@@ -99,10 +99,11 @@ def provider_claims() -> dict[str, Any]:
 def bench_auth(
     database_url: DatabaseUrl = None,
     repeat: Annotated[
-        int, typer.Option(min=20, help="Timed requests with each credential.")
+        int, typer.Option(metavar="N", min=20, help="Timed requests with each credential.")
     ] = 2000,
     verify_repeat: Annotated[
-        int, typer.Option(min=20, help="Timed TokenVerifier.verify calls per algorithm.")
+        int,
+        typer.Option(metavar="N", min=20, help="Timed TokenVerifier.verify calls per algorithm."),
     ] = 5000,
 ) -> None:
     """Time what verifying an access token adds to a request: one GET with an API key, an

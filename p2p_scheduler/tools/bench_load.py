@@ -399,6 +399,7 @@ LoadDatabaseUrl = Annotated[
     str | None,
     typer.Option(
         "--database-url",
+        metavar="URL",
         envvar=POSTGRES_ENV,
         show_envvar=True,
         help=(
@@ -411,14 +412,17 @@ LoadDatabaseUrl = Annotated[
 
 def bench_load(
     database_url: LoadDatabaseUrl = None,
-    clients: Annotated[int, typer.Option(min=1, max=256, help="Concurrent portal users.")] = 8,
+    clients: Annotated[
+        int, typer.Option(metavar="N", min=1, max=256, help="Concurrent portal users.")
+    ] = 8,
     seconds: Annotated[
-        float, typer.Option(min=0.5, max=3600, help="How long the clients keep going.")
+        float,
+        typer.Option(metavar="SECONDS", min=0.5, max=3600, help="How long the clients keep going."),
     ] = 20.0,
     server_workers: Annotated[
-        int, typer.Option(min=1, max=64, help="Server processes (serve --workers).")
+        int, typer.Option(metavar="N", min=1, max=64, help="Server processes (serve --workers).")
     ] = 1,
-    seed: Annotated[int, typer.Option(help="Seed of the clients' choices.")] = 1,
+    seed: Annotated[int, typer.Option(metavar="N", help="Seed of the clients' choices.")] = 1,
 ) -> None:
     """The portal mix from concurrent clients on PostgreSQL; then check for double bookings.
 
