@@ -102,7 +102,11 @@ def booking_for_token(
         view = _booking(session, booking_id)
     if view.status == BookingStatus.CANCELLED:
         if version in (view.manage_link_version - 1, view.manage_link_version):
-            raise LinkRevoked("This booking was cancelled, so its manage link no longer works.")
+            raise LinkRevoked(
+                "This booking was cancelled, so its manage link no longer works.",
+                cancelled_at=(view.updated_at or view.created_at).isoformat(),
+                time_zone=view.time_zone,
+            )
         raise _refuse()
     if version != view.manage_link_version:
         raise _refuse()
