@@ -166,3 +166,27 @@ async def test_the_link_is_for_its_own_booking_only(client: httpx.AsyncClient) -
     assert done.json()["links"]["manage"] is None
     again = await client.post(with_token(fresh, "/cancel"), json={"reason_code": "duplicate"})
     assert_problem(again, 410, "link-revoked")
+
+
+async def test_add_to_calendar_is_a_copy_to_keep(client: httpx.AsyncClient) -> None:
+    """The page's "Add to calendar" (``invite.ics?download=1``): a PUBLISH that asks nobody
+    to respond, saved as ``p2p-<date>.ics``; the invite link itself stays the REQUEST that
+    e-mails carry. HEAD answers as GET does, without the body (calendar apps probe with it)."""
+    made = await a_booking(client, "MG-6", ny(WED, "10:00"))
+    invite = local(made["links"]["invite_ics"])
+
+    saved = await client.get(f"{invite}&download=1")
+    assert saved.status_code == 200, saved.text
+    assert saved.headers["content-disposition"] == f'attachment; filename="p2p-{WED}.ics"'
+    assert b"METHOD:PUBLISH" in saved.content
+    assert b"RSVP" not in saved.content and b"ATTENDEE" not in saved.content
+    assert b"ORGANIZER" in saved.content
+
+    sent = await client.get(invite)
+    assert b"METHOD:REQUEST" in sent.content
+    assert sent.headers["content-disposition"] == 'inline; filename="invite.ics"'
+
+    probed = await client.head(f"{invite}&download=1")
+    assert probed.status_code == 200
+    assert probed.headers["content-type"].startswith("text/calendar")
+    assert probed.headers["etag"] == saved.headers["etag"]

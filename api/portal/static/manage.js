@@ -95,8 +95,9 @@ function renderBooking(booking, note) {
   const year = booking.start ? new Date(booking.start).toLocaleDateString("en-US", { timeZone: zone, year: "numeric" }) : "";
   $("zone-indicator").textContent = `Times in ${zone.replace(/_/g, " ")} (${zoneAbbr(zone)})`;
   $("booking-title").textContent = booking.status === "cancelled" ? "This P2P was cancelled" : "Your P2P";
+  const was = booking.status === "cancelled" ? "Was " : "";
   $("booking-when").textContent = booking.start
-    ? `${whenLabel(booking.start, zone)}, ${year}`
+    ? `${was}${whenLabel(booking.start, zone)}, ${year}`
     : "A time will be assigned and sent to you by e-mail.";
   $("booking-note").textContent = note || "";
   $("booking-note").hidden = !note;
