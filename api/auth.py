@@ -13,15 +13,16 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.errors import ApiProblem
-from api.ratelimit import client_address, limiter_of
+from api.ratelimit import client_address, limit_link, limiter_of
 from p2p_scheduler.config import Settings
 from p2p_scheduler.domain.access import EVERYTHING, Scope
 from p2p_scheduler.domain.errors import InvalidInput
+from p2p_scheduler.domain.links import Purpose
 from p2p_scheduler.identity import (
     Identity,
     InvalidToken,
@@ -29,7 +30,7 @@ from p2p_scheduler.identity import (
     UnknownSigningKey,
     looks_like_token,
 )
-from p2p_scheduler.services import booking
+from p2p_scheduler.services import booking, calendars
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -199,15 +200,58 @@ async def authorize(
     return principal
 
 
-def roles_of_route(request: Request) -> frozenset[str] | None:
-    """The roles the matched route admits, found on its ``require`` dependency (None: public)."""
+#: the role of a caller holding a booking's manage link (the provider, without a key)
+MANAGE_LINK = "manage-link"
+
+
+async def manage_link_principal(request: Request, token: str) -> Principal:
+    """The caller of a booking's manage link: the link stands in for a key, for the booking
+    in the path only (its token is signed for that id; any other answers 404 as an unknown
+    id, a replaced one 403, the link of a cancelled booking 410: ``booking_for_token``)."""
+    booking_id = str(request.path_params.get("booking_id", ""))
+    limit_link(request, Purpose.MANAGE, booking_id, token)
+    state = request.app.state
+    await run_in_threadpool(
+        calendars.booking_for_token,
+        state.engine,
+        state.notifier,
+        booking_id,
+        token,
+        now=state.clock(),
+    )
+    request.state.key_id = f"{MANAGE_LINK}:{booking_id}"
+    return Principal(role=MANAGE_LINK, key_id=request.state.key_id)
+
+
+def require_or_manage_link(*roles: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    """``require(*roles)``, or the booking's manage link (``?token=``) instead of a key: what
+    the manage page does with a booking (its move times, reschedule, cancel; SPEC §11)."""
+    allowed = require(*roles).roles  # type: ignore[attr-defined]
+
+    async def dependency(
+        request: Request,
+        credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+        token: str | None = Query(
+            None, max_length=400, description="the booking's manage-link token, instead of a key"
+        ),
+    ) -> Principal:
+        if token is None:
+            return await authorize(request, credentials, allowed)
+        return await manage_link_principal(request, token)
+
+    dependency.roles = allowed  # type: ignore[attr-defined]
+    dependency.manage_link = True  # type: ignore[attr-defined]
+    return dependency
+
+
+def _guard_of_route(request: Request) -> Callable[..., Any] | None:
+    """The matched route's ``require`` dependency (None: a public route)."""
     route = request.scope.get("route")
     pending = list(getattr(getattr(route, "dependant", None), "dependencies", []))
     while pending:
         dependant = pending.pop()
-        roles = getattr(dependant.call, "roles", None)
-        if roles is not None:
-            return roles
+        if getattr(dependant.call, "roles", None) is not None:
+            return dependant.call
         pending.extend(dependant.dependencies)
     return None
 
@@ -219,9 +263,14 @@ async def check_before_body(request: Request) -> None:
     check from the validation-error handler. Scope comes next, before every other rule: a
     booking outside the caller's scope is not found, however wrong the body (SPEC §10).
     """
-    roles = roles_of_route(request)
-    if roles is None:
+    guard = _guard_of_route(request)
+    if guard is None:
         return
+    token = request.query_params.get("token")
+    if token is not None and getattr(guard, "manage_link", False):
+        await manage_link_principal(request, token)  # the link is for this booking alone
+        return
+    roles: frozenset[str] = guard.roles  # type: ignore[attr-defined]
     principal = await authorize(request, await bearer(request), roles)
     booking_id = request.path_params.get("booking_id")
     if isinstance(booking_id, str) and not principal.scope.unrestricted:

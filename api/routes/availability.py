@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from api.auth import Principal, require, require_json
+from api.auth import Principal, require, require_json, require_or_manage_link
 from api.deps import EngineDep, LimitsDep, NowDep, PolicyDep
 from api.paths import BookingId
 from api.problems import responses
@@ -46,13 +46,14 @@ def find_availability(
 @router.post(
     "/bookings/{booking_id}/availability",
     response_model=AvailabilityOut,
-    summary="Times a scheduled booking can be moved to (its own time does not block them)",
+    summary="Times a scheduled booking can be moved to (its own time does not block them); "
+    "with a portal key or the booking's manage link",
     dependencies=[Depends(require_json)],
-    responses=responses(401, 403, 404, 409, 415, 422),
+    responses=responses(401, 403, 404, 409, 410, 415, 422),
 )
 def find_move_availability(
     body: MoveAvailabilityIn,
-    principal: Annotated[Principal, Depends(require("portal"))],
+    principal: Annotated[Principal, Depends(require_or_manage_link("portal"))],
     engine: EngineDep,
     policy: PolicyDep,
     limits: LimitsDep,

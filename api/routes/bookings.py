@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
 
-from api.auth import Principal, authorize, bearer, provider_org_of, require, require_json
+from api.auth import (
+    Principal,
+    authorize,
+    bearer,
+    provider_org_of,
+    require,
+    require_json,
+    require_or_manage_link,
+)
 from api.deps import EngineDep, LimitsDep, NotifierDep, NowDep, PolicyDep, PresentDep
+from api.negotiation import prefers_html
 from api.paths import BookingId, HoldId
 from api.problems import responses
 from api.ratelimit import limit_link
+from api.routes import portal
 from api.schemas.common import IDENTIFIER, Code, Instant
 from api.schemas.scheduling import (
     BookingIn,
@@ -25,13 +36,18 @@ from api.schemas.scheduling import (
     NoShowIn,
     RescheduleIn,
 )
+from p2p_scheduler.db.engine import Engine
 from p2p_scheduler.domain.enums import BookingStatus
+from p2p_scheduler.domain.errors import Forbidden, LinkRevoked, NotFound
 from p2p_scheduler.domain.links import Purpose
 from p2p_scheduler.services import booking, calendars, idempotency, lifecycle
+from p2p_scheduler.services.notifications import Notifier
 
 router = APIRouter(prefix="/v1", tags=["bookings"])
 
 PortalKey = Annotated[Principal, Depends(require("portal"))]
+#: a portal key, or the booking's manage link (the provider's page, SPEC §11)
+PortalKeyOrLink = Annotated[Principal, Depends(require_or_manage_link("portal"))]
 
 
 @router.post(
@@ -163,18 +179,61 @@ async def _api_key_or_manage_token(
     responses=responses(401, 403, 404, 410, 422),
 )
 def get_booking(
+    request: Request,
     engine: EngineDep,
     notifier: NotifierDep,
     present: PresentDep,
     now: NowDep,
     caller: Annotated[Principal | str, Depends(_api_key_or_manage_token)],
     booking_id: BookingId,
-) -> BookingOut:
+) -> BookingOut | Response:
     if isinstance(caller, str):  # the manage link's token: the provider's own link
+        if prefers_html(request.headers.get("accept")):
+            return _manage_page(request, engine, notifier, booking_id, caller, now)
         view = calendars.booking_for_token(engine, notifier, booking_id, caller, now=now)
-        return present(view)
+        return Response(
+            present(view).model_dump_json(),
+            media_type="application/json",
+            headers=portal.LINK_PAGE_HEADERS,
+        )
     view = booking.get_booking(engine=engine, booking_id=booking_id, scope=caller.scope)
     return present(view, links=caller.sees_provider_links)
+
+
+def _manage_page(
+    request: Request, engine: Engine, notifier: Notifier, booking_id: str, token: str, now: datetime
+) -> Response:
+    """The manage link opened in a browser: the page, or a page saying why it does not open
+    (the same statuses the JSON answers: 404, 403, 410)."""
+    try:
+        calendars.booking_for_token(engine, notifier, booking_id, token, now=now)
+    except LinkRevoked as gone:
+        when = portal.cancelled_on(gone.extra.get("cancelled_at"), gone.extra.get("time_zone"))
+        return portal.link_notice(
+            request,
+            410,
+            "This P2P was cancelled",
+            f"This P2P was cancelled on {when}, so this link no longer works.",
+            "To request a new one, look the case up again in your portal.",
+        )
+    except Forbidden:
+        return portal.link_notice(
+            request,
+            403,
+            "This link was replaced",
+            "This link is not valid any more: a newer one was sent for this P2P.",
+            "Use the link in the latest e-mail about it.",
+        )
+    except NotFound:
+        return portal.link_notice(
+            request,
+            404,
+            "This link is not valid",
+            "This link is not valid: it may be incomplete, or it has expired.",
+            "Copy the whole link from the e-mail, or use the link in the latest e-mail you "
+            "were sent about this P2P.",
+        )
+    return portal.manage_page(request)
 
 
 @router.get(
@@ -227,14 +286,15 @@ def list_bookings(
 @router.post(
     "/bookings/{booking_id}/reschedule",
     response_model=BookingOut,
-    summary="Move a booking to a new start and/or reviewer (same id, sequence + 1)",
+    summary="Move a booking to a new start and/or reviewer (same id, sequence + 1); with a "
+    "portal key or the booking's manage link",
     dependencies=[Depends(require_json)],
-    responses=responses(401, 403, 404, 409, 415, 422),
+    responses=responses(401, 403, 404, 409, 410, 415, 422),
 )
 def reschedule_booking(
     booking_id: BookingId,
     body: RescheduleIn,
-    principal: PortalKey,
+    principal: PortalKeyOrLink,
     engine: EngineDep,
     policy: PolicyDep,
     limits: LimitsDep,
@@ -260,14 +320,15 @@ def reschedule_booking(
 @router.post(
     "/bookings/{booking_id}/cancel",
     response_model=BookingOut,
-    summary="Cancel a booking (reason required); its time is released",
+    summary="Cancel a booking (reason required); its time is released; with a portal key or "
+    "the booking's manage link",
     dependencies=[Depends(require_json)],
-    responses=responses(401, 403, 404, 409, 415, 422),
+    responses=responses(401, 403, 404, 409, 410, 415, 422),
 )
 def cancel_booking(
     booking_id: BookingId,
     body: CancelIn,
-    principal: PortalKey,
+    principal: PortalKeyOrLink,
     engine: EngineDep,
     now: NowDep,
     notifier: NotifierDep,

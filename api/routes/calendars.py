@@ -32,11 +32,16 @@ def _tags(if_none_match: str | None) -> frozenset[str]:
     return frozenset(t.strip() for t in (if_none_match or "").split(",") if t.strip())
 
 
-def _answer(found: calendars.CalendarFile, if_none_match: str | None, filename: str) -> Response:
+def _answer(
+    found: calendars.CalendarFile,
+    if_none_match: str | None,
+    filename: str,
+    disposition: str = "inline",
+) -> Response:
     headers = {
         "ETag": found.etag,
         "Cache-Control": "private, max-age=0, must-revalidate",
-        "Content-Disposition": f'inline; filename="{filename}"',
+        "Content-Disposition": f'{disposition}; filename="{filename}"',
     }
     if found.body is None or found.etag in _tags(if_none_match):
         # A 304 carries the Vary its 200 would (RFC 9110 §15.4.5): gzip (``api.app``) adds
@@ -47,9 +52,11 @@ def _answer(found: calendars.CalendarFile, if_none_match: str | None, filename: 
     return Response(found.body, media_type="text/calendar; charset=utf-8", headers=headers)
 
 
+@router.head("/bookings/{booking_id}/invite.ics", include_in_schema=False)
 @router.get(
     "/bookings/{booking_id}/invite.ics",
-    summary="The booking's current invite (REQUEST, or CANCEL once cancelled)",
+    summary="The booking's current invite (REQUEST, or CANCEL once cancelled); with "
+    "download=true, a copy to keep (PUBLISH, an attachment named by the call's date)",
     response_class=Response,
     responses={200: CALENDAR, 304: {"description": "unchanged"}, **responses(404, 422, 429)},
 )
@@ -61,9 +68,16 @@ def booking_invite(
     booking_id: BookingId,
     token: Token,
     if_none_match: IfNoneMatch = None,
+    download: Annotated[
+        bool, Query(description="true: for one's own calendar (no RSVP), as a file to save")
+    ] = False,
 ) -> Response:
     limit_link(request, Purpose.INVITE, booking_id, token)
-    found = calendars.current_invite(engine, notifier, booking_id, token, now=now)
+    found = calendars.current_invite(
+        engine, notifier, booking_id, token, now=now, download=download
+    )
+    if download:
+        return _answer(found, if_none_match, found.filename, "attachment")
     return _answer(found, if_none_match, "invite.ics")
 
 

@@ -16,13 +16,16 @@ discovery document and token endpoint); everything else stays ``'self'``.
 
 from __future__ import annotations
 
+import html
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path as FilePath
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
@@ -71,6 +74,64 @@ def _page(request: Request, name: str) -> FileResponse:
         media_type="text/html; charset=utf-8",
         headers={**security_headers(request.app.state.settings), "Cache-Control": "no-store"},
     )
+
+
+#: what a page behind a link token carries: the token is in its URL, so nothing keeps a copy
+#: (``no-store``) and no Referer takes it elsewhere (``no-referrer``, in the security headers)
+LINK_PAGE_HEADERS = {"Cache-Control": "no-store", "Vary": "Accept"}
+
+
+def manage_page(request: Request) -> FileResponse:
+    """The manage link's page (SPEC §11): a shell that reads the booking id and the token
+    from its own URL and asks the API for the booking with them; no booking data in it."""
+    return FileResponse(
+        PAGES / "manage.html",
+        media_type="text/html; charset=utf-8",
+        headers={**security_headers(request.app.state.settings), **LINK_PAGE_HEADERS},
+    )
+
+
+_NOTICE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>{title}</title>
+  <link rel="icon" href="data:,">
+  <link rel="stylesheet" href="/portal/static/portal.css">
+</head>
+<body>
+  <header class="top"><span class="brand">Your P2P</span></header>
+  <main id="main" class="single">
+    <h1>{title}</h1>
+    {paragraphs}
+  </main>
+</body>
+</html>
+"""
+
+
+def link_notice(request: Request, status: int, title: str, *paragraphs: str) -> HTMLResponse:
+    """A plain page saying why a link does not open (what a browser gets instead of the
+    problem+json an API client gets); every word is escaped."""
+    body = _NOTICE.format(
+        title=html.escape(title),
+        paragraphs="\n    ".join(f"<p>{html.escape(text)}</p>" for text in paragraphs),
+    )
+    return HTMLResponse(
+        body,
+        status_code=status,
+        headers={**security_headers(request.app.state.settings), **LINK_PAGE_HEADERS},
+    )
+
+
+def cancelled_on(cancelled_at: object, time_zone: object) -> str:
+    """ "Tuesday, November 24, 2026" in the booking's zone (the provider's)."""
+    try:
+        moment = datetime.fromisoformat(str(cancelled_at)).astimezone(ZoneInfo(str(time_zone)))
+    except (ValueError, KeyError):
+        return "an earlier date"
+    return f"{moment:%A, %B} {moment.day}, {moment.year}"
 
 
 def page_config(settings: Settings) -> dict[str, Any]:

@@ -30,7 +30,9 @@ __all__ = [
     "summary",
 ]
 
-Method = Literal["REQUEST", "CANCEL"]
+#: REQUEST and CANCEL schedule (e-mailed invites, the invite link); PUBLISH is a copy for
+#: someone's own calendar (the manage page's "Add to calendar"): nobody is asked to respond
+Method = Literal["REQUEST", "CANCEL", "PUBLISH"]
 
 PRODID = "-//P2P Scheduler//EN"
 ORGANIZER_NAME = "P2P Scheduler"
@@ -164,20 +166,24 @@ def invite(
     time_zone: str,
     dtstamp: datetime,
 ) -> bytes:
-    """An iTIP message (RFC 5546) for one booking: REQUEST on book/reschedule, CANCEL on cancel.
+    """An iTIP message (RFC 5546) for one booking: REQUEST on book/reschedule, CANCEL on cancel,
+    PUBLISH for a download to one's own calendar.
 
     The CANCEL carries ``event.sequence`` as given: the caller has already incremented it, as
     the booking's own sequence does (SPEC §9). ``method`` and ``event.cancelled`` must agree,
     so a cancelled booking can never be re-sent as a live REQUEST by mistake.
     """
-    if method not in ("REQUEST", "CANCEL"):
-        raise ValueError(f"method must be REQUEST or CANCEL, not {method!r}")
-    if (method == "CANCEL") != event.cancelled:
+    if method not in ("REQUEST", "CANCEL", "PUBLISH"):
+        raise ValueError(f"method must be REQUEST, CANCEL or PUBLISH, not {method!r}")
+    if method != "PUBLISH" and (method == "CANCEL") != event.cancelled:
         raise ValueError(f"method {method} does not match cancelled={event.cancelled}")
     zone = _zone(time_zone)
     cal = _calendar()
     cal.add("method", method)
-    cal.add_component(_vevent(event, organizer_email, uid_domain, zone, dtstamp))
+    vevent = _vevent(event, organizer_email, uid_domain, zone, dtstamp)
+    if method == "PUBLISH":  # a copy to keep: no attendees, so no RSVP is asked of anyone
+        vevent.pop("attendee", None)
+    cal.add_component(vevent)
     _add_timezones(cal, zone, [event], dtstamp)
     return cal.to_ical()
 

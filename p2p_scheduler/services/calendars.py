@@ -77,6 +77,8 @@ class CalendarFile:
 
     body: bytes | None
     etag: str
+    #: what a download is called (``p2p-2026-12-07.ics``); empty: the route names it
+    filename: str = ""
 
 
 def _refuse() -> Forbidden:
@@ -102,7 +104,11 @@ def booking_for_token(
         view = _booking(session, booking_id)
     if view.status == BookingStatus.CANCELLED:
         if version in (view.manage_link_version - 1, view.manage_link_version):
-            raise LinkRevoked("This booking was cancelled, so its manage link no longer works.")
+            raise LinkRevoked(
+                "This booking was cancelled, so its manage link no longer works.",
+                cancelled_at=(view.updated_at or view.created_at).isoformat(),
+                time_zone=view.time_zone,
+            )
         raise _refuse()
     if version != view.manage_link_version:
         raise _refuse()
@@ -110,9 +116,17 @@ def booking_for_token(
 
 
 def current_invite(
-    engine: Engine, notifier: Notifier, booking_id: str, token: str, *, now: datetime
+    engine: Engine,
+    notifier: Notifier,
+    booking_id: str,
+    token: str,
+    *,
+    now: datetime,
+    download: bool = False,
 ) -> CalendarFile:
-    """The booking's invite as it stands: REQUEST, or CANCEL once cancelled (SPEC §9)."""
+    """The booking's invite as it stands: REQUEST, or CANCEL once cancelled (SPEC §9); a
+    ``download`` (the manage page's "Add to calendar") is a PUBLISH, a copy asking nobody to
+    respond."""
     version = _token_version(notifier, Purpose.INVITE, token, booking_id, now, "booking")
     with transaction(engine) as session:
         view = _booking(session, booking_id)
@@ -124,13 +138,14 @@ def current_invite(
     cancelled = view.status == BookingStatus.CANCELLED
     body = invites.invite(
         notifier.invite_event(view, reviewer, cancelled=cancelled),
-        method="CANCEL" if cancelled else "REQUEST",
+        method="PUBLISH" if download else "CANCEL" if cancelled else "REQUEST",
         organizer_email=notifier.organizer_email,
         uid_domain=UID_DOMAIN,
         time_zone=view.time_zone,
         dtstamp=view.updated_at,  # the last change: the same bytes until the next one
     )
-    return CalendarFile(body, _etag(body))
+    day = view.start.astimezone(ZoneInfo(view.time_zone)).date()
+    return CalendarFile(body, _etag(body), f"p2p-{day.isoformat()}.ics")
 
 
 def reviewer_feed(

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from api.app import create_app
+from api.negotiation import prefers_html
 from p2p_scheduler.config import Settings
 from tests.api.helpers import PROBLEM_BASE, PROBLEM_MEDIA_TYPE, Clock
 from tests.support import NOW
@@ -19,6 +20,8 @@ async def _every_error_is_a_problem(response: httpx.Response) -> None:
         return
     await response.aread()
     request = response.request
+    if prefers_html(request.headers.get("accept")):  # a browser gets a page saying why
+        return
     where = f"{request.method} {request.url.path} → {response.status_code}"
     assert response.headers.get("content-type") == PROBLEM_MEDIA_TYPE, where
     if request.method == "HEAD":  # no body to check

@@ -16,6 +16,9 @@ The semantics the table spells out:
   token alone: an API key or access token is no substitute (the missing ``token`` field is a
   422 naming it, SPEC §9), and the row's ``links`` give the link-token variants; a calendar
   token that fails answers 404, exactly as an unknown id (SPEC §9: no finding ids by guessing);
+- a booking's manage link (SPEC §11, the manage page) stands in for a portal key on that
+  booking alone: reading it, the times it can move to, a reschedule and a cancel; another
+  booking's token is an unknown id (404) and the link of a cancelled booking answers 410;
 
 The world (``world`` fixture): three reviewers (``rev-a`` holds the fixture bookings, ``rev-b``
 is "another reviewer", ``rev-c`` is the one admin rows change), a scheduled booking made by
@@ -38,6 +41,7 @@ made from Monday 2026-11-30 on. Cases are reconsiderations valid until 2026-12-0
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import re
 import warnings
@@ -301,7 +305,7 @@ async def make_time_off(world: World, fresh: bool) -> Call:
 # ---- link-token variants (calendar files and the manage link) --------------------------------
 # ``(make, status)``: sent without an Authorization header.
 
-LinkMake = Callable[[World], Call]
+LinkMake = Callable[[World], Call | Awaitable[Call]]
 
 
 def invite_valid(world: World) -> Call:
@@ -352,6 +356,52 @@ def manage_of_another_booking(world: World) -> Call:
 def manage_after_cancel(world: World) -> Call:
     """SPEC §9: a cancel revokes the manage link for good; the old link answers 410."""
     return Call(_path_and_query(world.cancelled["links"]["manage"]))
+
+
+def on_link(suffix: str, booking: str, json: Any = None, token_of_booking: str = "") -> LinkMake:
+    """``suffix`` of a world booking (``main``, ``cancelled``, …) with a manage token: its
+    own, or ``token_of_booking``'s."""
+
+    def make(world: World) -> Call:
+        target = getattr(world, booking)
+        token = _token_of(getattr(world, token_of_booking or booking)["links"]["manage"] or "")
+        return Call(f"/v1/bookings/{target['id']}{suffix}", json, {"token": token})
+
+    return make
+
+
+def with_garbage_token(suffix: str, json: Any = None) -> LinkMake:
+    def make(world: World) -> Call:
+        return Call(f"/v1/bookings/{world.main['id']}{suffix}", json, {"token": "not-a-token"})
+
+    return make
+
+
+async def reschedule_with_link(world: World) -> Call:
+    """A fresh booking moved by its own manage link (SPEC §11: the manage page)."""
+    booking = await world.new_booking()
+    token = _token_of(booking["links"]["manage"])
+    return Call(
+        f"/v1/bookings/{booking['id']}/reschedule", {"start": world.new_slot()}, {"token": token}
+    )
+
+
+async def cancel_with_link(world: World) -> Call:
+    booking = await world.new_booking()
+    token = _token_of(booking["links"]["manage"])
+    return Call(
+        f"/v1/bookings/{booking['id']}/cancel", {"reason_code": "duplicate"}, {"token": token}
+    )
+
+
+def manage_link_rows(suffix: str, json: Any, valid: LinkMake | None = None) -> dict[str, Any]:
+    """The manage link on a route that changes or searches for its booking (SPEC §11)."""
+    return {
+        "manage link": (valid or on_link(suffix, "main", json), 200),
+        "garbage token": (with_garbage_token(suffix, json), 404),
+        "another booking's manage token": (on_link(suffix, "main", json, "shared_future"), 404),
+        "manage link of a cancelled booking": (on_link(suffix, "cancelled", json), 410),
+    }
 
 
 @dataclass(frozen=True)
@@ -416,7 +466,8 @@ MATRIX: dict[tuple[str, str], Row] = {
                             401,  200, 200, 403, 403,   200, 200, 200, 200, 403, 403, 403),
     ("POST", "/v1/bookings/{booking_id}/availability"): row(
         on_main("/availability", {"time_zone": NEW_YORK}),
-                            401,  200, 200, 403, 403,   200, 200, 200, 404, 403, 403, 403),
+                            401,  200, 200, 403, 403,   200, 200, 200, 404, 403, 403, 403,
+        links=manage_link_rows("/availability", {"time_zone": NEW_YORK})),
     ("POST", "/v1/holds"): row(
         make_hold,          401,  201, 201, 403, 403,   201, 201, 201, 201, 403, 403, 403),
     # SPEC §10 scopes bookings and pending requests; a hold (an unguessable id, minutes
@@ -438,9 +489,12 @@ MATRIX: dict[tuple[str, str], Row] = {
             "manage link of a cancelled booking": (manage_after_cancel, 410),
         }),
     ("POST", "/v1/bookings/{booking_id}/reschedule"): row(
-        make_reschedule,    401,  200, 200, 403, 403,   200, 200, 200, 404, 403, 403, 403),
+        make_reschedule,    401,  200, 200, 403, 403,   200, 200, 200, 404, 403, 403, 403,
+        links=manage_link_rows(
+            "/reschedule", {"start": at(FIXTURE_DAY, 15, 30)}, reschedule_with_link)),
     ("POST", "/v1/bookings/{booking_id}/cancel"): row(
-        make_cancel,        401,  200, 200, 403, 403,   200, 200, 200, 404, 403, 403, 403),
+        make_cancel,        401,  200, 200, 403, 403,   200, 200, 200, 404, 403, 403, 403,
+        links=manage_link_rows("/cancel", {"reason_code": "duplicate"}, cancel_with_link)),
     ("POST", "/v1/bookings/{booking_id}/complete"): row(
         make_outcome("complete", {"outcome": "upheld"}),
                             401,  200, 403, 200, 403,   200, 403, 403, 403, 200, 404, 403),
@@ -660,7 +714,11 @@ async def test_every_caller_on_every_route(world: World) -> None:
             verdicts.judge(f"{method} {path} as {caller}", response, expected)
         for name, (make_link, expected) in expected_row.links.items():
             call = make_link(world)
-            response = await world.http.request(method, call.path, params=call.params)
+            if inspect.isawaitable(call):
+                call = await call
+            response = await world.http.request(
+                method, call.path, json=call.json, params=call.params
+            )
             verdicts.judge(f"{method} {path} with {name}", response, expected)
     verdicts.check()
 

@@ -599,8 +599,15 @@ class TestRejectsBadInput:
             render(CANCELLED, "REQUEST")
         with pytest.raises(ValueError, match="does not match"):
             render(BOOKED, "CANCEL")
-        with pytest.raises(ValueError, match="REQUEST or CANCEL"):
-            render(BOOKED, "PUBLISH")
+        with pytest.raises(ValueError, match="REQUEST, CANCEL or PUBLISH"):
+            render(BOOKED, "ADD")  # type: ignore[arg-type]
+
+    def test_a_published_copy_asks_nobody_to_respond(self) -> None:
+        """The manage page's "Add to calendar": PUBLISH, the organizer but no attendees."""
+        body = render(BOOKED, "PUBLISH").decode()
+        assert "METHOD:PUBLISH" in body
+        assert "ORGANIZER" in body
+        assert "ATTENDEE" not in body and "RSVP" not in body
 
     def test_unknown_zone_fails_instead_of_dropping_the_vtimezone(self) -> None:
         with pytest.raises(ValueError, match="unknown time zone"):
