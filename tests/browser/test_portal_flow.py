@@ -316,7 +316,10 @@ def test_book_reschedule_and_cancel_a_p2p_as_the_seeds_describe(
         page.get_by_role("link", name="Add to calendar").get_attribute("href") or "", timeout=10
     )
     assert invite.status_code == 200 and invite.headers["content-type"].startswith("text/calendar")
-    assert "METHOD:REQUEST" in invite.text and THREE_TIERS_CASE in invite.text
+    # a download to keep (SPEC §11 "add to calendar"): PUBLISH, nobody asked to respond
+    assert "METHOD:PUBLISH" in invite.text and THREE_TIERS_CASE in invite.text
+    assert "RSVP" not in invite.text and "ATTENDEE" not in invite.text
+    assert invite.headers["content-disposition"].startswith("attachment; filename=\"p2p-")
     shot("08-summary")
 
     # My P2P requests lists it; open it and reschedule through Actions.

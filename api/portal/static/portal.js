@@ -736,7 +736,7 @@ function bookingFacts(booking, { status = true } = {}) {
 
 function calendarLink(booking) {
   return booking.status === "scheduled" && booking.links.invite_ics
-    ? el("a", { href: booking.links.invite_ics, class: "button", download: `p2p-${booking.id}.ics` }, "Add to calendar")
+    ? el("a", { href: `${booking.links.invite_ics}&download=1`, class: "button", download: "" }, "Add to calendar")
     : null;
 }
 
