@@ -319,7 +319,7 @@ def test_book_reschedule_and_cancel_a_p2p_as_the_seeds_describe(
     # a download to keep (SPEC §11 "add to calendar"): PUBLISH, nobody asked to respond
     assert "METHOD:PUBLISH" in invite.text and THREE_TIERS_CASE in invite.text
     assert "RSVP" not in invite.text and "ATTENDEE" not in invite.text
-    assert invite.headers["content-disposition"].startswith("attachment; filename=\"p2p-")
+    assert invite.headers["content-disposition"].startswith('attachment; filename="p2p-')
     shot("08-summary")
 
     # My P2P requests lists it; open it and reschedule through Actions.
