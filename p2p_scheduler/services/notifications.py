@@ -474,6 +474,8 @@ class EmailRecipe:
 
     def to_json(self) -> str:
         fields = {name: getattr(self, name) for name in self.__slots__}
+        if not self.lead:
+            del fields["lead"]  # readable by workers older than reminders (a rolling upgrade)
         fields["event"] = {name: getattr(self.event, name) for name in self.event.__slots__}
         return json.dumps(fields, default=_encode, separators=(",", ":"))
 

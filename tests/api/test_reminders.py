@@ -286,3 +286,37 @@ async def test_no_reminders_when_the_leads_are_empty(
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         booking_id = await wednesday_call(http)
     assert reminders(engine, booking_id) == []
+
+
+async def test_a_change_of_details_rewrites_the_reminders_still_to_come_and_keeps_a_due_one(
+    client: httpx.AsyncClient, clock: Clock, engine: Engine
+) -> None:
+    await push_reviewer(client, "rev-a")
+    held = {"status": "pending_info", "received_at": ny("2026-11-20", "09:00")}
+    await push_case(client, "R1", **held, hold_due_at="2026-12-04", determination_at=None)
+    made = await booked(client, "R1", "rev-a", ny("2026-11-25", "10:00"), time_zone=CHICAGO)
+    clock.instant = WEDNESDAY - timedelta(hours=23)  # the day-before ones are due, not sent
+
+    # the case is denied: the call becomes a reconsideration (SPEC §14), the invite updated
+    await push_case(
+        client,
+        "R1",
+        status="denied",
+        received_at=ny("2026-11-20", "09:00"),
+        determination_at=ny("2026-11-24", "08:00"),
+        post_decision_delegated=True,
+    )
+    rows = reminders(engine, made["id"])
+    assert plan(rows) == planned_for(WEDNESDAY, timedelta(hours=24), timedelta(hours=1))
+    levels = {
+        row.next_attempt_at: EmailRecipe.from_json(row.body).event.levels_of_review
+        for row in rows
+        if row.channel == "email"
+    }
+    assert levels == {
+        WEDNESDAY - timedelta(hours=24): ("Pre-Decision P2P",),  # written before: kept
+        WEDNESDAY - timedelta(hours=1): ("Reconsideration P2P",),
+    }
+    recorder = Recorder()
+    deliver(engine, clock, recorder)
+    assert len(sent_reminders(recorder)) == 3  # the day-before ones, once each
