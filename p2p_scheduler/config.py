@@ -23,6 +23,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from p2p_scheduler.domain.reminders import Lead, parse_leads
+
 #: roles an API key may have (SPEC §7, §12); a ``provider`` needs an organisation, which only
 #: a token carries (SPEC §10)
 Role = Literal["admin", "portal", "reviewer", "ops"]
@@ -155,6 +157,8 @@ class ServiceSettings(DatabaseSettings):
     optimizer_workers: int = Field(2, ge=1, le=64)
     outbox_lease_seconds: int = Field(60, ge=1, le=3600)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    #: how long before each call its reminders go out (SPEC §11), longest first; empty: none
+    reminder_leads: Annotated[tuple[Lead, ...], NoDecode] = parse_leads("PT24H,PT1H")
 
     @field_validator("secret_key")
     @classmethod
@@ -169,6 +173,11 @@ class ServiceSettings(DatabaseSettings):
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("reminder_leads", mode="before")
+    @classmethod
+    def _parse_leads(cls, value: object) -> object:
+        return parse_leads(value) if isinstance(value, str) else value
 
     @field_validator("webhook_secret", "smtp_url", "demo_maildir", mode="before")
     @classmethod

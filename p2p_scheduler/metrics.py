@@ -75,8 +75,8 @@ class OutboxDepth:
         self.clock = clock
 
     def collect(self) -> Iterator[Metric]:
-        depth = outbox_store.depth(self.engine)
         now: datetime = self.clock()  # type: ignore[operator]
+        depth = outbox_store.depth(self.engine, now)
         age = (now - depth.oldest_pending_at).total_seconds() if depth.oldest_pending_at else 0
         yield GaugeMetricFamily(
             "p2p_outbox_pending", "Messages waiting to be delivered.", value=depth.pending

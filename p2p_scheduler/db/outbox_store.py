@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, func, or_, update
+from sqlalchemy import Engine, delete, func, or_, update
 from sqlmodel import Session, select
 
 from p2p_scheduler.db.engine import transaction
@@ -30,6 +30,9 @@ class Message:
     booking_id: str | None
     recipient: str
     body: str
+    #: not to be sent before this (a reminder); None: at once. The row is dated then too
+    #: (``created_at``), so that a planned message is not counted as waiting before it is due.
+    due_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +57,29 @@ def add(session: Session, messages: list[Message], *, now: datetime) -> None:
             booking_id=message.booking_id,
             recipient=message.recipient,
             body=message.body,
-            created_at=now,
-            next_attempt_at=now,
+            created_at=message.due_at or now,
+            next_attempt_at=message.due_at or now,
         )
         for message in messages
     )
+
+
+def drop_unsent(
+    session: Session, booking_id: str, event_type: str, *, planned_after: datetime | None = None
+) -> None:
+    """Delete a booking's unsent messages of ``event_type`` in the caller's transaction (its
+    reminders, when the call moved or ended). ``planned_after``: only those planned for
+    later than it and never tried, leaving any already due to go out. A worker holding one
+    of them finds it gone when it renews its lease, and skips it."""
+    conditions = [
+        OutboxRow.booking_id == booking_id,
+        OutboxRow.event_type == event_type,
+        OutboxRow.sent_at.is_(None),  # type: ignore[union-attr]
+        OutboxRow.gave_up_at.is_(None),  # type: ignore[union-attr]
+    ]
+    if planned_after is not None:
+        conditions += [OutboxRow.attempts == 0, OutboxRow.next_attempt_at > planned_after]
+    session.exec(delete(OutboxRow).where(*conditions))  # type: ignore[call-overload, arg-type]
 
 
 def _due(now: datetime, channels: frozenset[str]) -> list[object]:
@@ -165,14 +186,18 @@ class Depth:
     oldest_pending_at: datetime | None
 
 
-def depth(engine: Engine) -> Depth:
-    """What is still waiting (for health checks and metrics)."""
+def depth(engine: Engine, now: datetime | None = None) -> Depth:
+    """What is still waiting (for health checks and metrics). ``now``: messages planned for
+    later (reminders) are not waiting yet and are left out; None: every unsent one."""
+    waiting = [
+        OutboxRow.sent_at.is_(None),  # type: ignore[union-attr]
+        OutboxRow.gave_up_at.is_(None),  # type: ignore[union-attr]
+    ]
+    if now is not None:
+        waiting.append(OutboxRow.created_at <= now)
     with transaction(engine) as session:
         pending, oldest = session.exec(
-            select(func.count(), func.min(OutboxRow.created_at)).where(
-                OutboxRow.sent_at.is_(None),  # type: ignore[union-attr]
-                OutboxRow.gave_up_at.is_(None),  # type: ignore[union-attr]
-            )
+            select(func.count(), func.min(OutboxRow.created_at)).where(*waiting)  # type: ignore[arg-type]
         ).one()
         gave_up = session.exec(
             select(func.count()).where(OutboxRow.gave_up_at.is_not(None))  # type: ignore[union-attr]

@@ -10,6 +10,12 @@ outcome and what happens next in the policy's words (SPEC §14), text and HTML w
 invite; an admin's correction to another outcome sends one more, marked corrected.
 Webhooks (SPEC §9) go out for every change.
 
+Reminders (SPEC §11) are planned here too, in the same transaction: one e-mail to each of
+the provider and the reviewer and one ``booking.reminder`` webhook per portal for every lead
+still to come, as outbox rows not due before ``start - lead``. Every change re-plans them
+(a move drops the old ones, a cancel or an outcome drops them all), so the outbox's
+lease-and-fence claim is all it takes for each to go out once across any number of workers.
+
 Minimum necessary PHI (SPEC §5): nothing here ever reads the member's name, date of birth or
 member ID; the invite, the email and the webhook carry case numbers, level of review, the
 provider's name and call-back details only; never the reviewer's outcome notes either.
@@ -48,6 +54,7 @@ from p2p_scheduler.domain.enums import BookingStatus, Outcome
 from p2p_scheduler.domain.links import Purpose, Signer
 from p2p_scheduler.domain.model import LevelOfReview, ReviewerProfile
 from p2p_scheduler.domain.policy import Policy
+from p2p_scheduler.domain.reminders import Lead, planned
 
 #: The part after "@" in every event UID: booking ids are UUIDs, so UIDs are unique
 #: without naming a host (which could change and duplicate everyone's events).
@@ -62,6 +69,9 @@ EMAILED = {
 #: The outcome e-mails (SPEC §14): to the provider only, no invite (the call is over; a
 #: REQUEST would put a past event back in calendars). ``corrected``: an admin changed it.
 OUTCOME_SUBJECTS = {"completed": "P2P outcome", "corrected": "Corrected P2P outcome"}
+REMINDER = "booking.reminder"
+#: changes that set a new time (or a first one): reminders planned for the old one go
+MOVES = frozenset({"scheduled", "rescheduled"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +93,7 @@ class Notifier:
     base_url: str
     organizer_email: str
     webhook_urls: tuple[str, ...] = ()
+    reminder_leads: tuple[Lead, ...] = ()
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings, policy: Policy) -> Notifier:
@@ -92,6 +103,7 @@ class Notifier:
             base_url=settings.public_base_url,
             organizer_email=settings.organizer_email,
             webhook_urls=tuple(str(url) for url in settings.webhook_urls),
+            reminder_leads=settings.reminder_leads,
         )
 
     # ---- links -------------------------------------------------------------------------------
@@ -166,7 +178,87 @@ class Notifier:
                 )
         if event == "completed" and view.start is not None and view.end is not None:
             messages.append(self._outcome_email(session, view, links, event_id, now, corrected))
+        messages += self._replan_reminders(session, view, event, links, now)
         outbox_store.add(session, messages, now=now)
+
+    # ---- reminders ---------------------------------------------------------------------------
+
+    def _replan_reminders(
+        self, session: Session, view: BookingView, event: str, links: BookingLinks, now: datetime
+    ) -> list[Message]:
+        """Drop the booking's unsent reminders and plan them afresh from the booking as it now
+        is. After a move, every unsent one goes (even one already due: it names the old
+        time) and leads already passed are skipped. After another change to a scheduled
+        call (a new level of review, a flag), only those still to come are re-written with
+        the new details; one already due still goes out. Nothing once the call is off."""
+        scheduled = view.status == BookingStatus.SCHEDULED and view.start is not None
+        moved = event in MOVES or not scheduled
+        outbox_store.drop_unsent(session, view.id, REMINDER, planned_after=None if moved else now)
+        if not scheduled or not self.reminder_leads:
+            return []
+        assert view.start is not None and view.end is not None
+        reviewer = repo.get_reviewer(session, view.reviewer.reviewer_id) if view.reviewer else None
+        messages: list[Message] = []
+        for lead in planned(self.reminder_leads, view.start, now):
+            if not moved and lead.due(view.start) <= now:
+                continue  # its reminder, if unsent, was kept
+            messages += self._reminders(view, reviewer, links, lead, now)
+        return messages
+
+    def _reminders(
+        self,
+        view: BookingView,
+        reviewer: ReviewerProfile | None,
+        links: BookingLinks,
+        lead: Lead,
+        now: datetime,
+    ) -> list[Message]:
+        """One lead's reminders: the provider's and the reviewer's e-mails (each in their own
+        zone, the manage link for the provider only) and a webhook to each portal."""
+        assert view.start is not None
+        due = lead.due(view.start)
+        event_id = str(uuid.uuid4())
+        messages: list[Message] = []
+        if self.webhook_urls:
+            payload = json.dumps(
+                {
+                    "id": event_id,
+                    "type": REMINDER,
+                    "created_at": due.isoformat(),
+                    "lead": lead.iso,
+                    "data": booking_payload(
+                        view, links, self.policy.level_labels, self.policy.outcome_labels
+                    ),
+                },
+                separators=(",", ":"),
+            )
+            messages += [
+                Message("webhook", event_id, REMINDER, view.id, url, payload, due_at=due)
+                for url in self.webhook_urls
+            ]
+        recipients = [(view.contact.email, view.time_zone, links.manage or "")]
+        if reviewer is not None:
+            recipients.append((reviewer.email, reviewer.time_zone, ""))
+        calendar_event = self.invite_event(
+            view, reviewer, cancelled=False, invite_url=links.invite_ics
+        )
+        for address, zone, manage_url in recipients:
+            recipe = EmailRecipe(
+                event=calendar_event,
+                change="reminder",
+                method="",
+                to=address,
+                time_zone=zone,
+                invite_url=links.invite_ics,
+                manage_url=manage_url,
+                organizer_email=self.organizer_email,
+                written_at=due,
+                lead=lead.words(),
+            )
+            messages.append(
+                Message("email", event_id, REMINDER, view.id, address, recipe.to_json(), due)
+            )
+        return messages
 
     def _outcome_email(
         self,
@@ -377,9 +469,13 @@ class EmailRecipe:
     #: recipes written before outcome e-mails existed)
     outcome_label: str = ""
     next_steps: str = ""
+    #: a reminder's lead in words ("24 hours"); empty for the others
+    lead: str = ""
 
     def to_json(self) -> str:
         fields = {name: getattr(self, name) for name in self.__slots__}
+        if not self.lead:
+            del fields["lead"]  # readable by workers older than reminders (a rolling upgrade)
         fields["event"] = {name: getattr(self.event, name) for name in self.event.__slots__}
         return json.dumps(fields, default=_encode, separators=(",", ":"))
 
@@ -406,6 +502,8 @@ def render_email(recipe: EmailRecipe) -> EmailMessage:
     only."""
     if recipe.change in OUTCOME_SUBJECTS:
         return _outcome_message(recipe)
+    if recipe.change == "reminder":
+        return _reminder_message(recipe)
     event = recipe.event
     calendar = invites.invite(
         event,
@@ -452,6 +550,21 @@ def _outcome_message(recipe: EmailRecipe) -> EmailMessage:
     return message
 
 
+def _reminder_message(recipe: EmailRecipe) -> EmailMessage:
+    """A reminder: text and HTML, no invite (the calendar already holds the event; a second
+    REQUEST would only make clients ask again)."""
+    lines = _body_lines(recipe)
+    message = EmailMessage()
+    message["Subject"] = f"Reminder: {invites.summary(recipe.event)} at {_at(recipe)}"
+    message["From"] = f"P2P Scheduler <{recipe.organizer_email}>"
+    message["To"] = recipe.to
+    message["Date"] = format_datetime(recipe.written_at)
+    message["Message-ID"] = make_msgid(domain=UID_DOMAIN)
+    message.set_content("\n".join(line.plain() for line in lines) + "\n")
+    message.add_alternative(_html(lines), subtype="html")
+    return message
+
+
 @dataclass(frozen=True, slots=True)
 class _Line:
     """One line of an e-mail body. Only ``link`` (the service's own URLs) is ever made
@@ -483,6 +596,7 @@ def _body_lines(recipe: EmailRecipe) -> list[_Line]:
         "rescheduled": "Your peer-to-peer consultation has moved.",
         "updated": "The details of your peer-to-peer consultation have changed.",
         "cancelled": "This peer-to-peer consultation has been cancelled.",
+        "reminder": f"Reminder: your peer-to-peer consultation is in {recipe.lead}.",
     }[recipe.change]
     texts = [heading, *([recipe.note] if recipe.note else []), "", f"When: {_when(recipe)}"]
     texts.append(f"Case: {invites.summary(event).removeprefix('P2P: ')}")
@@ -524,12 +638,17 @@ def _outcome_lines(recipe: EmailRecipe) -> list[_Line]:
     return lines
 
 
-def _when(recipe: EmailRecipe) -> str:
-    """The call's date, time and length in the recipient's zone."""
+def _at(recipe: EmailRecipe) -> str:
+    """The call's date and time in the recipient's zone."""
     event, zone = recipe.event, recipe.time_zone
     local = event.start.astimezone(ZoneInfo(zone))
-    when = f"{local:%a} {local.month}/{local.day}/{local.year} {slot_label(event.start, zone)}"
-    return f"{when} ({(event.end - event.start).seconds // 60} minutes)"
+    return f"{local:%a} {local.month}/{local.day}/{local.year} {slot_label(event.start, zone)}"
+
+
+def _when(recipe: EmailRecipe) -> str:
+    """The call's date, time and length in the recipient's zone."""
+    event = recipe.event
+    return f"{_at(recipe)} ({(event.end - event.start).seconds // 60} minutes)"
 
 
 def _html(lines: list[_Line]) -> str:

@@ -499,8 +499,8 @@ def _run_load(
             elapsed = run_clients(clients, client)
         double_bookings = count_double_bookings(engine)
         in_database = count_scheduled(engine)
-        outbox = outbox_store.depth(engine)
         checked_at = datetime.now(UTC)
+        outbox = outbox_store.depth(engine, checked_at)
 
     samples = [sample for log in logs for sample in log.samples]
     if not samples:

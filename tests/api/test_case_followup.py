@@ -95,9 +95,14 @@ async def pushed(client: httpx.AsyncClient, number: str, **fields: Any) -> None:
 
 
 def outbox(engine: Engine, booking_id: str) -> list[tuple[str, str, str]]:
-    """(channel, event type, recipient) of every message written for the booking."""
+    """(channel, event type, recipient) of every message written for the booking about a
+    change (its planned reminders left out: a change re-plans them)."""
     with transaction(engine) as session:
-        return [(m.channel, m.event_type, m.recipient) for m in messages_of(session, booking_id)]
+        return [
+            (m.channel, m.event_type, m.recipient)
+            for m in messages_of(session, booking_id)
+            if m.event_type != "booking.reminder"
+        ]
 
 
 def email_to(engine: Engine, booking_id: str, event_type: str, address: str) -> str:

@@ -90,7 +90,7 @@ async def test_the_same_time_goes_to_the_best_tier_and_everyone_is_told(
     # cancellation to rev-a, who will not be there
     with transaction(engine) as session:
         mails = [m for m in messages_of(session, made["id"]) if m.channel == "email"]
-    sent = {(m.event_type, m.recipient) for m in mails}
+    sent = {(m.event_type, m.recipient) for m in mails if m.event_type != "booking.reminder"}
     assert sent == {
         ("booking.scheduled", contact_body()["email"]),
         ("booking.scheduled", "rev-a@example.org"),

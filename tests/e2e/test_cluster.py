@@ -210,6 +210,9 @@ def running_cluster(
         P2P_DELIVER_IN_PROCESS="false",
         P2P_OUTBOX_LEASE_SECONDS=str(lease_seconds),
         P2P_LOG_LEVEL="info",
+        # these tests wait for an empty outbox; reminders hours ahead would keep it waiting
+        # (tests/e2e/test_reminders.py delivers them with two workers)
+        P2P_REMINDER_LEADS="",
     )
     apis: list[Server] = []
     workers: list[Worker] = []

@@ -95,9 +95,11 @@ def test_optimize_books_pending_requests_and_announces_them(
             .scalars()
             .all()
         )  # type: ignore[attr-defined]
-    assert sorted(message.recipient for message in emails) == sorted(
-        ["olive@clinic.example.org", make_reviewer().email]
-    )
+    invited = [m.recipient for m in emails if m.event_type == "booking.scheduled"]
+    assert sorted(invited) == sorted(["olive@clinic.example.org", make_reviewer().email])
+    # and its reminders planned (SPEC §11): at least the hour-ahead ones, to both people
+    reminded = [m.recipient for m in emails if m.event_type == "booking.reminder"]
+    assert set(reminded) == set(invited)
 
 
 def test_the_worker_runs_the_optimizer_periodically_and_stops_on_sigterm(

@@ -69,3 +69,41 @@ def test_slow_and_idle_clients_are_cut_off_by_default_and_the_limits_must_be_pos
     assert timeouts == (5, 10, 10)
     with pytest.raises(ConfigurationError, match="P2P_HEADER_TIMEOUT_SECONDS"):
         load_settings(Settings, **BASE, header_timeout_seconds=0)
+
+
+def test_reminders_go_a_day_and_an_hour_ahead_by_default_and_empty_turns_them_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    leads = load_settings(Settings, **BASE).reminder_leads
+    assert [(lead.iso, lead.words()) for lead in leads] == [
+        ("PT24H", "24 hours"),
+        ("PT1H", "1 hour"),
+    ]
+    monkeypatch.setenv("P2P_REMINDER_LEADS", "pt30m, P2D ,PT1H30M")
+    leads = load_settings(Settings, **BASE).reminder_leads
+    assert [(lead.iso, lead.words()) for lead in leads] == [
+        ("P2D", "2 days"),
+        ("PT1H30M", "1 hour 30 minutes"),
+        ("PT30M", "30 minutes"),
+    ]
+    monkeypatch.setenv("P2P_REMINDER_LEADS", "")
+    assert load_settings(Settings, **BASE).reminder_leads == ()
+
+
+@pytest.mark.parametrize(
+    ("raw", "complaint"),
+    [
+        ("PT24H,tomorrow", "'tomorrow' is not an ISO 8601 duration like PT24H"),
+        ("PT1H,PT60M", "PT60M repeats PT1H; list each lead once"),
+        ("PT0S", "PT0S is not a positive duration"),
+        ("P1M", "P1M counts months or years"),
+        ("2026-11-24", "is not an ISO 8601 duration"),
+        ("P2Y", "counts months or years"),
+    ],
+)
+def test_a_reminder_lead_that_is_not_a_positive_fixed_duration_stops_start_up(
+    monkeypatch: pytest.MonkeyPatch, raw: str, complaint: str
+) -> None:
+    monkeypatch.setenv("P2P_REMINDER_LEADS", raw)
+    with pytest.raises(ConfigurationError, match=f"P2P_REMINDER_LEADS: .*{complaint}"):
+        load_settings(Settings, **BASE)
