@@ -158,7 +158,8 @@ def test_many_huge_declared_bodies_write_one_line_each(server: Server) -> None:
     with _connect(server) as sock:
         sock.sendall(_oversized_post("/portal/static/app.css"))
         _assert_too_large(*_read_response(sock))
-    routes = [line["route"] for line in _wait_for_log_lines(server, baseline + ATTACKS + 2)]
+    refused = _wait_for_log_lines(server, baseline + ATTACKS + 2, status=413)
+    routes = [line["route"] for line in refused]
     assert routes[-2:] == ["unmatched", "/portal/static/{path}"]
     assert "Traceback" not in server.output()
 
