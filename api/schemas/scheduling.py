@@ -202,6 +202,7 @@ class ReviewerSlotsOut(BaseModel):
     reviewer_id: str
     name: str
     credentials: str
+    specialty: str = Field("", description="'' when the profile gives none")
     days: list[DayOut]
 
 
@@ -266,6 +267,7 @@ class AvailabilityOut(BaseModel):
                             reviewer_id=r.reviewer_id,
                             name=r.name,
                             credentials=r.credentials,
+                            specialty=r.specialty,
                             days=[
                                 DayOut(
                                     date=d.date,
