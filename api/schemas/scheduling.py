@@ -444,6 +444,11 @@ class AgendaOut(BaseModel):
     bookings: list[BookingOut] = Field(
         description="scheduled, completed and no-show P2Ps starting this week, earliest first"
     )
+    now: datetime = Field(
+        description="the service's clock when it answered (UTC): a call whose start is after "
+        "it cannot have its outcome or no-show recorded yet (409 call-not-started), so the day "
+        "view offers neither",
+    )
 
 
 class TimeOffIn(Strict):
