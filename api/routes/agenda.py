@@ -56,4 +56,5 @@ def get_agenda(
         calendar_feed_url=calendars.feed_url(engine, notifier, reviewer_id, now=now),
         # No invite or manage links: those are the provider's.
         bookings=[present(view, links=False) for view in found.bookings],
+        now=now,
     )

@@ -24,6 +24,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from p2p_scheduler.domain.model import US_STATES
+from p2p_scheduler.domain.npi import npi_problem
 from p2p_scheduler.domain.text import (
     MULTI_LINE,
     MULTI_LINE_MESSAGE,
@@ -134,6 +135,37 @@ def _state(value: str) -> str:
 
 UsState = Annotated[str, AfterValidator(_state), Field(examples=["TX"])]
 TimeZoneName = Annotated[str, AfterValidator(require_zone), Field(examples=["America/Phoenix"])]
+
+
+def _npi(value: str) -> str:
+    """An empty NPI is one not given (a form's blank field), like ``null``."""
+    if value and (problem := npi_problem(value)) is not None:
+        raise ValueError(problem)
+    return value
+
+
+def _number_as_text(value: Any) -> Any:
+    """An NPI sent as a JSON number is the same NPI (none begins with 0, so no digit is
+    lost); a bool is not a number here."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+#: a National Provider Identifier: ten digits ending in its Luhn check digit (SPEC §11)
+Npi = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True),
+    BeforeValidator(single_line),
+    BeforeValidator(_number_as_text),
+    AfterValidator(_npi),
+    Field(examples=["1234567893"], description="10 digits with a valid check digit"),
+]
+#: what a reviewer practises, told to the provider before the call (SPEC §11)
+Specialty = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=100),
+    BeforeValidator(single_line),
+    Field(examples=["Orthopaedic surgery"]),
+]
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 

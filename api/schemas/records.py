@@ -16,10 +16,12 @@ from api.schemas.common import (
     Email,
     FieldRuleError,
     Instant,
+    Npi,
     ProgramCode,
     ReviewerId,
     ShortText,
     SkillCode,
+    Specialty,
     Strict,
     Text,
     TimeZoneName,
@@ -177,6 +179,12 @@ class WorkingHoursIn(Strict):
 class ReviewerFields(BaseModel):
     name: Text
     credentials: ShortText = ""
+    specialty: Specialty = Field(
+        "",
+        description="told to the provider with the name and credentials before the call "
+        "(booking, invite, e-mails); optional, '' when not given",
+    )
+    npi: Npi | None = Field(None, description="the reviewer's NPI, when disclosed")
     email: Email
     time_zone: TimeZoneName
     skills: dict[SkillCode, Annotated[int, Field(ge=1, le=9)]] = Field(
@@ -232,6 +240,8 @@ class ReviewerIn(ReviewerFields, Strict):
             reviewer_id=reviewer_id,
             name=self.name,
             credentials=self.credentials,
+            specialty=self.specialty,
+            npi=self.npi or None,
             email=self.email,
             time_zone=self.time_zone,
             skills=dict(self.skills),
@@ -260,6 +270,8 @@ class ReviewerOut(ReviewerFields):
             calendar_feed_url=calendar_feed_url,
             name=profile.name,
             credentials=profile.credentials,
+            specialty=profile.specialty,
+            npi=profile.npi,
             email=profile.email,
             time_zone=profile.time_zone,
             skills=profile.skills,

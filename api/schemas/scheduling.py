@@ -202,6 +202,7 @@ class ReviewerSlotsOut(BaseModel):
     reviewer_id: str
     name: str
     credentials: str
+    specialty: str = Field("", description="'' when the profile gives none")
     days: list[DayOut]
 
 
@@ -266,6 +267,7 @@ class AvailabilityOut(BaseModel):
                             reviewer_id=r.reviewer_id,
                             name=r.name,
                             credentials=r.credentials,
+                            specialty=r.specialty,
                             days=[
                                 DayOut(
                                     date=d.date,
@@ -441,6 +443,11 @@ class AgendaOut(BaseModel):
     calendar_feed_url: str
     bookings: list[BookingOut] = Field(
         description="scheduled, completed and no-show P2Ps starting this week, earliest first"
+    )
+    now: datetime = Field(
+        description="the service's clock when it answered (UTC): a call whose start is after "
+        "it cannot have its outcome or no-show recorded yet (409 call-not-started), so the day "
+        "view offers neither",
     )
 
 

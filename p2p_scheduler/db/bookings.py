@@ -22,6 +22,7 @@ from p2p_scheduler.db.tables import (
     BookingEventRow,
     BookingRow,
     CaseRow,
+    ReviewerLicenseRow,
     ReviewerRow,
 )
 from p2p_scheduler.db.types import UTCDateTime
@@ -216,12 +217,25 @@ def views(
     reviewer_ids = {b.reviewer_id for b in bookings if b.reviewer_id}
     reviewers: dict[str, ReviewerSummary] = {}
     if reviewer_ids:
-        for reviewer_id, name, credentials in session.execute(
-            select(ReviewerRow.reviewer_id, ReviewerRow.name, ReviewerRow.credentials).where(
-                ReviewerRow.reviewer_id.in_(reviewer_ids)  # type: ignore[attr-defined]
-            )
+        states: dict[str, list[str]] = {}
+        for reviewer_id, state in session.execute(
+            select(ReviewerLicenseRow.reviewer_id, ReviewerLicenseRow.state)
+            .where(ReviewerLicenseRow.reviewer_id.in_(reviewer_ids))  # type: ignore[attr-defined]
+            .order_by(ReviewerLicenseRow.state)  # type: ignore[arg-type]
         ):
-            reviewers[reviewer_id] = ReviewerSummary(reviewer_id, name, credentials)
+            states.setdefault(reviewer_id, []).append(state)
+        for reviewer_id, name, credentials, specialty, npi in session.execute(
+            select(
+                ReviewerRow.reviewer_id,
+                ReviewerRow.name,
+                ReviewerRow.credentials,
+                ReviewerRow.specialty,
+                ReviewerRow.npi,
+            ).where(ReviewerRow.reviewer_id.in_(reviewer_ids))  # type: ignore[attr-defined]
+        ):
+            reviewers[reviewer_id] = ReviewerSummary(
+                reviewer_id, name, credentials, specialty, npi, tuple(states.get(reviewer_id, ()))
+            )
     return [
         BookingView.of(
             booking,

@@ -206,6 +206,8 @@ def _load_reviewers(session: Session, reviewer_ids: list[str]) -> dict[str, Revi
             reviewer_id=row.reviewer_id,
             name=row.name,
             credentials=row.credentials,
+            specialty=row.specialty,
+            npi=row.npi,
             email=row.email,
             time_zone=row.time_zone,
             skills=skills.get(row.reviewer_id, {}),
@@ -226,6 +228,8 @@ def save_reviewer(session: Session, profile: ReviewerProfile) -> bool:
         row = ReviewerRow(reviewer_id=profile.reviewer_id)  # type: ignore[call-arg]
     row.name = profile.name
     row.credentials = profile.credentials
+    row.specialty = profile.specialty
+    row.npi = profile.npi
     row.email = profile.email
     row.time_zone = profile.time_zone
     row.max_consults_per_day = profile.max_consults_per_day

@@ -109,6 +109,10 @@ class ReviewerRow(SQLModel, table=True):
     reviewer_id: str = Field(primary_key=True, max_length=64)
     name: str = Field(max_length=200)
     credentials: str = Field(default="", max_length=64)
+    specialty: str = Field(
+        default="", max_length=100, sa_column_kwargs={"server_default": text("''")}
+    )
+    npi: str | None = Field(default=None, max_length=10)
     email: str = Field(max_length=254)
     time_zone: str = Field(max_length=64)
     max_consults_per_day: int = 8

@@ -123,6 +123,7 @@ class ReviewerSlots:
     name: str
     credentials: str
     days: list[DaySlots]
+    specialty: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -526,6 +527,7 @@ def label(
             reviewer_id=profile.reviewer_id,
             name=profile.name,
             credentials=profile.credentials,
+            specialty=profile.specialty,
             days=[
                 DaySlots(
                     day,

@@ -16,9 +16,15 @@ from p2p_scheduler.domain.enums import BookingStatus, Outcome
 
 
 class ReviewerRef(BaseModel):
+    """Who will call, disclosed before the call (SPEC §11; state P2P laws ask for the
+    reviewer's name, credentials and specialty, some for licence and NPI)."""
+
     reviewer_id: str
     name: str
     credentials: str
+    specialty: str = Field("", examples=["Orthopaedic surgery"], description="'' when not given")
+    npi: str | None = Field(None, examples=["1234567893"])
+    licensed_states: list[str] = Field(default_factory=list, examples=[["TX", "LA"]])
 
 
 class BookedCaseOut(BaseModel):

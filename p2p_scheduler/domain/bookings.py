@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from p2p_scheduler.domain.enums import BookingStatus
-from p2p_scheduler.domain.model import Weekday
+from p2p_scheduler.domain.model import ReviewerProfile, Weekday
 
 #: every start and every claimed stretch of a reviewer's time lies on this grid
 GRID_MINUTES = 15
@@ -128,9 +128,25 @@ class BookedCase:
 
 @dataclass(frozen=True, slots=True)
 class ReviewerSummary:
+    """Who will call, as the booking discloses them to the provider (SPEC §11)."""
+
     reviewer_id: str
     name: str
     credentials: str
+    specialty: str = ""
+    npi: str | None = None
+    licensed_states: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, profile: ReviewerProfile) -> ReviewerSummary:
+        return cls(
+            reviewer_id=profile.reviewer_id,
+            name=profile.name,
+            credentials=profile.credentials,
+            specialty=profile.specialty,
+            npi=profile.npi,
+            licensed_states=tuple(sorted(profile.licensed_states)),
+        )
 
 
 @dataclass(frozen=True, slots=True)

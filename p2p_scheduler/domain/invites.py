@@ -75,6 +75,7 @@ class InviteEvent:
     instructions: str = ""
     reviewer_name: str = ""
     reviewer_credentials: str = ""
+    reviewer_specialty: str = ""
     reviewer_email: str = ""
     invite_url: str = ""
     manage_url: str = ""
@@ -132,7 +133,7 @@ def description(event: InviteEvent) -> str:
         ("Contact", event.contact_name),
         ("Call-back number", _phone(event.phone, event.phone_ext)),
         ("Alternate number", _phone(event.alt_phone, event.alt_phone_ext)),
-        ("Reviewer", _reviewer_label(event)),
+        ("Reviewer", reviewer_disclosure(event)),
     )
     links = _labelled(
         ("Calendar invite (.ics)", event.invite_url),
@@ -298,6 +299,15 @@ def _zone(time_zone: str) -> ZoneInfo:
 def _reviewer_label(event: InviteEvent) -> str:
     """``Name, Credentials`` as a reviewer is addressed (either part may be missing)."""
     return ", ".join(p for p in (event.reviewer_name, event.reviewer_credentials) if p)
+
+
+def reviewer_disclosure(event: InviteEvent) -> str:
+    """``Dr. Jane Doe, MD — Orthopaedic surgery``: who will call, as the invite and the
+    e-mails tell the provider (SPEC §11); "" before a reviewer is assigned."""
+    if not event.reviewer_name:
+        return ""
+    label = _reviewer_label(event)
+    return f"{label} — {event.reviewer_specialty}" if event.reviewer_specialty else label
 
 
 def _phone(number: str, ext: str) -> str:

@@ -202,3 +202,7 @@ class ReviewerProfile:
     working_hours: tuple[WorkingHours, ...] = ()
     max_consults_per_day: int = 8
     active: bool = True
+    #: disclosed to the provider before the call (SPEC §11); "" when not given
+    specialty: str = ""
+    #: the reviewer's National Provider Identifier, when disclosed (SPEC §11)
+    npi: str | None = None

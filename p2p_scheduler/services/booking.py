@@ -459,7 +459,7 @@ def book(
             view = BookingView.of(
                 stored,
                 booked,
-                ReviewerSummary(reviewer.reviewer_id, reviewer.name, reviewer.credentials),
+                ReviewerSummary.of(reviewer),
             )
             if announcer is not None:
                 announcer.announce(session, view, "scheduled", now=now)

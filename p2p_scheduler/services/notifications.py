@@ -366,6 +366,7 @@ class Notifier:
             instructions=view.contact.instructions,
             reviewer_name=reviewer.name if reviewer else "",
             reviewer_credentials=reviewer.credentials if reviewer else "",
+            reviewer_specialty=reviewer.specialty if reviewer else "",
             reviewer_email=reviewer.email if reviewer else "",
             invite_url=invite_url,
         )
@@ -398,6 +399,9 @@ def booking_document(
             reviewer_id=view.reviewer.reviewer_id,
             name=view.reviewer.name,
             credentials=view.reviewer.credentials,
+            specialty=view.reviewer.specialty,
+            npi=view.reviewer.npi,
+            licensed_states=list(view.reviewer.licensed_states),
         ),
         cases=[
             BookedCaseOut(
@@ -601,8 +605,7 @@ def _body_lines(recipe: EmailRecipe) -> list[_Line]:
     texts = [heading, *([recipe.note] if recipe.note else []), "", f"When: {_when(recipe)}"]
     texts.append(f"Case: {invites.summary(event).removeprefix('P2P: ')}")
     if event.reviewer_name:
-        credentials = f", {event.reviewer_credentials}" if event.reviewer_credentials else ""
-        texts.append(f"Reviewer: {event.reviewer_name}{credentials}")
+        texts.append(f"Reviewer: {invites.reviewer_disclosure(event)}")
     texts.append(f"Provider: {event.provider_name}")
     phone = event.phone + (f" ext. {event.phone_ext}" if event.phone_ext else "")
     texts.append(f"The reviewer will call: {phone}")
@@ -628,8 +631,7 @@ def _outcome_lines(recipe: EmailRecipe) -> list[_Line]:
     texts = [heading, "", f"Outcome: {recipe.outcome_label}", f"Call: {_when(recipe)}"]
     texts.append(f"Case: {invites.summary(event).removeprefix('P2P: ')}")
     if event.reviewer_name:
-        credentials = f", {event.reviewer_credentials}" if event.reviewer_credentials else ""
-        texts.append(f"Reviewer: {event.reviewer_name}{credentials}")
+        texts.append(f"Reviewer: {invites.reviewer_disclosure(event)}")
     texts.append(f"Provider: {event.provider_name}")
     texts += ["", "What happens next:", recipe.next_steps]
     lines = [_Line(text) for text in texts]

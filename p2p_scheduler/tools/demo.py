@@ -60,6 +60,7 @@ from p2p_scheduler.domain.model import (
     Weekday,
     WorkingHours,
 )
+from p2p_scheduler.domain.npi import check_digit
 from p2p_scheduler.identity import demo_issuer
 
 #: A case eligible for a reconsideration (Texas, MSK spine), for the README's curl walk-through.
@@ -159,6 +160,48 @@ _REVIEWERS: tuple[tuple[str, str, str, str, str, str, str, int], ...] = (
     ("rev-026", "Frances Adebayo", "MD", "America/New_York", "radiology:1", "NY NJ PA", "mon-fri 09:00-17:00", 8),
 )
 # fmt: on
+
+#: What each reviewer practises: the booking, invite and e-mails disclose it (SPEC §11).
+_SPECIALTIES: dict[str, str] = {
+    "rev-001": "Orthopaedic spine surgery",
+    "rev-002": "Neurosurgery",
+    "rev-003": "Orthopaedic surgery",
+    "rev-004": "Physical medicine and rehabilitation",
+    "rev-005": "Pain medicine",
+    "rev-006": "Anesthesiology, pain medicine",
+    "rev-007": "Diagnostic radiology",
+    "rev-008": "Musculoskeletal radiology",
+    "rev-009": "Diagnostic radiology",
+    "rev-010": "Neuroradiology",
+    "rev-011": "Cardiology",
+    "rev-012": "Cardiology",
+    "rev-013": "Internal medicine",
+    "rev-014": "Interventional cardiology",
+    "rev-015": "Medical oncology",
+    "rev-016": "Hematology and oncology",
+    "rev-017": "Radiation oncology",
+    "rev-018": "Radiation oncology",
+    "rev-019": "Gastroenterology",
+    "rev-020": "Gastroenterology",
+    "rev-021": "Gastroenterology",
+    "rev-022": "Sleep medicine",
+    "rev-023": "Sleep medicine",
+    "rev-024": "Pulmonology, sleep medicine",
+    "rev-025": "Orthopaedic surgery",
+    "rev-026": "Diagnostic radiology",
+}
+#: Reviewers who have not disclosed an NPI (it is optional): the pages show them without one.
+_NO_NPI = frozenset({"rev-003", "rev-010"})
+
+
+def demo_npi(reviewer_id: str) -> str | None:
+    """A clearly fake NPI that passes the check digit: ``99900`` + the reviewer's number
+    (issued NPIs begin with 1 or 2, so none of these belongs to anyone)."""
+    if reviewer_id in _NO_NPI:
+        return None
+    first_nine = f"99900{int(reviewer_id.removeprefix('rev-')):04d}"
+    return first_nine + str(check_digit(first_nine))
+
 
 #: On leave: kept in the data so that availability shows they are skipped.
 _INACTIVE = frozenset({"rev-025", "rev-026"})
@@ -340,6 +383,8 @@ def demo_reviewers() -> list[ReviewerProfile]:
             reviewer_id=reviewer_id,
             name=name,
             credentials=credentials,
+            specialty=_SPECIALTIES[reviewer_id],
+            npi=demo_npi(reviewer_id),
             email=_email(name),
             time_zone=zone,
             skills={code: int(tier) for code, tier in (s.split(":") for s in skills.split())},

@@ -65,6 +65,7 @@ AGENDA_FIELDS = {
     "next_week_start",
     "calendar_feed_url",
     "bookings",
+    "now",
 }
 
 
@@ -655,3 +656,14 @@ async def test_only_portal_and_admin_keys_may_look_for_move_times(
         headers={**PORTAL, "Content-Type": "application/x-www-form-urlencoded"},
     )
     assert_problem(not_json, 415, "unsupported-media-type")
+
+
+async def test_the_agenda_tells_the_day_view_the_services_time(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    """The day view offers recording a call only once it has started by the service's clock
+    (the one the 409 call-not-started goes by), not by the reviewer's computer."""
+    await push_reviewer(client, "rev-a")
+    assert datetime.fromisoformat((await agenda_of(client, "rev-a"))["now"]) == clock.instant
+    clock.advance(hours=30)
+    assert datetime.fromisoformat((await agenda_of(client, "rev-a"))["now"]) == clock.instant

@@ -149,7 +149,11 @@ async def test_get_booking_answers_the_booking_in_the_requesters_zone(
     assert made["end"] == "2026-11-24T09:15:00-06:00"
     assert made["time_zone"] == CHICAGO
     assert made["duration_minutes"] == 15
-    assert made["reviewer"] == {"reviewer_id": REV_A, "name": "Dr. rev-a", "credentials": "MD"}
+    assert {k: made["reviewer"][k] for k in ("reviewer_id", "name", "credentials")} == {
+        "reviewer_id": REV_A,
+        "name": "Dr. rev-a",
+        "credentials": "MD",
+    }
     assert len(made["cases"]) == 1
     assert made["cases"][0]["case_number"] == "G1"
     assert made["cases"][0]["level_of_review"] == "reconsideration"
@@ -439,7 +443,11 @@ async def test_reschedule_to_another_reviewer(client: httpx.AsyncClient) -> None
     assert moved["id"] == made["id"]
     assert moved["sequence"] == 1
     assert moved["start"] == ny(TUE, "10:00")
-    assert moved["reviewer"] == {"reviewer_id": REV_B, "name": "Dr. rev-b", "credentials": "MD"}
+    assert {k: moved["reviewer"][k] for k in ("reviewer_id", "name", "credentials")} == {
+        "reviewer_id": REV_B,
+        "name": "Dr. rev-b",
+        "credentials": "MD",
+    }
     assert await listed_ids(client, reviewer_id=REV_B) == [made["id"]]
     assert await listed_ids(client, reviewer_id=REV_A) == []
 

@@ -137,6 +137,9 @@ async def test_a_valid_booking(seeded: httpx.AsyncClient, engine: Engine) -> Non
         "reviewer_id": REVIEWER,
         "name": "Dr. Nora York",
         "credentials": "MD, FACS",
+        "specialty": "",  # none given: disclosure is tested in test_reviewer_disclosure
+        "npi": None,
+        "licensed_states": body["reviewer"]["licensed_states"],
     }
     assert body["cases"] == [
         {

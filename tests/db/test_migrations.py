@@ -256,3 +256,46 @@ def test_0014_dates_outcomes_recorded_before_it_by_their_history(bare_engine: En
     )
     assert recorded["b-2"] is None
     migrate.downgrade(bare_engine, "base")
+
+
+def test_0016_gives_existing_reviewers_no_specialty_or_npi_and_keeps_what_refers_to_them(
+    bare_engine: Engine,
+) -> None:
+    """A reviewer saved before 0016 discloses no specialty ('') and no NPI (null) until the
+    profile is saved again; going down and up again loses no licence, hold or cell of theirs
+    (a table copy on SQLite would cascade the reviewer's rows away)."""
+    migrate.downgrade(bare_engine, "base")
+    migrate.upgrade(bare_engine, "0015")
+    now = "2026-12-01 15:00:00"
+    with bare_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO reviewers (reviewer_id, name, credentials, email, time_zone, "
+                "max_consults_per_day, active, version, feed_link_version, created_at, "
+                "updated_at) VALUES ('dr-a', 'Dr A', 'MD', 'a@example.org', 'UTC', 8, true, "
+                "'v1', 0, :now, :now)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            text("INSERT INTO reviewer_licenses (reviewer_id, state) VALUES ('dr-a', 'TX')")
+        )
+
+    def kept() -> tuple[object, ...]:
+        with bare_engine.connect() as connection:
+            return (
+                connection.execute(text("SELECT count(*) FROM reviewers")).scalar_one(),
+                connection.execute(text("SELECT count(*) FROM reviewer_licenses")).scalar_one(),
+            )
+
+    migrate.upgrade(bare_engine)
+    with bare_engine.connect() as connection:
+        disclosed = connection.execute(text("SELECT specialty, npi FROM reviewers")).one()
+    assert tuple(disclosed) == ("", None)
+    assert kept() == (1, 1)
+    migrate.downgrade(bare_engine, "0015")
+    assert kept() == (1, 1)
+    with bare_engine.connect() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("reviewers")}
+    assert not {"specialty", "npi"} & columns
+    migrate.downgrade(bare_engine, "base")

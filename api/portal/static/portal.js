@@ -483,6 +483,7 @@ function reviewerWeek(reviewer, days) {
   const byDate = Object.fromEntries(reviewer.days.map((d) => [d.date, d]));
   return el("section", { class: "reviewer" },
     el("h3", {}, `${reviewer.name}, ${reviewer.credentials}`),
+    ...(reviewer.specialty ? [el("p", { class: "hint specialty" }, reviewer.specialty)] : []),
     el("div", { class: "week" },
       ...days.map((day) => {
         const slots = byDate[day]?.slots || [];
@@ -545,7 +546,7 @@ async function choose(reviewer, slot) {
   if (state.mode === "reschedule") {
     $("move-summary").textContent =
       `From ${whenLabel(state.moving.start, state.zone)} with ${state.moving.reviewer.name} ` +
-      `to ${whenLabel(slot.start, state.zone)} with ${reviewer.name}, ${reviewer.credentials}.`;
+      `to ${whenLabel(slot.start, state.zone)} with ${reviewerLabel(reviewer)}.`;
     $("move-confirm").hidden = false;
     $("move-confirm-button").focus();
     return;
@@ -626,7 +627,7 @@ function showContact() {
     choice
       ? facts([
         ["P2P time", whenLabel(choice.slot.start, state.zone)],
-        ["Reviewer", `${choice.reviewer.name}, ${choice.reviewer.credentials}`],
+        ["Reviewer", reviewerLabel(choice.reviewer)],
       ])
       : facts([
         ["Preferred days", pending.days.map((code) => DAY_NAMES[code]).join(", ")],
@@ -716,13 +717,20 @@ async function submitContact() {
 
 // ---- summary -------------------------------------------------------------------------------
 
+/** "Dr. Jane Doe, MD — Orthopaedic surgery": who will call, as the booking discloses them
+ *  (SPEC §11); the invite and the e-mails write the same. */
+function reviewerLabel(reviewer) {
+  const label = [reviewer.name, reviewer.credentials].filter(Boolean).join(", ");
+  return reviewer.specialty ? `${label} — ${reviewer.specialty}` : label;
+}
+
 function bookingFacts(booking, { status = true } = {}) {
   const c = booking.contact;
   return facts([
     ["Status", status ? STATUSES[booking.status] || booking.status : ""],
     ["Outcome", booking.outcome ? `${booking.outcome.label} (recorded ${whenLabel(booking.outcome.recorded_at, state.zone)})` : ""],
     ["P2P time", booking.start ? whenLabel(booking.start, state.zone) : "Not assigned yet"],
-    ["Reviewer", booking.reviewer ? `${booking.reviewer.name}, ${booking.reviewer.credentials}` : "Not assigned yet"],
+    ["Reviewer", booking.reviewer ? reviewerLabel(booking.reviewer) : "Not assigned yet"],
     ["Case(s)", booking.cases.map((k) => `${k.case_number} (${k.level_of_review_label || k.level_of_review})`).join(", ")],
     ["Name of provider requesting P2P", `${c.provider_name} (${ROLES[c.provider_role] || c.provider_role})`],
     ["Contact person", [c.contact_name, c.contact_location].filter(Boolean).join(", ")],

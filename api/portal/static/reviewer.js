@@ -2,7 +2,7 @@
 // the call needs (case numbers, level of review, call-back number, instructions), buttons to
 // record the outcome or a no-show, and the calendar feed URL.
 import {
-  ROLES, STATUSES, call, clearProblem, dateLabel, describe, el, facts, guarded, localDate, longDate,
+  ROLES, STATUSES, call, clearProblem, dateLabel, dayOf, describe, el, facts, guarded, localDate, longDate,
   pendingNote, phone, show, showProblem, signIn, signOut, startSession, timeLabel, zoneAbbr,
 } from "./common.js";
 
@@ -13,12 +13,30 @@ const OUTCOMES = {
   information_only: "Information only (consultative)",
 };
 const PARTIES = { provider: "The provider did not answer", reviewer: "The reviewer could not attend" };
+// What the reviewer records, and what they confirm before it is sent (SPEC §9: no preselected
+// outcome, a confirmation step).
+const RECORDS = {
+  complete: {
+    field: "outcome", label: "Outcome", choices: OUTCOMES, placeholder: "Choose the outcome…",
+    submit: "Save outcome", notes: "Outcome notes", path: "complete",
+    question: (choice, call) => `Record “${choice}” for ${call}?`,
+    effect: "This is sent to the provider.",
+  },
+  noShow: {
+    field: "party", label: "Who did not answer", choices: PARTIES, placeholder: "Choose who did not answer…",
+    submit: "Record no-show", notes: "No-show notes", path: "no-show",
+    question: (choice, call) => `Record a no-show (“${choice}”) for ${call}?`,
+    effect: "This closes the P2P as a no-show.",
+  },
+};
 
 const $ = (id) => document.getElementById(id);
 const idInPath = () => decodeURIComponent(location.pathname.replace(/^\/portal\/reviewers\/?/, "").replace(/\/$/, ""));
 let reviewerId = ""; // whose day view this is (read once signed in: see ownDayView)
 let current = null; // this week's agenda (for "Today")
 let shown = null; // the week on screen
+let clockOffset = 0; // the service's clock minus this browser's, from the last agenda answer
+let startTimer = null; // re-renders when the next call starts, to offer recording it
 
 async function start() {
   let who = await startSession("/portal/reviewers/");
@@ -87,6 +105,7 @@ async function loadWeek(weekStart) {
     return;
   }
   $("agenda-problem").hidden = true;
+  clockOffset = Date.parse(answer.data.now) - Date.now();
   shown = answer.data;
   if (!weekStart) current = answer.data;
   render();
@@ -120,6 +139,21 @@ function render() {
       : [el("p", {}, "No P2Ps this week.")]),
   );
   $("feed-url").value = shown.calendar_feed_url;
+  wakeAtNextStart();
+}
+
+/** The service's time now: the API refuses a record before the call starts by its clock,
+ *  so the page judges "started" by it too, not by this computer's. */
+const serviceNow = () => Date.now() + clockOffset;
+const hasStarted = (booking) => Date.parse(booking.start) <= serviceNow();
+
+/** When the next scheduled call on screen starts, render again so it can be recorded. */
+function wakeAtNextStart() {
+  clearTimeout(startTimer);
+  const next = [...current.bookings, ...shown.bookings]
+    .filter((b) => b.status === "scheduled" && !hasStarted(b))
+    .map((b) => Date.parse(b.start) - serviceNow());
+  if (next.length) startTimer = setTimeout(render, Math.min(Math.min(...next) + 500, 2 ** 31 - 1));
 }
 
 function card(booking, zone, where) {
@@ -136,16 +170,25 @@ function card(booking, zone, where) {
       ["Provider", `${c.provider_name} (${ROLES[c.provider_role] || c.provider_role})`],
       ["Contact person", [c.contact_name, c.contact_location].filter(Boolean).join(", ")],
       ["Instructions", c.instructions],
+      ["Outcome", booking.outcome ? booking.outcome.label : ""],
     ]));
-  if (booking.status === "scheduled") node.append(recordForms(booking, id));
+  if (booking.status === "scheduled") {
+    node.append(hasStarted(booking) ? recordForms(booking, id, zone) : notStarted(booking, zone));
+  }
   return node;
 }
 
-function recordForms(booking, id) {
-  const completeForm = outcomeForm(`${id}-complete`, "Outcome", "outcome", OUTCOMES, "Save outcome", "Outcome notes",
-    (body) => call("POST", `/v1/bookings/${booking.id}/complete`, body));
-  const noShowForm = outcomeForm(`${id}-noshow`, "Who did not answer", "party", PARTIES, "Record no-show", "No-show notes",
-    (body) => call("POST", `/v1/bookings/${booking.id}/no-show`, body));
+/** A call that has not begun cannot have its outcome or a no-show recorded (SPEC §9). */
+function notStarted(booking, zone) {
+  const today = localDate(booking.start, zone) === localDate(new Date(serviceNow()).toISOString(), zone);
+  const at = `${today ? "" : `on ${dayOf(booking.start, zone)} `}at ${timeLabel(booking.start, zone)}`;
+  return el("p", { class: "hint not-started" },
+    `You can record the outcome once the call has started ${at}.`);
+}
+
+function recordForms(booking, id, zone) {
+  const completeForm = outcomeForm(`${id}-complete`, RECORDS.complete, booking, zone);
+  const noShowForm = outcomeForm(`${id}-noshow`, RECORDS.noShow, booking, zone);
   const open = (form) => () => {
     completeForm.hidden = form !== completeForm;
     noShowForm.hidden = form !== noShowForm;
@@ -159,36 +202,70 @@ function recordForms(booking, id) {
     noShowForm);
 }
 
-function outcomeForm(id, label, field, choices, submitLabel, notesLabel, send) {
+/** The form of one record: nothing chosen until the reviewer chooses (the submit button
+ *  waits for it), then a confirmation naming what will be recorded for which call. */
+function outcomeForm(id, kind, booking, zone) {
+  const { field, choices } = kind;
+  const select = el("select", { id: `${id}-${field}`, name: field, required: true, dataset: { field } },
+    el("option", { value: "", selected: true, disabled: true }, kind.placeholder),
+    ...Object.entries(choices).map(([code, name]) => el("option", { value: code }, name)));
+  const submit = el("button", { type: "submit", disabled: true }, kind.submit);
+  const question = el("p", { id: `${id}-question`, class: "question" });
+  const confirm = el("div", {
+    class: "confirm notice warn", role: "alertdialog", "aria-labelledby": `${id}-question`, hidden: true,
+  },
+  question,
+  el("p", { class: "actions" },
+    el("button", { type: "button", class: "confirm-button", onclick: () => send() }, "Confirm"),
+    el("button", { type: "button", class: "secondary", onclick: () => back() }, "Go back")));
   const form = el("form", { class: "panel", novalidate: true, hidden: true },
     el("div", { class: "problem", role: "alert", tabindex: "-1", hidden: true }),
+    el("div", { class: "field" }, el("label", { for: select.id }, kind.label), select),
     el("div", { class: "field" },
-      el("label", { for: `${id}-${field}` }, label),
-      el("select", { id: `${id}-${field}`, name: field, dataset: { field } },
-        ...Object.entries(choices).map(([code, name]) => el("option", { value: code }, name)))),
-    el("div", { class: "field" },
-      el("label", { for: `${id}-notes` }, `${notesLabel} (optional)`),
+      el("label", { for: `${id}-notes` }, `${kind.notes} (optional)`),
       el("textarea", { id: `${id}-notes`, name: "notes", rows: "2", dataset: { field: "notes" } })),
-    el("p", { class: "actions" }, el("button", { type: "submit" }, submitLabel)));
+    el("p", { class: "actions" }, submit),
+    confirm);
+  const editing = (on) => {
+    for (const control of [select, form.elements.notes]) control.disabled = !on;
+    submit.hidden = !on;
+    confirm.hidden = on;
+  };
+  const back = () => {
+    editing(true);
+    select.focus();
+  };
+  select.addEventListener("change", () => { submit.disabled = !select.value; });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    guarded(async () => {
-      clearProblem(form);
-      const answer = await send({ [field]: form.elements[field].value, notes: form.elements.notes.value.trim() });
-      if (!answer.ok) {
-        showProblem(form, answer.data);
-        return;
-      }
-      const refreshed = await fetchWeek(null);
-      if (refreshed.ok) current = refreshed.data;
-      if (shown.week_start === current.week_start) shown = current;
-      else {
-        const again = await fetchWeek(shown.week_start);
-        if (again.ok) shown = again.data;
-      }
-      render();
-      $("week-title").focus();
-    });
+    if (!select.value) return;
+    clearProblem(form);
+    const which = `the ${timeLabel(booking.start, zone)} call with ${booking.contact.provider_name}`;
+    question.replaceChildren(
+      el("strong", {}, kind.question(choices[select.value], which)), " ", kind.effect);
+    editing(false);
+    confirm.querySelector(".confirm-button").focus();
+  });
+  const send = () => guarded(async () => {
+    const body = { [field]: select.value, notes: form.elements.notes.value.trim() };
+    const answer = await call("POST", `/v1/bookings/${booking.id}/${kind.path}`, body);
+    if (!answer.ok) {
+      editing(true);
+      showProblem(form, answer.data);
+      return;
+    }
+    const refreshed = await fetchWeek(null);
+    if (refreshed.ok) {
+      current = refreshed.data;
+      clockOffset = Date.parse(current.now) - Date.now();
+    }
+    if (shown.week_start === current.week_start) shown = current;
+    else {
+      const again = await fetchWeek(shown.week_start);
+      if (again.ok) shown = again.data;
+    }
+    render();
+    $("week-title").focus();
   });
   return form;
 }
