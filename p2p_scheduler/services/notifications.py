@@ -517,15 +517,8 @@ def render_email(recipe: EmailRecipe) -> EmailMessage:
         time_zone=recipe.time_zone,
         dtstamp=recipe.written_at,
     )
-    lines = _body_lines(recipe)
-    message = EmailMessage()
-    message["Subject"] = f"{EMAILED[recipe.change]}: {invites.summary(event)}"
-    message["From"] = f"P2P Scheduler <{recipe.organizer_email}>"
-    message["To"] = recipe.to
-    message["Date"] = format_datetime(recipe.written_at)
-    message["Message-ID"] = make_msgid(domain=UID_DOMAIN)
-    message.set_content("\n".join(line.plain() for line in lines) + "\n")
-    message.add_alternative(_html(lines), subtype="html")
+    subject = f"{EMAILED[recipe.change]}: {invites.summary(event)}"
+    message = _text_and_html(recipe, subject, _body_lines(recipe))
     # As bytes, base64: a text part would have its CRLF line ends (RFC 5545) rewritten.
     message.add_alternative(
         calendar,
@@ -538,13 +531,10 @@ def render_email(recipe: EmailRecipe) -> EmailMessage:
     return message
 
 
-def _outcome_message(recipe: EmailRecipe) -> EmailMessage:
-    lines = _outcome_lines(recipe)
-    cases = invites.summary(recipe.event).removeprefix("P2P: ")
+def _text_and_html(recipe: EmailRecipe, subject: str, lines: list[_Line]) -> EmailMessage:
+    """The headers every e-mail carries and its body as text and as HTML (the same lines)."""
     message = EmailMessage()
-    message["Subject"] = (
-        f"{OUTCOME_SUBJECTS[recipe.change]}: {cases} \N{EM DASH} {recipe.outcome_label}"
-    )
+    message["Subject"] = subject
     message["From"] = f"P2P Scheduler <{recipe.organizer_email}>"
     message["To"] = recipe.to
     message["Date"] = format_datetime(recipe.written_at)
@@ -552,21 +542,19 @@ def _outcome_message(recipe: EmailRecipe) -> EmailMessage:
     message.set_content("\n".join(line.plain() for line in lines) + "\n")
     message.add_alternative(_html(lines), subtype="html")
     return message
+
+
+def _outcome_message(recipe: EmailRecipe) -> EmailMessage:
+    cases = invites.summary(recipe.event).removeprefix("P2P: ")
+    subject = f"{OUTCOME_SUBJECTS[recipe.change]}: {cases} \N{EM DASH} {recipe.outcome_label}"
+    return _text_and_html(recipe, subject, _outcome_lines(recipe))
 
 
 def _reminder_message(recipe: EmailRecipe) -> EmailMessage:
     """A reminder: text and HTML, no invite (the calendar already holds the event; a second
     REQUEST would only make clients ask again)."""
-    lines = _body_lines(recipe)
-    message = EmailMessage()
-    message["Subject"] = f"Reminder: {invites.summary(recipe.event)} at {_at(recipe)}"
-    message["From"] = f"P2P Scheduler <{recipe.organizer_email}>"
-    message["To"] = recipe.to
-    message["Date"] = format_datetime(recipe.written_at)
-    message["Message-ID"] = make_msgid(domain=UID_DOMAIN)
-    message.set_content("\n".join(line.plain() for line in lines) + "\n")
-    message.add_alternative(_html(lines), subtype="html")
-    return message
+    subject = f"Reminder: {invites.summary(recipe.event)} at {_at(recipe)}"
+    return _text_and_html(recipe, subject, _body_lines(recipe))
 
 
 @dataclass(frozen=True, slots=True)
