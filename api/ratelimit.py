@@ -63,7 +63,7 @@ class Budget:
 
 
 def _budgets(settings: Settings) -> dict[str, Budget]:
-    per_minute, failures = settings.rate_limit_per_minute, settings.auth_failures_per_minute
+    per_minute, failures = settings.rate_limit_per_minute, settings.failure_budget
     found: dict[str, Budget] = {}
     if per_minute:
         found["key"] = Budget(

@@ -217,8 +217,10 @@ class Settings(ServiceSettings):
     #: window); 0: no limit.
     rate_limit_per_minute: int = Field(6000, ge=0, le=1_000_000)
     #: Failed sign-ins (401) and failing link tokens per minute per client address; past it,
-    #: the address is refused (429) before any key is checked. 0: not counted.
-    auth_failures_per_minute: int = Field(60, ge=0, le=1_000_000)
+    #: the address is refused (429) before any key is checked. 0: not counted. Unset: the
+    #: rate limit's own figure (SPEC §9 counts them under P2P_RATE_LIMIT_PER_MINUTE), so a
+    #: client that tests wrong keys on purpose is not locked out by a tighter default.
+    auth_failures_per_minute: int | None = Field(None, ge=0, le=1_000_000)
     #: Where the counts live: unset, each serving process counts alone (in memory); a
     #: ``redis://host:6379/0`` URL shares them between every process of a deployment.
     rate_limit_storage_url: SecretStr | None = None
@@ -287,6 +289,13 @@ class Settings(ServiceSettings):
                 "P2P_OIDC_AUDIENCE is required with P2P_OIDC_ISSUER (the 'aud' tokens must carry)"
             )
         return self
+
+    @property
+    def failure_budget(self) -> int:
+        """Failed sign-ins and bad link tokens a minute per client address (0: not counted)."""
+        if self.auth_failures_per_minute is None:
+            return self.rate_limit_per_minute
+        return self.auth_failures_per_minute
 
     @property
     def token_audience(self) -> str:

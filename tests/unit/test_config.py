@@ -31,7 +31,11 @@ def test_limits_have_production_defaults_and_zero_turns_the_rate_limit_off() -> 
 def test_the_rate_limit_is_in_memory_by_default_and_shared_through_a_redis_url() -> None:
     settings = load_settings(Settings, **BASE, rate_limit_storage_url="")
     assert settings.rate_limit_storage_url is None
-    assert (settings.auth_failures_per_minute, settings.rate_limit_key_prefix) == (60, "p2p")
+    assert (settings.failure_budget, settings.rate_limit_key_prefix) == (6000, "p2p")
+    # unset, failed sign-ins per address follow the rate limit (SPEC §9); set, their own figure
+    assert load_settings(Settings, **BASE, rate_limit_per_minute=100).failure_budget == 100
+    assert load_settings(Settings, **BASE, auth_failures_per_minute=60).failure_budget == 60
+    assert load_settings(Settings, **BASE, auth_failures_per_minute=0).failure_budget == 0
     shared = load_settings(
         Settings, **BASE, rate_limit_storage_url="redis://:pw@redis:6379/0"
     ).rate_limit_storage_url
