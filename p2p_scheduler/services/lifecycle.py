@@ -226,8 +226,7 @@ def cancel(
         )
     if reason_code == CancelReason.OTHER and not reason_text.strip():
         raise InvalidInput(
-            "Write a few words on why the P2P is cancelled: the reason 'Other' needs them"
-            " (reason_text).",
+            "Write a few words on why the P2P is cancelled: the reason 'Other' needs them.",
             field="reason_text",
         )
     with transaction(engine) as session:

@@ -578,3 +578,10 @@ export function signIn(message) {
     };
   });
 }
+
+/** "Dr. Jane Doe, MD — Orthopaedic surgery": who will call, as the booking discloses them
+ *  (SPEC §11); the invite and the e-mails write the same. */
+export function reviewerLabel(reviewer) {
+  const label = [reviewer.name, reviewer.credentials].filter(Boolean).join(", ");
+  return reviewer.specialty ? `${label} — ${reviewer.specialty}` : label;
+}

@@ -2,7 +2,8 @@
 // key. The link's token (in this page's URL) is the credential: every call sends it back as
 // `?token=`, for this booking only. Times are in the booking's zone (the provider's).
 import {
-  addDays, dateLabel, el, facts, longDate, phone, ROLES, show, STATUSES, whenLabel, zoneAbbr,
+  addDays, dateLabel, el, facts, longDate, phone, reviewerLabel, ROLES, show, STATUSES, whenLabel,
+  zoneAbbr,
 } from "./common.js";
 
 const CANCEL_REASONS = {
@@ -77,7 +78,7 @@ function bookingFacts(b) {
   return facts([
     ["Status", STATUSES[b.status] || b.status],
     ["P2P time", b.start ? `${whenLabel(b.start, zone)} (${b.duration_minutes} minutes)` : "Not assigned yet"],
-    ["Reviewer", b.reviewer ? [b.reviewer.name, b.reviewer.credentials, b.reviewer.specialty].filter(Boolean).join(", ") : "Not assigned yet"],
+    ["Reviewer", b.reviewer ? reviewerLabel(b.reviewer) : "Not assigned yet"],
     ["Case(s)", b.cases.map((k) => `${k.case_number} (${k.level_of_review_label || k.level_of_review})`).join(", ")],
     ["Provider", `${c.provider_name} (${ROLES[c.provider_role] || c.provider_role})`],
     ["Contact person", [c.contact_name, c.contact_location].filter(Boolean).join(", ")],
@@ -201,7 +202,7 @@ function reviewerWeek(reviewer, days) {
   const byDate = Object.fromEntries(reviewer.days.map((d) => [d.date, d]));
   const open = days.filter((day) => (byDate[day]?.slots || []).length);
   return el("section", { class: "reviewer" },
-    el("h3", {}, [reviewer.name, reviewer.credentials, reviewer.specialty].filter(Boolean).join(", ")),
+    el("h3", {}, reviewerLabel(reviewer)),
     el("div", { class: "week" },
       ...open.map((day) => {
         const slots = byDate[day].slots;

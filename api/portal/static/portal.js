@@ -3,8 +3,8 @@
 // and cancel. Every step is one call to /v1/…, exactly what any portal front end would send.
 import {
   ROLES, STATUSES, addDays, call, clearProblem, dateLabel, describe, el, facts, guarded as guard,
-  localDate, longDate, pendingNote, phone, show, showProblem, signIn, signOut, startSession, uuid, whenLabel,
-  zoneAbbr,
+  localDate, longDate, pendingNote, phone, reviewerLabel, show, showProblem, signIn, signOut, startSession,
+  uuid, whenLabel, zoneAbbr,
 } from "./common.js";
 
 const ZONE_KEY = "p2p.timeZone";
@@ -716,13 +716,6 @@ async function submitContact() {
 }
 
 // ---- summary -------------------------------------------------------------------------------
-
-/** "Dr. Jane Doe, MD — Orthopaedic surgery": who will call, as the booking discloses them
- *  (SPEC §11); the invite and the e-mails write the same. */
-function reviewerLabel(reviewer) {
-  const label = [reviewer.name, reviewer.credentials].filter(Boolean).join(", ");
-  return reviewer.specialty ? `${label} — ${reviewer.specialty}` : label;
-}
 
 function bookingFacts(booking, { status = true } = {}) {
   const c = booking.contact;
