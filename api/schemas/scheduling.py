@@ -64,13 +64,17 @@ Phone = Annotated[
 
 
 def _extension(value: str) -> str:
-    if not value.isdigit() and value:
+    """One message for every wrong extension: a ninth digit is as wrong as a letter."""
+    if value and not (value.isascii() and value.isdigit() and len(value) <= 8):
         raise ValueError("Enter the extension in digits only (up to 8), like 12345")
     return value
 
 
 Extension = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=8), AfterValidator(_extension)
+    str,
+    StringConstraints(strip_whitespace=True),
+    AfterValidator(_extension),
+    Field(json_schema_extra={"maxLength": 8}),
 ]
 Note = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=500), BeforeValidator(multi_line)

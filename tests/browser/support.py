@@ -19,13 +19,18 @@ PORTAL_KEY = "demo-portal-key"
 
 
 def label(instant: datetime | str, zone: str = ZONE) -> str:
-    """ "Mon 5/18 6:30 pm EDT": the page's format, computed without the page's code."""
+    """ "Mon 5/18/2026 6:30 pm EDT": the page's format, computed without the page's code."""
     if isinstance(instant, str):
         instant = datetime.fromisoformat(instant)
     local = instant.astimezone(ZoneInfo(zone))
     hour = local.hour % 12 or 12
     half = "am" if local.hour < 12 else "pm"
-    return f"{local:%a} {local.month}/{local.day} {hour}:{local:%M} {half} {local:%Z}"
+    return f"{day_label(local)} {hour}:{local:%M} {half} {local:%Z}"
+
+
+def day_label(when: date | datetime) -> str:
+    """ "Mon 5/18/2026": how the pages write a day (a heading, a week, a time's date)."""
+    return f"{when:%a} {when.month}/{when.day}/{when.year}"
 
 
 def api(server: Server, method: str, path: str, key: str = PORTAL_KEY, **kwargs: Any) -> Any:

@@ -19,7 +19,7 @@ from p2p_scheduler.db.engine import make_engine
 from p2p_scheduler.db.tables import BookingRow, SlotCellRow
 from p2p_scheduler.domain.clock import system_clock
 from p2p_scheduler.tools.demo import DAY_VIEW_REVIEWER, WALKTHROUGH_CASE, demo_cases
-from tests.browser.support import api, assert_labelled
+from tests.browser.support import api, assert_labelled, day_label
 from tests.e2e.server import Server
 
 pytestmark = pytest.mark.e2e
@@ -107,10 +107,8 @@ def test_the_day_view_lists_an_api_booking_in_the_reviewers_zone_and_records_com
     today = datetime.now(ZoneInfo(zone)).date()
     for _ in range((monday(start.date()) - monday(today)).days // 7):
         page.get_by_role("button", name="Next week →").click()
-    expect(page.locator("#week-title")).to_contain_text(
-        f"{monday(start.date()).month}/{monday(start.date()).day}/"
-    )
-    heading = f"{start:%a} {start.month}/{start.day}"
+    expect(page.locator("#week-title")).to_contain_text(f"{day_label(monday(start.date()))} - ")
+    heading = day_label(start)
     day = page.locator("section.agenda-day").filter(
         has=page.get_by_role("heading", name=heading, exact=True)
     )
@@ -131,7 +129,7 @@ def test_the_day_view_lists_an_api_booking_in_the_reviewers_zone_and_records_com
     expect(card.get_by_role("button", name="Record no-show")).to_have_count(0)
     expect(card).to_contain_text(
         "You can record the outcome once the call has started "
-        f"on {start:%a} {start.month}/{start.day} at {clock(start)}."
+        f"on {day_label(start)} at {clock(start)}."
     )
     shots(page, shot, "02-not-started")
     # UM operations (admin) may record at any time; the day view then shows the outcome

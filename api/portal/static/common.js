@@ -450,23 +450,24 @@ export function timeLabel(iso, zone) {
   return `${p.hour}:${p.minute} ${p.dayPeriod.toLowerCase()} ${p.timeZoneName}`;
 }
 
-/** "Mon 5/18" for an instant, in the zone. */
+/** "Mon 5/18/2026" for an instant, in the zone: the pages' one way of writing a day, with
+ *  the year, so a date read on a list, a heading or a summary is never ambiguous. */
 export function dayOf(iso, zone) {
-  const p = parts(new Date(iso), zone, { weekday: "short", month: "numeric", day: "numeric" });
-  return `${p.weekday} ${p.month}/${p.day}`;
+  const p = parts(new Date(iso), zone, { weekday: "short", year: "numeric", month: "numeric", day: "numeric" });
+  return `${p.weekday} ${p.month}/${p.day}/${p.year}`;
 }
 
-/** "Mon 5/18 6:30 pm EDT". */
+/** "Mon 5/18/2026 6:30 pm EDT". */
 export function whenLabel(iso, zone) {
   return `${dayOf(iso, zone)} ${timeLabel(iso, zone)}`;
 }
 
-/** "Mon 5/18" for a calendar date ("2026-05-18"), which has no zone. */
+/** "Mon 5/18/2026" for a calendar date ("2026-05-18"), which has no zone. */
 export function dateLabel(isoDate) {
   return dayOf(`${isoDate}T12:00:00Z`, "UTC");
 }
 
-/** "5/18/2026" for a calendar date. */
+/** "5/18/2026" for a calendar date without its weekday: for a date of birth only. */
 export function longDate(isoDate) {
   const [y, m, d] = isoDate.split("-").map(Number);
   return `${m}/${d}/${y}`;

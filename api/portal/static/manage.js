@@ -2,7 +2,7 @@
 // key. The link's token (in this page's URL) is the credential: every call sends it back as
 // `?token=`, for this booking only. Times are in the booking's zone (the provider's).
 import {
-  addDays, dateLabel, el, facts, longDate, phone, reviewerLabel, ROLES, show, STATUSES, whenLabel,
+  addDays, dateLabel, el, facts, phone, reviewerLabel, ROLES, show, STATUSES, whenLabel,
   zoneAbbr,
 } from "./common.js";
 
@@ -93,12 +93,11 @@ function renderBooking(booking, note) {
   state.booking = booking;
   const zone = booking.time_zone;
   const scheduled = booking.status === "scheduled";
-  const year = booking.start ? new Date(booking.start).toLocaleDateString("en-US", { timeZone: zone, year: "numeric" }) : "";
   $("zone-indicator").textContent = `Times in ${zone.replace(/_/g, " ")} (${zoneAbbr(zone)})`;
   $("booking-title").textContent = booking.status === "cancelled" ? "This P2P was cancelled" : "Your P2P";
   const was = booking.status === "cancelled" ? "Was " : "";
   $("booking-when").textContent = booking.start
-    ? `${was}${whenLabel(booking.start, zone)}, ${year}`
+    ? `${was}${whenLabel(booking.start, zone)}`
     : "A time will be assigned and sent to you by e-mail.";
   $("booking-note").textContent = note || "";
   $("booking-note").hidden = !note;
@@ -184,7 +183,7 @@ function renderSlots() {
   const a = state.availability;
   const b = state.booking;
   $("slots-from").textContent = `Now: ${whenLabel(b.start, b.time_zone)} with ${b.reviewer.name}, ${b.reviewer.credentials}. Times are in ${b.time_zone.replace(/_/g, " ")} (${zoneAbbr(b.time_zone)}).`;
-  $("week-label").textContent = `${longDate(a.week_start)} - ${longDate(a.week_end)}`;
+  $("week-label").textContent = `${dateLabel(a.week_start)} - ${dateLabel(a.week_end)}`;
   $("prev-week").disabled = a.week_start <= state.firstWeek;
   const days = [0, 1, 2, 3, 4, 5, 6].map((n) => addDays(a.week_start, n));
   const groups = a.tiers.map((tier) =>

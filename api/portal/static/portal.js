@@ -3,8 +3,8 @@
 // and cancel. Every step is one call to /v1/…, exactly what any portal front end would send.
 import {
   ROLES, STATUSES, addDays, call, clearProblem, dateLabel, describe, el, facts, guarded as guard,
-  localDate, longDate, pendingNote, phone, reviewerLabel, show, showProblem, signIn, signOut, startSession,
-  uuid, whenLabel, zoneAbbr,
+  longDate, pendingNote, phone, reviewerLabel, show, showProblem, signIn, signOut, startSession, uuid,
+  whenLabel, zoneAbbr,
 } from "./common.js";
 
 const ZONE_KEY = "p2p.timeZone";
@@ -465,7 +465,7 @@ function weekName(weekStart) {
 
 function renderSlots() {
   const a = state.availability;
-  $("week-label").textContent = `${longDate(a.week_start)} - ${longDate(a.week_end)}${weekName(a.week_start)}`;
+  $("week-label").textContent = `${dateLabel(a.week_start)} - ${dateLabel(a.week_end)}${weekName(a.week_start)}`;
   $("prev-week").disabled = a.week_start <= state.firstWeek;
   const days = [0, 1, 2, 3, 4, 5, 6].map((n) => addDays(a.week_start, n));
   const groups = a.tiers.map((tier) =>
@@ -741,12 +741,9 @@ function calendarLink(booking) {
     : null;
 }
 
-/** "Mon 12/7/2026 8:15 am CST, 30 minutes": the summary's one line, with the year. */
-function whenWithYear(booking) {
-  const year = localDate(booking.start, state.zone).slice(0, 4);
-  const [day, ...time] = whenLabel(booking.start, state.zone).split(" ");
-  const [weekday, monthDay] = [day, time.shift()];
-  return `${weekday} ${monthDay}/${year} ${time.join(" ")}, ${booking.duration_minutes} minutes`;
+/** "Mon 12/7/2026 8:15 am CST, 30 minutes": the summary's one line. */
+function whenAndLength(booking) {
+  return `${whenLabel(booking.start, state.zone)}, ${booking.duration_minutes} minutes`;
 }
 
 /** What happens next, in words: who was sent what, and who calls whom. */
@@ -762,7 +759,7 @@ function nextSteps(booking) {
 function showSummary(booking, title) {
   $("summary-title").textContent = title;
   $("summary-when").textContent = booking.start
-    ? `${whenWithYear(booking)} with ${booking.reviewer.name}, ${booking.reviewer.credentials}`
+    ? `${whenAndLength(booking)} with ${booking.reviewer.name}, ${booking.reviewer.credentials}`
     : `${title} — a time will be assigned and sent to ${booking.contact.email}`;
   $("summary-next").textContent = nextSteps(booking);
   $("summary-details").replaceChildren(bookingFacts(booking, { status: false }));

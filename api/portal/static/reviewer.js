@@ -2,7 +2,7 @@
 // the call needs (case numbers, level of review, call-back number, instructions), buttons to
 // record the outcome or a no-show, and the calendar feed URL.
 import {
-  ROLES, STATUSES, call, clearProblem, dateLabel, dayOf, describe, el, facts, guarded, localDate, longDate,
+  ROLES, STATUSES, call, clearProblem, dateLabel, dayOf, describe, el, facts, guarded, localDate,
   pendingNote, phone, show, showProblem, signIn, signOut, startSession, timeLabel, zoneAbbr,
 } from "./common.js";
 
@@ -124,7 +124,7 @@ function render() {
   );
   const isCurrent = shown.week_start === current.week_start;
   $("week-title").textContent =
-    `${isCurrent ? "This week" : "Week of"} ${longDate(shown.week_start)} - ${longDate(shown.week_end)}`;
+    `${isCurrent ? "This week" : "Week of"} ${dateLabel(shown.week_start)} - ${dateLabel(shown.week_end)}`;
   const days = [];
   for (const booking of shown.bookings) {
     const day = localDate(booking.start, zone);
