@@ -170,8 +170,63 @@ PATTERN_WORDS = {
 }
 
 
+_DATE = "Enter a date as YYYY-MM-DD, like 1962-04-17"
+_INSTANT = "Enter a date and time with its UTC offset, like 2026-12-08T14:30:00-06:00"
+#: pydantic's error types in words a front desk can act on (``{…}``: from the error's
+#: context); a type not listed keeps pydantic's own message.
+TYPE_WORDS = {
+    "string_too_long": "Use at most {max_length} characters",
+    "string_too_short": "Enter at least {min_length} characters",
+    "too_long": "List at most {max_length} items",
+    "too_short": "List at least {min_length} items",
+    "string_type": "Enter text",
+    "list_type": "Send a list",
+    "dict_type": "Send an object with named fields",
+    "model_type": "Send an object with named fields",
+    "model_attributes_type": "Send an object with named fields",
+    "date_parsing": _DATE,
+    "date_from_datetime_parsing": _DATE,
+    "date_from_datetime_inexact": _DATE,
+    "date_type": _DATE,
+    "datetime_parsing": _INSTANT,
+    "datetime_from_date_parsing": _INSTANT,
+    "datetime_type": _INSTANT,
+    "timezone_aware": _INSTANT,
+    "int_parsing": "Enter a whole number",
+    "int_type": "Enter a whole number",
+    "int_from_float": "Enter a whole number",
+    "bool_parsing": "Use true or false",
+    "bool_type": "Use true or false",
+    "greater_than_equal": "Use {ge} or more",
+    "less_than_equal": "Use {le} or less",
+    "greater_than": "Use more than {gt}",
+    "less_than": "Use less than {lt}",
+    "enum": "Use one of: {expected}",
+    "literal_error": "Use one of: {expected}",
+}
+
+
+def _type_words(item: dict[str, Any]) -> str | None:
+    """``TYPE_WORDS`` for the error, its context filled in (one item: no plural 's')."""
+    words = TYPE_WORDS.get(str(item.get("type")))
+    if words is None:
+        return None
+    context = item.get("ctx") or {}
+    if context.get("min_length") == 1 and item.get("type") == "string_too_short":
+        return "must not be empty"
+    try:
+        text = words.format(**context)
+    except (KeyError, IndexError, ValueError):
+        return words.split(" {", 1)[0]
+    return text.replace("at most 1 characters", "at most 1 character").replace(
+        "at least 1 items", "at least 1 item"
+    )
+
+
 def _validation_message(item: dict[str, Any]) -> str:
     message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+    if (words := _type_words(item)) is not None:
+        return words
     if item.get("type") == "missing":
         return "is required"
     if item.get("type") == "extra_forbidden":

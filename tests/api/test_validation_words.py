@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from tests.api.helpers import (
+    PORTAL,
     assert_problem,
     book,
     booked,
@@ -21,9 +22,7 @@ pytestmark = pytest.mark.anyio
 
 EMAIL_WORDS = "Enter a valid e-mail address, like name@clinic.org"
 EXTENSION_WORDS = "Enter the extension in digits only (up to 8), like 12345"
-OTHER_WORDS = (
-    "Write a few words on why the P2P is cancelled: the reason 'Other' needs them (reason_text)."
-)
+OTHER_WORDS = "Write a few words on why the P2P is cancelled: the reason 'Other' needs them."
 FIX = "Fix these fields and send the request again — "
 TUE_10 = ny("2026-11-24", "10:00")
 
@@ -80,3 +79,53 @@ async def test_cancelling_for_other_reason_asks_for_a_few_words(
     assert await booking_of(client, made["id"]) == made  # still booked
     response = await cancel(client, made["id"], "other", "The member changed plans.")
     assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field", "words"),
+    [
+        (
+            "/v1/eligibility",
+            {"cases": [{"case_number": "X1", "member_dob": "03/08/1966x"}]},
+            "cases[0].member_dob",
+            "Enter a date as YYYY-MM-DD, like 1962-04-17",
+        ),
+        ("/v1/eligibility", {"cases": []}, "cases", "List at least 1 item"),
+        (
+            "/v1/holds",
+            {
+                "cases": [{"case_number": "X1", "member_dob": "1970-05-17"}],
+                "reviewer_id": "rev-a",
+                "start": "2026-11-24T10:00:00",
+                "time_zone": "America/New_York",
+            },
+            "start",
+            "Enter a date and time with its UTC offset, like 2026-12-08T14:30:00-06:00",
+        ),
+        (
+            "/v1/availability",
+            {
+                "cases": [{"case_number": "X1", "member_dob": "1970-05-17"}],
+                "time_zone": "America/New_York",
+                "slots_per_day": 0,
+            },
+            "slots_per_day",
+            "Use 1 or more",
+        ),
+    ],
+    ids=["date", "empty-list", "instant-without-offset", "number-below-range"],
+)
+async def test_the_librarys_own_words_are_replaced_by_what_to_type(
+    client: httpx.AsyncClient, path: str, body: dict[str, object], field: str, words: str
+) -> None:
+    """Dates, lists, instants and ranges: pydantic's "Input should be a valid date or datetime,
+    invalid character in year" becomes what to type instead."""
+    said = only_error(await client.post(path, json=body, headers=PORTAL), field)
+    assert said["message"] == words
+    assert said["detail"].endswith(words)
+
+
+async def test_a_too_long_name_says_how_long_it_may_be(client: httpx.AsyncClient) -> None:
+    response = await book(client, "X1", "rev-a", TUE_10, provider_name="x" * 201)
+    said = only_error(response, "contact.provider_name")
+    assert said["message"] == "Use at most 200 characters"
