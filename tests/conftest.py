@@ -19,11 +19,17 @@ from sqlalchemy import Engine, create_engine, make_url, text
 from sqlmodel import SQLModel
 
 from api.app import create_app
-from p2p_scheduler.config import Settings, load_settings
+from p2p_scheduler.config import Settings
 from p2p_scheduler.db import migrate
 from p2p_scheduler.db.engine import make_engine
 from p2p_scheduler.domain.clock import fixed_clock
-from tests.support import NOW, POSTGRES_ENV, REDIS_DEFAULT_URL, REDIS_ENV, TEST_API_KEYS
+from tests.support import (
+    NOW,
+    POSTGRES_ENV,
+    REDIS_DEFAULT_URL,
+    REDIS_ENV,
+    settings_for_tests,
+)
 from tests.tokens import issuer, token_client, token_settings  # noqa: F401  (fixtures)
 
 _skipped_postgres: list[str] = []
@@ -163,18 +169,8 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    """The app's settings for tests. Every test client calls from one address, and tests of
-    refusals (the access matrix, guessing ids) send hundreds of bad keys and links from it:
-    the failure budget is out of their way here, and the tests of that budget set their own
-    (tests/api/test_abuse_ratelimit.py)."""
-    return load_settings(
-        Settings,
-        database_url=database_url,
-        api_keys=TEST_API_KEYS,
-        secret_key="test-secret-key-0123456789",
-        base_url="http://testserver",
-        auth_failures_per_minute=1_000_000,
-    )
+    """The app's settings for tests (``tests.support.settings_for_tests``)."""
+    return settings_for_tests(database_url)
 
 
 @pytest.fixture

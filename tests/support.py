@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from p2p_scheduler.config import Settings, load_settings
+
 POSTGRES_ENV = "P2P_TEST_POSTGRES_URL"
 REDIS_ENV = "P2P_TEST_REDIS_URL"
 #: the Redis database the shared rate limit tests use when REDIS_ENV is not set
@@ -52,3 +54,24 @@ def email_recipe(to: str, case_number: str, *, written_at: datetime) -> str:
         organizer_email="p2p@plan.example.org",
         written_at=written_at,
     ).to_json()
+
+
+def settings_for_tests(database_url: str, **overrides: object) -> Settings:
+    """The app's settings for tests, with ``overrides`` (e.g. webhook URLs and their secret).
+
+    Every test client calls from one address, and tests of refusals (the access matrix,
+    guessing ids) send hundreds of bad keys and links from it: the failure budget is out of
+    their way here, and the tests of that budget set their own
+    (tests/api/test_abuse_ratelimit.py)."""
+    fields: dict[str, object] = {
+        "database_url": database_url,
+        "api_keys": TEST_API_KEYS,
+        "secret_key": "test-secret-key-0123456789",
+        "base_url": "http://testserver",
+        "auth_failures_per_minute": 1_000_000,
+    }
+    return load_settings(Settings, **{**fields, **overrides})
+
+
+#: the secret the tests sign webhooks with
+WEBHOOK_SECRET = "whsec-test-0123456789"

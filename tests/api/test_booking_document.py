@@ -16,7 +16,7 @@ from pydantic.json_schema import models_json_schema
 from sqlalchemy import Engine, select
 
 from api.app import create_app
-from p2p_scheduler.config import Settings, load_settings
+from p2p_scheduler.config import Settings
 from p2p_scheduler.db.tables import OutboxRow
 from p2p_scheduler.domain.booking_document import BookingOut as webhook_document
 from p2p_scheduler.domain.clock import fixed_clock
@@ -30,7 +30,7 @@ from tests.api.helpers import (
     push_case,
     push_reviewer,
 )
-from tests.support import NOW, TEST_API_KEYS
+from tests.support import NOW, WEBHOOK_SECRET, settings_for_tests
 
 pytestmark = pytest.mark.anyio
 
@@ -71,15 +71,7 @@ SPEC_NESTED = {
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return load_settings(
-        Settings,
-        database_url=database_url,
-        api_keys=TEST_API_KEYS,
-        secret_key="test-secret-key-0123456789",
-        base_url="http://testserver",
-        webhook_urls=HOOK,
-        webhook_secret="whsec-test-0123456789",
-    )
+    return settings_for_tests(database_url, webhook_urls=HOOK, webhook_secret=WEBHOOK_SECRET)
 
 
 def webhooks(engine: Engine, booking_id: str) -> dict[str, dict[str, Any]]:

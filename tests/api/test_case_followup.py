@@ -21,7 +21,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from p2p_scheduler.config import Settings, load_settings
+from p2p_scheduler.config import Settings
 from p2p_scheduler.db import outbox_store
 from p2p_scheduler.db.engine import transaction
 from p2p_scheduler.db.outbox_store import messages_of
@@ -38,7 +38,13 @@ from tests.api.helpers import (
     push_case,
     push_reviewer,
 )
-from tests.support import ADMIN_KEY, PORTAL_KEY, TEST_API_KEYS, auth
+from tests.support import (
+    ADMIN_KEY,
+    PORTAL_KEY,
+    WEBHOOK_SECRET,
+    auth,
+    settings_for_tests,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -73,16 +79,7 @@ ATTENTION_INFO = (
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return load_settings(
-        Settings,
-        database_url=database_url,
-        api_keys=TEST_API_KEYS,
-        secret_key="test-secret-key-0123456789",
-        base_url="http://testserver",
-        webhook_urls=HOOK,
-        webhook_secret="whsec-test-0123456789",
-        auth_failures_per_minute=1_000_000,
-    )
+    return settings_for_tests(database_url, webhook_urls=HOOK, webhook_secret=WEBHOOK_SECRET)
 
 
 async def put_case(client: httpx.AsyncClient, number: str, **fields: Any) -> httpx.Response:

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, select
 
-from p2p_scheduler.config import Settings, load_settings
+from p2p_scheduler.config import Settings
 from p2p_scheduler.db.tables import OutboxRow
 from p2p_scheduler.services.notifications import EmailRecipe, render_email
 from tests.api.helpers import (
@@ -39,7 +39,7 @@ from tests.api.helpers import (
     push_case,
     push_reviewer,
 )
-from tests.support import TEST_API_KEYS
+from tests.support import WEBHOOK_SECRET, settings_for_tests
 
 pytestmark = pytest.mark.anyio
 
@@ -50,16 +50,7 @@ PROVIDER = "olive.orderly@clinic.example.org"
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return load_settings(
-        Settings,
-        database_url=database_url,
-        api_keys=TEST_API_KEYS,
-        secret_key="test-secret-key-0123456789",
-        base_url="http://testserver",
-        webhook_urls=HOOK,
-        webhook_secret="whsec-test-0123456789",
-        auth_failures_per_minute=1_000_000,
-    )
+    return settings_for_tests(database_url, webhook_urls=HOOK, webhook_secret=WEBHOOK_SECRET)
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ from tests.api.helpers import (
     push_reviewer,
     reschedule,
 )
-from tests.support import NOW, TEST_API_KEYS
+from tests.support import NOW, TEST_API_KEYS, WEBHOOK_SECRET, settings_for_tests
 
 pytestmark = pytest.mark.anyio
 
@@ -53,16 +53,8 @@ WEDNESDAY = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return load_settings(
-        Settings,
-        database_url=database_url,
-        api_keys=TEST_API_KEYS,
-        secret_key="test-secret-key-0123456789",
-        base_url="http://testserver",
-        webhook_urls=HOOK,
-        webhook_secret="whsec-test-0123456789",
-        auth_failures_per_minute=1_000_000,
-        reminder_leads="PT1H,PT24H",
+    return settings_for_tests(
+        database_url, webhook_urls=HOOK, webhook_secret=WEBHOOK_SECRET, reminder_leads="PT1H,PT24H"
     )
 
 
