@@ -586,3 +586,17 @@ export function reviewerLabel(reviewer) {
   const label = [reviewer.name, reviewer.credentials].filter(Boolean).join(", ");
   return reviewer.specialty ? `${label} — ${reviewer.specialty}` : label;
 }
+
+const TIER_NAMES = ["1st", "2nd", "3rd"];
+
+/** A week's slots as the seeds group them: a section per skill tier ("1st Priority by
+ *  Skill"), each reviewer's week drawn by the page's own ``reviewerWeek(reviewer, days)``;
+ *  ``empty`` is said when no tier has a time. Shared by the portal and the manage page. */
+export function tierSections(availability, reviewerWeek, empty) {
+  const days = [0, 1, 2, 3, 4, 5, 6].map((n) => addDays(availability.week_start, n));
+  const groups = availability.tiers.map((tier) =>
+    el("section", { class: "tier" },
+      el("h2", {}, tier.label || `${TIER_NAMES[tier.tier - 1] || `${tier.tier}th`} Priority by Skill`),
+      ...tier.reviewers.map((reviewer) => reviewerWeek(reviewer, days))));
+  return groups.length ? groups : [el("p", { class: "notice" }, empty)];
+}

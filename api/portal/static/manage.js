@@ -2,7 +2,7 @@
 // key. The link's token (in this page's URL) is the credential: every call sends it back as
 // `?token=`, for this booking only. Times are in the booking's zone (the provider's).
 import {
-  addDays, dateLabel, el, facts, phone, reviewerLabel, ROLES, show, STATUSES, whenLabel,
+  dateLabel, el, facts, phone, reviewerLabel, ROLES, show, STATUSES, tierSections, whenLabel,
   zoneAbbr,
 } from "./common.js";
 
@@ -14,7 +14,6 @@ const CANCEL_REASONS = {
   other: "Other",
 };
 const SHOWN_PER_DAY = 4;
-const TIER_NAMES = ["1st", "2nd", "3rd"];
 
 const $ = (id) => document.getElementById(id);
 const bookingId = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop());
@@ -182,19 +181,11 @@ async function loadSlots(weekStart) {
 function renderSlots() {
   const a = state.availability;
   const b = state.booking;
-  $("slots-from").textContent = `Now: ${whenLabel(b.start, b.time_zone)} with ${b.reviewer.name}, ${b.reviewer.credentials}. Times are in ${b.time_zone.replace(/_/g, " ")} (${zoneAbbr(b.time_zone)}).`;
+  $("slots-from").textContent = `Now: ${whenLabel(b.start, b.time_zone)} with ${reviewerLabel(b.reviewer)}. Times are in ${b.time_zone.replace(/_/g, " ")} (${zoneAbbr(b.time_zone)}).`;
   $("week-label").textContent = `${dateLabel(a.week_start)} - ${dateLabel(a.week_end)}`;
   $("prev-week").disabled = a.week_start <= state.firstWeek;
-  const days = [0, 1, 2, 3, 4, 5, 6].map((n) => addDays(a.week_start, n));
-  const groups = a.tiers.map((tier) =>
-    el("section", { class: "tier" },
-      el("h2", {}, tier.label || `${TIER_NAMES[tier.tier - 1] || `${tier.tier}th`} Priority by Skill`),
-      ...tier.reviewers.map((reviewer) => reviewerWeek(reviewer, days))));
   $("slot-groups").replaceChildren(
-    ...(groups.length
-      ? groups
-      : [el("p", { class: "notice" }, "No open P2P times this week. Try the next week.")]),
-  );
+    ...tierSections(a, reviewerWeek, "No open P2P times this week. Try the next week."));
 }
 
 function reviewerWeek(reviewer, days) {

@@ -4,7 +4,7 @@
 import {
   ROLES, STATUSES, addDays, call, clearProblem, dateLabel, describe, el, facts, guarded as guard,
   longDate, pendingNote, phone, reviewerLabel, show, showProblem, signIn, signOut, startSession, uuid,
-  whenLabel, zoneAbbr,
+  tierSections, whenLabel, zoneAbbr,
 } from "./common.js";
 
 const ZONE_KEY = "p2p.timeZone";
@@ -32,7 +32,6 @@ const CANCEL_REASONS = {
   duplicate: "Duplicate request",
   other: "Other",
 };
-const TIER_NAMES = ["1st", "2nd", "3rd"];
 /** The mark of a required field: seen as "*", heard as the input's own `required`. */
 const REQUIRED = () => el("span", { class: "req", "aria-hidden": "true" }, " *");
 
@@ -467,16 +466,8 @@ function renderSlots() {
   const a = state.availability;
   $("week-label").textContent = `${dateLabel(a.week_start)} - ${dateLabel(a.week_end)}${weekName(a.week_start)}`;
   $("prev-week").disabled = a.week_start <= state.firstWeek;
-  const days = [0, 1, 2, 3, 4, 5, 6].map((n) => addDays(a.week_start, n));
-  const groups = a.tiers.map((tier) =>
-    el("section", { class: "tier" },
-      el("h2", {}, tier.label || `${TIER_NAMES[tier.tier - 1] || `${tier.tier}th`} Priority by Skill`),
-      ...tier.reviewers.map((reviewer) => reviewerWeek(reviewer, days))));
-  $("slot-groups").replaceChildren(
-    ...(groups.length
-      ? groups
-      : [el("p", { class: "notice" }, "No open P2P times this week match your preferences. Try the next week, or go back and select more days or times.")]),
-  );
+  $("slot-groups").replaceChildren(...tierSections(a, reviewerWeek,
+    "No open P2P times this week match your preferences. Try the next week, or go back and select more days or times."));
 }
 
 function reviewerWeek(reviewer, days) {
