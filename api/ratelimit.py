@@ -137,10 +137,10 @@ class RateLimiter:
             self._refuse(budget, address)
 
     def count_failure(self, address: str) -> None:
-        """Count one failed sign-in or bad link token of ``address`` (refused by the caller)."""
-        budget = self.budgets.get("failures")
-        if budget is not None:
-            self._storage_call(lambda: self.limiter.hit(budget.item, budget.name, address))
+        """Count one failed sign-in or bad link token of ``address`` (refused by the caller);
+        429 instead when concurrent failures used the budget up after ``check_address``: the
+        count is one atomic hit, so no more failures than the budget get their answer."""
+        self._hit("failures", address)
 
     def _hit(self, name: str, *identifiers: str) -> None:
         budget = self.budgets.get(name)
