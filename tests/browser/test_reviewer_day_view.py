@@ -206,7 +206,13 @@ def book_with_the_day_view_reviewer(demo: Server, case: tuple[str, date]) -> dic
 def started_minutes_ago(demo: Server, booking_id: str, minutes: int) -> datetime:
     """Move the booking so its call began ``minutes`` ago: the service books no time in the
     past, so the test writes the demo database as a call in progress would leave it."""
-    start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=minutes)
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    zone = ZoneInfo(
+        api(demo, "GET", f"/v1/reviewers/{DAY_VIEW_REVIEWER}", key="demo-admin-key")["time_zone"]
+    )
+    # the call stays in the reviewer's "Today" even just after their midnight
+    midnight = now.astimezone(zone).replace(hour=0, minute=0).astimezone(UTC)
+    start = max(now - timedelta(minutes=minutes), midnight)
     engine = make_engine(f"sqlite:///{demo.workdir / 'p2p_scheduler.db'}")
     try:
         with engine.begin() as connection:
