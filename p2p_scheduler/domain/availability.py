@@ -37,6 +37,7 @@ import pendulum
 
 from p2p_scheduler.domain.model import ReviewerProfile, Weekday, WorkingHours
 from p2p_scheduler.domain.qualification import tier_label
+from p2p_scheduler.domain.time_text import slot_label
 
 #: Slots start on the quarter hours (UTC minutes % 15 == 0: the local quarter hour in every
 #: zone whose offset is a multiple of 15 minutes, which is every zone in use today).
@@ -404,18 +405,6 @@ def preferred_windows(
 
 
 # ---- presentation --------------------------------------------------------------------------------
-
-
-def slot_label(start: datetime, zone: str) -> str:
-    """``start`` as the requester reads it: ``"6:30 pm EDT"`` (the abbreviation of that instant).
-
-    Same text as pendulum's ``"h:mm A zz"`` with the meridiem lowercased, computed with the
-    standard library because it runs once per slot shown.
-    """
-    local = start.astimezone(_zone(zone))
-    hour = local.hour % 12 or 12
-    meridiem = "am" if local.hour < 12 else "pm"
-    return f"{hour}:{local.minute:02d} {meridiem} {local.tzname()}"
 
 
 def week_bounds(week_start: date | None, zone: str, now: datetime) -> tuple[date, date, date, date]:

@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-import pendulum
-
 from p2p_scheduler.domain.model import CaseP2P, CaseSnapshot, CaseStatus, LevelOfReview, Urgency
 from p2p_scheduler.domain.policy.days import end_of_day, local_date, to_utc, window_end
 from p2p_scheduler.domain.policy.model import (
@@ -25,6 +23,7 @@ from p2p_scheduler.domain.policy.model import (
     ReviewerRule,
     Window,
 )
+from p2p_scheduler.domain.time_text import moment_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,16 +69,6 @@ class RequestEligibility:
 class _Refusal:
     reason: str
     message: str
-
-
-def format_instant(instant: datetime, zone: str) -> str:
-    """Provider-facing instant in ``zone``, e.g. ``11/11/2020 11:59 PM EST``."""
-    return pendulum.instance(instant).in_timezone(zone).format("MM/DD/YYYY h:mm A zz")
-
-
-def format_call(instant: datetime, zone: str) -> str:
-    """A call's time in ``zone`` with its weekday, e.g. ``Tue 12/08/2026 2:30 PM EST``."""
-    return pendulum.instance(instant).in_timezone(zone).format("ddd MM/DD/YYYY h:mm A zz")
 
 
 def _anchor_value(case: CaseSnapshot, anchor: Anchor) -> datetime | date | None:
@@ -167,9 +156,7 @@ def _try_level(
     if until <= now:
         return _Refusal(
             "window_closed",
-            policy.message(
-                "window_closed", "window_closed", valid_until=format_instant(until, zone)
-            ),
+            policy.message("window_closed", "window_closed", valid_until=moment_label(until, zone)),
         )
     return until
 
@@ -231,7 +218,7 @@ def evaluate_case(
         return CaseEligibility(
             eligible=True,
             messages=(
-                policy.fill(rule.message, valid_until=format_instant(outcome, policy.time_zone)),
+                policy.fill(rule.message, valid_until=moment_label(outcome, policy.time_zone)),
             ),
             level_of_review=level,
             level_label=policy.label(level),
@@ -263,7 +250,7 @@ def evaluate_request(results: list[CaseEligibility], *, policy: Policy) -> Reque
             policy.message(
                 "request_ok",
                 "request_ok",
-                valid_until=format_instant(valid_until, policy.time_zone),
+                valid_until=moment_label(valid_until, policy.time_zone),
             ),
         )
     else:
@@ -298,14 +285,14 @@ def _booked(result: CaseEligibility, policy: Policy, zone: str) -> CaseEligibili
     if p2p.active and not result.eligible:
         return result
     if p2p.active and p2p.start is not None:
-        message = policy.message("p2p_scheduled", "blocked", start=format_call(p2p.start, zone))
+        message = policy.message("p2p_scheduled", "blocked", start=moment_label(p2p.start, zone))
         return replace(result, eligible=False, messages=(message,), reason="p2p_scheduled")
     if p2p.active:
         message = policy.message("p2p_pending", "blocked")
         return replace(result, eligible=False, messages=(message,), reason="p2p_pending")
     if result.reason == "blocked_p2p_completed" and p2p.start is not None:
         message = policy.message(
-            "p2p_held", "blocked_p2p_completed", held_on=format_call(p2p.start, zone)
+            "p2p_held", "blocked_p2p_completed", held_on=moment_label(p2p.start, zone)
         )
         return replace(result, messages=(message,))
     return result

@@ -42,6 +42,7 @@ from p2p_scheduler.domain.errors import (
 )
 from p2p_scheduler.domain.model import ReviewerProfile, Weekday
 from p2p_scheduler.domain.policy import Policy
+from p2p_scheduler.domain.time_text import moment_label
 from p2p_scheduler.services import audit, reviewer_calendars
 from p2p_scheduler.services.idempotency import Claim
 from p2p_scheduler.services.lookup import evaluate_lookups
@@ -161,8 +162,8 @@ def check_slot(
     assert request.valid_until is not None
     if end > request.valid_until:
         raise InvalidInput(
-            "This time ends after the request's P2P window closes "
-            f"({request.valid_until.isoformat()}). Pick an earlier time.",
+            "This time ends after the P2P window closes "
+            f"({moment_label(request.valid_until, slot.time_zone)}). Pick an earlier time.",
             field="start",
         )
     calendar = _reviewer_calendar(

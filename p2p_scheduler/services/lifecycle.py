@@ -11,13 +11,11 @@ import base64
 import dataclasses
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from p2p_scheduler.db import bookings, holds, repo
 from p2p_scheduler.db.bookings import BookingFilter
 from p2p_scheduler.db.engine import Engine, Session, WriteConflict, transaction
 from p2p_scheduler.domain.access import Scope
-from p2p_scheduler.domain.availability import slot_label
 from p2p_scheduler.domain.bookings import (
     BookedCase,
     BookingView,
@@ -35,6 +33,7 @@ from p2p_scheduler.domain.errors import (
 )
 from p2p_scheduler.domain.policy import Policy
 from p2p_scheduler.domain.text import has_control_characters
+from p2p_scheduler.domain.time_text import moment_label
 from p2p_scheduler.services.booking import (
     check_request,
     check_slot,
@@ -87,10 +86,7 @@ def _refuse_before_start(
     if booking.start_at is not None and now < booking.start_at:
         reviewer = repo.get_reviewer(session, booking.reviewer_id or "")
         zone = reviewer.time_zone if reviewer is not None else booking.time_zone
-        local = booking.start_at.astimezone(ZoneInfo(zone))
-        when = f"{local:%a} {local.month}/{local.day}/{local.year} " + slot_label(
-            booking.start_at, zone
-        )
+        when = moment_label(booking.start_at, zone)
         what = "its outcome" if action == "complete" else "a no-show"
         raise CallNotStarted(
             f"This P2P starts {when}; record {what} once the call has begun.",
@@ -342,7 +338,9 @@ def complete(
     different code is a correction (announced again, SPEC §14), the same one only
     replaces the notes."""
     if outcome not in OUTCOMES:
-        raise InvalidInput(f"outcome must be one of {', '.join(OUTCOMES)}.", field="outcome")
+        raise InvalidInput(
+            f"Choose the call's outcome: one of {', '.join(OUTCOMES)}.", field="outcome"
+        )
     with transaction(engine) as session:
         if any_time:
             found = bookings.get(session, booking_id, scope=scope, lock=True)
@@ -417,7 +415,7 @@ def no_show(
     """Record who did not answer; before the call's start only when ``any_time`` (an
     admin's correction)."""
     if party not in NO_SHOW_PARTIES:
-        raise InvalidInput("party must be 'provider' or 'reviewer'.", field="party")
+        raise InvalidInput("Say who did not answer: 'provider' or 'reviewer'.", field="party")
     with transaction(engine) as session:
         booking = _locked(session, booking_id, "no_show", scope)
         if not any_time:

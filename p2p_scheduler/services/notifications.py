@@ -40,7 +40,6 @@ from p2p_scheduler.db import outbox_store, repo
 from p2p_scheduler.db.engine import Session
 from p2p_scheduler.db.outbox_store import Message
 from p2p_scheduler.domain import invites
-from p2p_scheduler.domain.availability import slot_label
 from p2p_scheduler.domain.booking_document import (
     BookedCaseOut,
     BookingOut,
@@ -55,6 +54,7 @@ from p2p_scheduler.domain.links import Purpose, Signer
 from p2p_scheduler.domain.model import LevelOfReview, ReviewerProfile
 from p2p_scheduler.domain.policy import Policy
 from p2p_scheduler.domain.reminders import Lead, planned
+from p2p_scheduler.domain.time_text import moment_label
 
 #: The part after "@" in every event UID: booking ids are UUIDs, so UIDs are unique
 #: without naming a host (which could change and duplicate everyone's events).
@@ -630,9 +630,7 @@ def _outcome_lines(recipe: EmailRecipe) -> list[_Line]:
 
 def _at(recipe: EmailRecipe) -> str:
     """The call's date and time in the recipient's zone."""
-    event, zone = recipe.event, recipe.time_zone
-    local = event.start.astimezone(ZoneInfo(zone))
-    return f"{local:%a} {local.month}/{local.day}/{local.year} {slot_label(event.start, zone)}"
+    return moment_label(recipe.event.start, recipe.time_zone)
 
 
 def _when(recipe: EmailRecipe) -> str:

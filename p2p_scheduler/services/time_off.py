@@ -126,7 +126,7 @@ def add(
 
     ``actor`` (the admin key) is who made every resulting change, in history and audit."""
     if end <= start:
-        raise InvalidInput("end must be after start.", field="end")
+        raise InvalidInput("The time off must end after it starts.", field="end")
     with transaction(engine) as session:
         if repo.get_reviewer(session, reviewer_id) is None:
             raise NotFound(f"No reviewer {reviewer_id!r} exists.")

@@ -307,7 +307,7 @@ async def test_a_window_that_now_closes_before_the_start_flags_the_call(
     after = await booking_of(client, made["id"])
     assert after["status"] == "scheduled"
     assert after["attention"] == (
-        "Case F1: The P2P window for this case closed on 11/23/2026 11:59 PM EST. "
+        "Case F1: The P2P window for this case closed on Mon 11/23/2026 11:59 pm EST. "
         "Decide whether to keep or cancel this call."
     )
 

@@ -20,13 +20,13 @@ RECEIVED = "2026-11-23T08:00:00-05:00"
 #: the oncology row: 24 hours after receipt (Tue 08:00 EST)
 ONCOLOGY_UNTIL = "2026-11-24T13:00:00Z"
 ONCOLOGY_MESSAGE = (
-    "Pre-Decision P2P allowed until 11/24/2026 8:00 AM EST. The decision on this case can "
+    "Pre-Decision P2P allowed until Tue 11/24/2026 8:00 am EST. The decision on this case can "
     "still change."
 )
 #: the "*" rows: 72 hours after receipt (Thu 08:00 EST)
 DEFAULT_UNTIL = "2026-11-26T13:00:00Z"
 DEFAULT_MESSAGE = (
-    "Pre-Decision P2P allowed until 11/26/2026 8:00 AM EST. The decision on this case can "
+    "Pre-Decision P2P allowed until Thu 11/26/2026 8:00 am EST. The decision on this case can "
     "still change."
 )
 
@@ -66,7 +66,7 @@ async def test_an_oncology_urgent_case_has_24_hours_in_any_spelling_of_the_progr
     assert case["valid_until"] == ONCOLOGY_UNTIL
     assert case["messages"] == [ONCOLOGY_MESSAGE]
     assert body["messages"] == [
-        "All cases are eligible. The P2P must take place by 11/24/2026 8:00 AM EST."
+        "All cases are eligible. The P2P must take place by Tue 11/24/2026 8:00 am EST."
     ]
 
 
@@ -127,6 +127,6 @@ async def test_a_rendering_provider_books_the_oncology_p2p_within_its_24_hours(
     )
 
     assert late.status_code == 422, late.text
-    assert "P2P window closes (2026-11-24T13:00:00+00:00)" in late.json()["detail"]
+    assert "P2P window closes (Tue 11/24/2026 8:00 am EST)" in late.json()["detail"]
     assert made.status_code == 201, made.text
     assert made.json()["contact"]["provider_role"] == "rendering_provider"

@@ -90,7 +90,7 @@ async def test_commercial_denial_three_days_ago_allows_reconsideration_for_14_da
     assert case["case_type"] == "MSK Spine Surgery"
     assert case["line_of_business"] == "commercial"
     assert case["member_state"] == "PA"
-    assert any("12/04/2026" in message for message in case["messages"])
+    assert any("Fri 12/4/2026 11:59 pm EST" in message for message in case["messages"])
 
 
 async def test_the_window_counts_from_the_determination_date_in_new_york(

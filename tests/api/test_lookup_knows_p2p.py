@@ -39,7 +39,7 @@ pytestmark = pytest.mark.anyio
 
 TUE = "2026-11-24"
 SCHEDULED_MESSAGE = (
-    "A P2P is already scheduled for this case on Tue 11/24/2026 10:00 AM EST. To change it, "
+    "A P2P is already scheduled for this case on Tue 11/24/2026 10:00 am EST. To change it, "
     "reschedule that P2P in My P2P requests."
 )
 
@@ -122,7 +122,7 @@ async def test_a_rescheduled_p2p_shows_its_new_time(client: httpx.AsyncClient) -
 
     _, case = await case_of(client)
     assert case["p2p"]["start"] == "2026-11-24T19:30:00Z"
-    assert "Tue 11/24/2026 2:30 PM EST" in case["messages"][0]
+    assert "Tue 11/24/2026 2:30 pm EST" in case["messages"][0]
 
 
 async def test_after_a_cancel_the_case_is_open_again(client: httpx.AsyncClient) -> None:
@@ -178,7 +178,7 @@ async def test_a_completed_p2p_is_shown_and_closes_the_determination(
     assert case["reason"] == "blocked_p2p_completed"
     assert case["messages"] == [
         "A P2P consultation has already been completed for this determination: it was held "
-        "on Tue 11/24/2026 10:00 AM EST. Another P2P requires a new determination."
+        "on Tue 11/24/2026 10:00 am EST. Another P2P requires a new determination."
     ]
     assert body["eligible"] is False
 
@@ -252,7 +252,7 @@ async def test_the_call_time_is_written_in_the_requesters_zone(client: httpx.Asy
         headers=PORTAL,
     )
     assert response.status_code == 200, response.text
-    assert "on Tue 11/24/2026 9:00 AM CST." in response.json()["cases"][0]["messages"][0]
+    assert "on Tue 11/24/2026 9:00 am CST." in response.json()["cases"][0]["messages"][0]
     refused = await client.post(
         "/v1/eligibility", json={"cases": [lookup("A1")], "time_zone": "Factory"}, headers=PORTAL
     )

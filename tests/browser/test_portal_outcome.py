@@ -63,6 +63,20 @@ def test_my_p2p_requests_shows_the_outcome_of_a_completed_p2p(
     expect(row).to_have_count(1)
     expect(row.locator("td").nth(3)).to_have_text("Completed — Decision overturned")
     shot("01-my-p2p-requests")
+    # on a phone each row reads as a labelled card: nothing scrolls sideways or is cut off
+    page.set_viewport_size({"width": 375, "height": 800})
+    status = row.locator("td").nth(3)
+    expect(status).to_be_visible()
+    box = status.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375, box
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    wide = page.evaluate(
+        "(e) => e.scrollWidth - e.clientWidth", page.locator(".scroll").first.element_handle()
+    )
+    assert wide == 0, f"the requests table is {wide} px wider than its box at 375 px"
+    expect(status).to_have_text("Completed — Decision overturned")
+    shot("01-my-p2p-requests-375")
+    page.set_viewport_size({"width": 1280, "height": 900})
     row.get_by_role("link", name=re.compile("^Open")).click()
     expect(page.get_by_role("heading", name="P2P request — Completed")).to_be_visible()
     outcome = page.locator("#request-details dt:text-is('Outcome') + dd")

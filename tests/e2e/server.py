@@ -19,7 +19,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 SCRIPT = Path(sys.executable).parent / "p2p-scheduler"
-STARTUP_SECONDS = 30
+# generous: a loaded 2-core machine has taken over 30 s to start `serve --demo` (CI, 2026-12-05)
+STARTUP_SECONDS = 90
 
 
 def cli_env(**settings: str | None) -> dict[str, str]:
@@ -131,7 +132,13 @@ def start_server(workdir: Path, env: dict[str, str], *args: str) -> Server:
             stderr=subprocess.STDOUT,
         )
     server = Server(process, f"http://127.0.0.1:{port}", workdir, log)
-    wait_until_healthy(server)
+    try:
+        wait_until_healthy(server)
+    except BaseException:
+        # a server that never answered must not outlive the test (CI once left four running)
+        process.kill()
+        process.wait(timeout=10)
+        raise
     return server
 
 

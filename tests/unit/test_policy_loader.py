@@ -301,7 +301,7 @@ def test_custom_time_zone_moves_end_of_day(tmp_path, make_case, evaluate) -> Non
 
     # 2026-06-24 23:59:59 PDT.
     assert result.valid_until == datetime(2026, 6, 25, 6, 59, 59, tzinfo=UTC)
-    assert result.messages == ("Reconsideration allowed until 06/24/2026 11:59 PM PDT.",)
+    assert result.messages == ("Reconsideration allowed until Wed 6/24/2026 11:59 pm PDT.",)
 
 
 def test_custom_message_wording(tmp_path, make_case, evaluate) -> None:

@@ -25,13 +25,13 @@ FAR_SERVICE_DATE = date(2026, 8, 3)
 CONSULTATIVE_MESSAGE = (
     "Post-decision options for this case have been exhausted or are not delegated. You may "
     "still schedule a P2P, but it is consultative only and the original decision cannot be "
-    "modified. Consultative-only P2P allowed until 07/10/2026 11:59 PM EDT."
+    "modified. Consultative-only P2P allowed until Fri 7/10/2026 11:59 pm EDT."
 )
 MEDICARE_MESSAGE = (
     "Medicare cases have no reconsideration option. You may schedule a P2P to discuss the "
     "reason for denial, but it is consultative only: once a denial decision has been made it "
     "cannot be overturned through a clinical consultation. Consultative-only P2P allowed until "
-    "07/10/2026 11:59 PM EDT."
+    "Fri 7/10/2026 11:59 pm EDT."
 )
 
 
@@ -63,7 +63,7 @@ def test_reconsideration_window_is_14_calendar_days_after_determination(
     assert result.valid_until == RECONSIDERATION_END
     assert result.valid_until == datetime(2026, 6, 24, 23, 59, 59, tzinfo=NY)
     assert result.decision_can_change is True
-    assert result.messages == ("Reconsideration allowed until 06/24/2026 11:59 PM EDT.",)
+    assert result.messages == ("Reconsideration allowed until Wed 6/24/2026 11:59 pm EDT.",)
     assert result.reviewer_rule is not None
     assert result.reviewer_rule.original_reviewer is OriginalReviewer.NONE
 
@@ -161,7 +161,7 @@ def test_after_30_days_not_eligible_window_closed(make_case, evaluate) -> None:
     assert result.level_of_review is None
     assert result.valid_until is None
     assert result.decision_can_change is None
-    assert result.messages == ("The P2P window for this case closed on 07/10/2026 11:59 PM EDT.",)
+    assert result.messages == ("The P2P window for this case closed on Fri 7/10/2026 11:59 pm EDT.",)
     assert result.policy_rows == ("appeal", "reconsideration", "consultative-only")
 
 
@@ -194,7 +194,7 @@ def test_delegated_appeal_is_valid_30_calendar_days_after_filing(make_case, eval
     assert result.valid_until == datetime(2026, 7, 12, 23, 59, 59, tzinfo=NY)
     assert result.decision_can_change is True
     assert result.messages == (
-        "Appeal P2P allowed until 07/12/2026 11:59 PM EDT. It will be held by a physician "
+        "Appeal P2P allowed until Sun 7/12/2026 11:59 pm EDT. It will be held by a physician "
         "other than the one who made the determination.",
     )
 
@@ -235,7 +235,7 @@ def test_appeal_closes_30_days_after_filing(make_case, evaluate) -> None:
     # Consultative only ran 30 days from the determination (through 2026-05-31): over too.
     assert later.eligible is False
     assert later.reason == "window_closed"
-    assert later.messages == ("The P2P window for this case closed on 05/31/2026 11:59 PM EDT.",)
+    assert later.messages == ("The P2P window for this case closed on Sun 5/31/2026 11:59 pm EDT.",)
 
 
 # ---- Medicare ------------------------------------------------------------------------------------

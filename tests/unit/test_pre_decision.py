@@ -47,7 +47,7 @@ def test_in_review_is_pre_decision_until_two_business_days_after_receipt(
     assert result.decision_can_change is True
     assert result.urgent is False
     assert result.messages == (
-        "Pre-Decision P2P allowed until 06/16/2026 11:59 PM EDT. "
+        "Pre-Decision P2P allowed until Tue 6/16/2026 11:59 pm EDT. "
         "The decision on this case can still change.",
     )
 
@@ -77,7 +77,7 @@ def test_in_review_closed_from_the_decision_due_time(now, make_case, evaluate) -
     assert result.reason == "window_closed"
     assert result.level_of_review is None
     assert result.valid_until is None
-    assert result.messages == ("The P2P window for this case closed on 06/16/2026 11:59 PM EDT.",)
+    assert result.messages == ("The P2P window for this case closed on Tue 6/16/2026 11:59 pm EDT.",)
 
 
 def test_medicare_in_review_is_due_seven_calendar_days_after_receipt(make_case, evaluate) -> None:
@@ -91,7 +91,7 @@ def test_medicare_in_review_is_due_seven_calendar_days_after_receipt(make_case, 
     assert before.valid_until == SEVEN_CALENDAR_DAYS_DUE
     assert after.eligible is False
     assert after.reason == "window_closed"
-    assert after.messages == ("The P2P window for this case closed on 06/19/2026 11:59 PM EDT.",)
+    assert after.messages == ("The P2P window for this case closed on Fri 6/19/2026 11:59 pm EDT.",)
 
 
 def test_pre_decision_reviewer_rule_is_member_state_licence_any_tier(make_case, evaluate) -> None:
@@ -169,7 +169,7 @@ def test_explicit_hold_due_at_in_the_past_closes_the_window(make_case, evaluate)
 
     assert result.eligible is False
     assert result.reason == "window_closed"
-    assert result.messages == ("The P2P window for this case closed on 06/15/2026 9:00 AM EDT.",)
+    assert result.messages == ("The P2P window for this case closed on Mon 6/15/2026 9:00 am EDT.",)
 
 
 @pytest.mark.parametrize("status", ["in_review", "pending_info"])
@@ -254,7 +254,7 @@ def test_urgent_is_valid_exactly_72_hours_after_receipt(status, lob, make_case, 
     assert result.valid_until == datetime(2026, 6, 18, 12, 30, tzinfo=UTC)
     assert result.valid_until - URGENT_RECEIVED == timedelta(hours=72)
     assert result.messages == (
-        "Pre-Decision P2P allowed until 06/18/2026 8:30 AM EDT. "
+        "Pre-Decision P2P allowed until Thu 6/18/2026 8:30 am EDT. "
         "The decision on this case can still change.",
     )
 

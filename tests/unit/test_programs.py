@@ -32,7 +32,7 @@ def test_an_urgent_oncology_case_has_the_oncology_rows_24_hours(make_case, evalu
     assert result.level_of_review is LevelOfReview.PRE_DECISION
     assert result.valid_until == ONCOLOGY_UNTIL
     assert result.messages == (
-        "Pre-Decision P2P allowed until 06/16/2026 8:00 AM EDT. "
+        "Pre-Decision P2P allowed until Tue 6/16/2026 8:00 am EDT. "
         "The decision on this case can still change.",
     )
     assert result.policy_rows == ("pre-decision", "program-oncology-urgent")

@@ -92,7 +92,7 @@ def test_request_of_eligible_cases_ends_at_the_earliest_deadline(three_eligible,
     assert request.blocking_cases == ()
     assert request.cases == tuple(three_eligible)
     assert request.messages == (
-        "All cases are eligible. The P2P must take place by 06/16/2026 11:59 PM EDT.",
+        "All cases are eligible. The P2P must take place by Tue 6/16/2026 11:59 pm EDT.",
     )
     assert [c.level_of_review for c in request.cases] == [
         LevelOfReview.RECONSIDERATION,

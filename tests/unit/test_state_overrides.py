@@ -138,7 +138,7 @@ def test_la_ms_reconsideration_on_request_even_when_not_delegated(
     assert result.valid_until == RECONSIDERATION_END
     assert result.decision_can_change is True
     assert result.messages == (
-        "Reconsideration P2P available on request until 06/24/2026 11:59 PM EDT.",
+        "Reconsideration P2P available on request until Wed 6/24/2026 11:59 pm EDT.",
     )
 
 
@@ -242,7 +242,7 @@ def test_ny_mo_prefer_the_original_reviewer(state, make_case, evaluate) -> None:
     assert result.reviewer_rule.license == "member_state"
     assert result.original_reviewer == "dr-lee"
     assert result.messages == (
-        "Reconsideration allowed until 06/16/2026 11:59 PM EDT with the physician who made the "
+        "Reconsideration allowed until Tue 6/16/2026 11:59 pm EDT with the physician who made the "
         "determination or a designee (within one business day of your request).",
     )
 

@@ -828,11 +828,11 @@ async function listRequests(fresh) {
   if (fresh) body.replaceChildren();
   for (const booking of answer.data.items) {
     body.append(el("tr", {},
-      el("td", {}, booking.cases.map((c) => c.case_number).join(", ")),
-      el("td", {}, booking.start ? whenLabel(booking.start, state.zone) : "—"),
-      el("td", {}, booking.reviewer ? booking.reviewer.name : "—"),
-      el("td", {}, statusCell(booking)),
-      el("td", {}, el("a", {
+      el("td", { "data-label": "Case(s)" }, booking.cases.map((c) => c.case_number).join(", ")),
+      el("td", { "data-label": "P2P time" }, booking.start ? whenLabel(booking.start, state.zone) : "—"),
+      el("td", { "data-label": "Reviewer" }, booking.reviewer ? booking.reviewer.name : "—"),
+      el("td", { "data-label": "Status" }, statusCell(booking)),
+      el("td", { "data-label": "" }, el("a", {
         href: `#/requests/${booking.id}`,
         "aria-label": `Open P2P request for ${booking.cases.map((c) => c.case_number).join(", ")}`,
       }, "Open"))));
@@ -846,7 +846,9 @@ async function listRequests(fresh) {
 /** The row's status; a completed P2P says what it decided (SPEC §14), in the policy's words. */
 function statusCell(booking) {
   const status = el("span", { class: `status ${booking.status}` }, STATUSES[booking.status] || booking.status);
-  return booking.outcome ? [status, el("span", { class: "outcome" }, ` — ${booking.outcome.label}`)] : status;
+  return booking.outcome
+    ? el("span", {}, status, el("span", { class: "outcome" }, ` — ${booking.outcome.label}`))
+    : status;
 }
 
 async function openRequest(id) {

@@ -125,9 +125,12 @@ function render() {
   const isCurrent = shown.week_start === current.week_start;
   $("week-title").textContent =
     `${isCurrent ? "This week" : "Week of"} ${dateLabel(shown.week_start)} - ${dateLabel(shown.week_end)}`;
+  // Today's calls are above with their record forms; the current week lists the other days,
+  // so a call never shows twice (two forms for one call invite recording it twice).
   const days = [];
   for (const booking of shown.bookings) {
     const day = localDate(booking.start, zone);
+    if (isCurrent && day === current.today) continue;
     if (!days.length || days[days.length - 1][0] !== day) days.push([day, []]);
     days[days.length - 1][1].push(booking);
   }
@@ -136,7 +139,7 @@ function render() {
       ? days.map(([day, bookings]) => el("section", { class: "agenda-day" },
         el("h3", {}, dateLabel(day)),
         ...bookings.map((b) => card(b, zone, "week"))))
-      : [el("p", {}, "No P2Ps this week.")]),
+      : [el("p", {}, isCurrent && todays.length ? "No other P2Ps this week." : "No P2Ps this week.")]),
   );
   $("feed-url").value = shown.calendar_feed_url;
   wakeAtNextStart();
