@@ -200,7 +200,9 @@ def test_received_before_thanksgiving_decision_due_the_following_monday(
 
     assert result.valid_until == datetime(2026, 12, 1, 4, 59, 59, tzinfo=UTC)
     assert result.valid_until == datetime(2026, 11, 30, 23, 59, 59, tzinfo=EST)
-    assert result.messages[0].startswith("Pre-Decision P2P allowed until Mon 11/30/2026 11:59 pm EST.")
+    assert result.messages[0].startswith(
+        "Pre-Decision P2P allowed until Mon 11/30/2026 11:59 pm EST."
+    )
 
 
 def test_received_on_a_saturday_counts_from_monday(make_case, evaluate) -> None:
@@ -243,4 +245,6 @@ def test_urgent_across_spring_forward_is_exactly_72_elapsed_hours(make_case, eva
 
     assert result.valid_until == datetime(2026, 3, 10, 17, 0, tzinfo=UTC)
     assert result.valid_until - received == timedelta(hours=72)
-    assert result.messages[0].startswith("Pre-Decision P2P allowed until Tue 3/10/2026 1:00 pm EDT.")
+    assert result.messages[0].startswith(
+        "Pre-Decision P2P allowed until Tue 3/10/2026 1:00 pm EDT."
+    )

@@ -161,7 +161,9 @@ def test_after_30_days_not_eligible_window_closed(make_case, evaluate) -> None:
     assert result.level_of_review is None
     assert result.valid_until is None
     assert result.decision_can_change is None
-    assert result.messages == ("The P2P window for this case closed on Fri 7/10/2026 11:59 pm EDT.",)
+    assert result.messages == (
+        "The P2P window for this case closed on Fri 7/10/2026 11:59 pm EDT.",
+    )
     assert result.policy_rows == ("appeal", "reconsideration", "consultative-only")
 
 

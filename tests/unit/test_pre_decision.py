@@ -77,7 +77,9 @@ def test_in_review_closed_from_the_decision_due_time(now, make_case, evaluate) -
     assert result.reason == "window_closed"
     assert result.level_of_review is None
     assert result.valid_until is None
-    assert result.messages == ("The P2P window for this case closed on Tue 6/16/2026 11:59 pm EDT.",)
+    assert result.messages == (
+        "The P2P window for this case closed on Tue 6/16/2026 11:59 pm EDT.",
+    )
 
 
 def test_medicare_in_review_is_due_seven_calendar_days_after_receipt(make_case, evaluate) -> None:
