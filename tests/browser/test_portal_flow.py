@@ -393,6 +393,12 @@ def test_book_reschedule_and_cancel_a_p2p_as_the_seeds_describe(
     expect(page.get_by_role("status")).to_have_text("The P2P is cancelled and the time released.")
     [cancelled] = bookings_of(demo, THREE_TIERS_CASE)
     assert cancelled["status"] == "cancelled" and cancelled["sequence"] == 2
+    # Nothing is left to do with it: no Actions box with a dead Go, no calendar link (and
+    # not the word "null" where it was).
+    expect(page.get_by_label("Actions")).to_be_hidden()
+    expect(page.get_by_role("button", name="Go")).to_be_hidden()
+    expect(page.locator("#request-links")).to_have_text("")
+    expect(page.locator("#view-request")).not_to_contain_text("null")
     shot("13-cancelled")
 
     # Only the printed demo URL carried the key (in its fragment, which no server sees).
