@@ -61,6 +61,9 @@ from p2p_scheduler.domain.model import ReviewerProfile, Weekday, WorkingHours
 
 #: the longest period one report covers, in days (a leap year)
 MAX_PERIOD_DAYS = 366
+#: the dates a period may cover: far wider than any booking, and clear of the calendar's ends,
+#: where a day's bounds in a zone would fall outside what ``datetime`` can hold
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 RATIO_DIGITS = 4
 HOURS_DIGITS = 1
 #: statuses whose call is, or was, on the reviewer's calendar: their minutes are booked time
@@ -174,6 +177,13 @@ def parse_group_by(value: str | None) -> GroupBy | None:
 def period_bounds(first: date, last: date, time_zone: str) -> Period:
     """The period's UTC bounds: from the start of ``first`` to the start of the day after
     ``last``, in ``time_zone`` (a local midnight that DST skips maps forward, as zoneinfo does)."""
+    for name, day in (("from", first), ("to", last)):
+        if not EARLIEST <= day <= LATEST:
+            raise InvalidInput(
+                f"'{name}' ({day.isoformat()}) is out of range; give a date between "
+                f"{EARLIEST.isoformat()} and {LATEST.isoformat()}.",
+                field=name,
+            )
     if last < first:
         raise InvalidInput(
             f"'to' ({last.isoformat()}) is before 'from' ({first.isoformat()}); "

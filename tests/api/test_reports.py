@@ -463,6 +463,8 @@ async def test_csv_one_row_per_group(client: httpx.AsyncClient) -> None:
         ({"from": "2026-11-23", "to": "2026-02-30"}, "to", "YYYY-MM-DD"),
         ({"from": "2026-11-27", "to": "2026-11-23"}, "to", "is before 'from'"),
         ({"from": "2025-11-27", "to": "2026-11-28"}, "to", "at most 366"),
+        ({"from": "9999-12-31", "to": "9999-12-31"}, "from", "between 1900-01-01 and"),
+        ({"from": "0001-01-01", "to": "0001-01-01"}, "from", "out of range"),
         ({"from": "2026-11-23", "to": "2026-11-27", "group_by": "member"}, "group_by", "state"),
     ],
 )
