@@ -101,6 +101,10 @@ def p2p_report(
         return Response(
             _csv(report),
             media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+            headers={
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                # like every JSON answer (api.middleware): no cache keeps operational figures
+                "Cache-Control": "no-store",
+            },
         )
     return P2PReportOut.of(report)

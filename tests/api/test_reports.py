@@ -407,6 +407,7 @@ async def test_csv_one_row_per_group(client: httpx.AsyncClient) -> None:
     )
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["cache-control"] == "no-store"
     assert response.headers["content-disposition"] == (
         'attachment; filename="p2p-report-2026-11-23-2026-11-27.csv"'
     )
