@@ -1,23 +1,25 @@
-"""The reads behind the operations report (SPEC §12), aggregated in SQL.
+"""The reads behind the operations report (SPEC §12), aggregated in SQL, in one statement.
 
 The bookings of a period are those whose start (or, without a start, whose creation) falls
-in it; each counts in the group of its first case (``position`` 0). Four portable queries
-over that set, each answering a few rows per group, not a row per booking:
+in it; each counts in the group of its first case (``position`` 0). One common table
+expression joins them once to their first case, the reviewer's priority for its skill and
+their count of ``rescheduled`` events; three parts are read from it (``UNION ALL``), each a
+few rows per group but the last:
 
-1. counts by group × status × reason code × no-show party × outcome × "has a reviewer" ×
-   "tier 1", with the sum of their durations (booked minutes);
-2. ``rescheduled`` history events per group (driven from the events, by the index of
-   migration 0017);
-3. the median seconds from creation to start per group, with window functions
+1. counts by group × status × code (reason, party or outcome) × reviewer (none, tier 1,
+   other), with their minutes and reschedules;
+2. the median seconds from creation to start per group, with window functions
    (``row_number``/``count`` over the group: SQLite has no ``percentile_cont``);
-4. one row per booking that carries preferences and has a start (its start in epoch seconds,
+3. one row per booking with a start that carries preferences (its start in epoch seconds,
    the requester's zone and the raw preference lists): whether a start falls in a preferred
    bin is a question of the requester's zone, which SQLite cannot answer.
 
-Reading one row per booking of a year instead (100,000 rows, two instants each, parsed by
-the driver) took seconds on SQLite; these answer in a fraction of that (``bench report``).
-The period test is on ``coalesce(start_at, created_at)``, the expression migration 0017
-indexes, so a short period reads only its own rows.
+Reading a row per booking of a year instead (100,000 rows, two instants each, parsed by the
+driver) took seconds on SQLite; three statements joined the bookings to their cases three
+times. ``bench report`` has the figures. The period test is on ``coalesce(start_at,
+created_at)``, the expression migration 0017 indexes (a short period reads only its rows, and
+PostgreSQL gets the expression's statistics); the events are reached through its
+``(event, booking_id)`` index.
 """
 
 from __future__ import annotations
@@ -27,7 +29,21 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Text, and_, case, cast, func, or_, select
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    String,
+    Text,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlmodel import Session
 
 from p2p_scheduler.db.calendar_reads import epoch_seconds
@@ -102,112 +118,158 @@ def _keyed(column: Any, *rest: Any) -> tuple[Any, ...]:
 
 #: a booking's reviewer, as one small number: none, a reviewer not at tier 1, tier 1
 NO_REVIEWER, OTHER_TIER, TIER_1 = 0, 1, 2
+#: the three parts of the answer: counts per group and facet, the median lead time per group,
+#: and one row per start with preferences
+COUNTS, MEDIANS, STARTS = 0, 1, 2
 
 
 def period_facts(
     session: Session, *, start: datetime, end: datetime, group_by: GroupBy | None
 ) -> PeriodFacts:
-    """What the report's figures need of the bookings of ``[start, end)``."""
+    """What the report's figures need of the bookings of ``[start, end)``: one statement,
+    so the bookings are joined to their first case once (see the module's docstring)."""
     b = _BOOKINGS.c
     group = _group_column(group_by)
-    on_case = group_by in _CASE_FIELDS
-
-    def key_of(row: Any) -> str | None:
-        return row[0] if group is not None else None
-
-    def rest(row: Any) -> Any:
-        return row[1:] if group is not None else row
-
-    # Few grouping columns (the codes are exclusive: a reason only on a cancel, a party only
-    # on a no-show, an outcome only on a completion), so the database hashes, not sorts.
-    code = func.coalesce(b.cancel_reason_code, b.no_show_party, b.outcome)
-    reviewer = case(
-        (b.reviewer_id.is_(None), NO_REVIEWER),
-        (_SKILLS.c.priority == 1, TIER_1),
-        else_=OTHER_TIER,
+    moves = (
+        select(_EVENTS.c.booking_id, func.count().label("n"))
+        .where(_EVENTS.c.event == RESCHEDULED)
+        .group_by(_EVENTS.c.booking_id)
+        .subquery("moves")
     )
-    facets = (b.status, code, reviewer)
-    counts_query = _in_period(
-        select(*_keyed(group, *facets, func.count(), func.sum(b.duration_minutes))).select_from(
-            _BOOKINGS
-        ),
-        start,
-        end,
-        cases=True,
-        skills=True,
-    ).group_by(*_keyed(group, *facets))
-    counts = []
-    for row in session.execute(counts_query).all():
-        status, found_code, found_reviewer, n, minutes = rest(row)
-        counts.append(
-            StatusCount(
-                key=key_of(row),
-                status=status,
-                cancel_reason=found_code if status == BookingStatus.CANCELLED else None,
-                no_show_party=found_code if status == BookingStatus.NO_SHOW else None,
-                outcome=found_code if status == BookingStatus.COMPLETED else None,
-                with_reviewer=found_reviewer != NO_REVIEWER,
-                tier_1=found_reviewer == TIER_1,
-                bookings=int(n),
-                minutes=int(minutes or 0),
+    period = (
+        _in_period(
+            select(
+                (group if group is not None else cast(null(), String)).label("k"),
+                b.status.label("status"),
+                # the codes are exclusive: a reason only on a cancel, a party only on a
+                # no-show, an outcome only on a completion
+                func.coalesce(b.cancel_reason_code, b.no_show_party, b.outcome).label("code"),
+                case(
+                    (b.reviewer_id.is_(None), NO_REVIEWER),
+                    (_SKILLS.c.priority == 1, TIER_1),
+                    else_=OTHER_TIER,
+                ).label("who"),
+                b.duration_minutes.label("minutes"),
+                func.coalesce(moves.c.n, 0).label("moves"),
+                epoch_seconds(b.start_at).label("at"),
+                epoch_seconds(b.created_at).label("created"),
+                b.time_zone.label("zone"),
+                # JSON null (what the JSON type writes for None): no preferences
+                func.nullif(cast(b.preferred_days, Text), "null").label("days"),
+                func.nullif(cast(b.preferred_hours, Text), "null").label("hours"),
             )
+            .select_from(_BOOKINGS)
+            .outerjoin(moves, moves.c.booking_id == b.id),
+            start,
+            end,
+            cases=True,
+            skills=True,
         )
-
-    moves_query = _in_period(
-        select(*_keyed(group, func.count()))
-        .select_from(_EVENTS)
-        .join(_BOOKINGS, b.id == _EVENTS.c.booking_id),
-        start,
-        end,
-        cases=on_case,
-    ).where(_EVENTS.c.event == RESCHEDULED)
-    if group is not None:
-        moves_query = moves_query.group_by(group)
-    reschedules = {key_of(row): int(rest(row)[0]) for row in session.execute(moves_query).all()}
-
-    # One row per booking with a start whose call is on a calendar (the median) or that
-    # carries preferences: plain integers and short texts, nothing for the driver to parse.
-    days = func.nullif(cast(b.preferred_days, Text), "null")  # JSON null: no preferences
-    hours = func.nullif(cast(b.preferred_hours, Text), "null")
+    ).cte("period")
+    p = period.c
+    number, text_, real = BigInteger(), Text(), Float()
+    facets = (p.k, p.status, p.code, p.who)
+    counted = select(
+        literal(COUNTS).label("part"),
+        *facets,
+        func.count().label("n"),
+        func.sum(p.minutes).label("minutes"),
+        func.sum(p.moves).label("moves"),
+        cast(null(), real).label("median"),
+        cast(null(), number).label("at"),
+        cast(null(), text_).label("zone"),
+        cast(null(), text_).label("days"),
+        cast(null(), text_).label("hours"),
+    ).group_by(*facets)
+    # the median seconds from creation to start per group, with window functions (SQLite
+    # has no percentile_cont): the middle one or two of the group's calls by lead time
     calls = [str(status) for status in CALL_STATUSES]
-    starts_query = _in_period(
+    lead = p.at - p.created
+    ranked = (
         select(
-            *_keyed(
-                group,
-                b.status,
-                epoch_seconds(b.start_at),
-                epoch_seconds(b.created_at),
-                b.time_zone,
-                days,
-                hours,
-            )
-        ).select_from(_BOOKINGS),
-        start,
-        end,
-        cases=on_case,
-    ).where(
-        b.start_at.is_not(None),
-        or_(b.status.in_(calls), and_(days.is_not(None), hours.is_not(None))),
+            p.k,
+            lead.label("lead"),
+            func.row_number().over(partition_by=p.k, order_by=lead).label("rn"),
+            func.count().over(partition_by=p.k).label("cnt"),
+        )
+        .where(p.at.is_not(None), p.status.in_(calls))
+        .subquery("ranked")
     )
-    leads: dict[str | None, list[int]] = {}
-    preferred = []
-    for row in session.execute(starts_query).all():
-        key = key_of(row)
-        status, at, created, zone, raw_days, raw_hours = rest(row)
-        if status in calls:
-            leads.setdefault(key, []).append(at - created)
-        if raw_days is not None and raw_hours is not None:
+    r = ranked.c
+    medians = (
+        select(
+            literal(MEDIANS),
+            r.k,
+            cast(null(), text_),
+            cast(null(), text_),
+            cast(null(), number),
+            cast(null(), number),
+            cast(null(), number),
+            cast(null(), number),
+            cast(func.avg(r.lead), real),
+            cast(null(), number),
+            cast(null(), text_),
+            cast(null(), text_),
+            cast(null(), text_),
+        )
+        .where(or_(r.rn == (r.cnt + 1) // 2, r.rn == (r.cnt + 2) // 2))
+        .group_by(r.k)
+    )
+    # one row per booking with a start that carries preferences (the requester's zone
+    # decides whether the start is in them, which SQLite cannot tell)
+    starts = select(
+        literal(STARTS),
+        p.k,
+        p.status,
+        cast(null(), text_),
+        cast(null(), number),
+        cast(null(), number),
+        cast(null(), number),
+        cast(null(), number),
+        cast(null(), real),
+        p.at,
+        p.zone,
+        p.days,
+        p.hours,
+    ).where(p.at.is_not(None), p.days.is_not(None), p.hours.is_not(None))
+    counts: list[StatusCount] = []
+    reschedules: dict[str | None, int] = {}
+    median_seconds: dict[str | None, float] = {}
+    preferred: list[PreferredStart] = []
+    for row in session.execute(union_all(counted, medians, starts)).all():
+        part, key, status, code, who, n, minutes, moved, median, at, zone, days, hours = row
+        if part == COUNTS:
+            counts.append(
+                StatusCount(
+                    key=key,
+                    status=status,
+                    cancel_reason=code if status == BookingStatus.CANCELLED else None,
+                    no_show_party=code if status == BookingStatus.NO_SHOW else None,
+                    outcome=code if status == BookingStatus.COMPLETED else None,
+                    with_reviewer=who != NO_REVIEWER,
+                    tier_1=who == TIER_1,
+                    bookings=int(n),
+                    minutes=int(minutes or 0),
+                )
+            )
+            reschedules[key] = reschedules.get(key, 0) + int(moved or 0)
+        elif part == MEDIANS:
+            median_seconds[key] = float(median)
+        else:
             preferred.append(
                 PreferredStart(
                     key=key,
                     start_epoch=int(at),
                     time_zone=zone,
-                    days=_strings(raw_days),
-                    hours=_numbers(raw_hours),
+                    days=_strings(days),
+                    hours=_numbers(hours),
                 )
             )
     return PeriodFacts(
-        counts=counts, reschedules=reschedules, lead_seconds=leads, preferred=preferred
+        counts=counts,
+        reschedules=reschedules,
+        median_lead_seconds=median_seconds,
+        preferred=preferred,
     )
 
 

@@ -46,7 +46,6 @@ the stored data (the choices where SPEC §12 is silent are marked *decision*):
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -121,8 +120,8 @@ class PeriodFacts:
     counts: list[StatusCount]
     #: ``rescheduled`` history events per group
     reschedules: dict[str | None, int]
-    #: seconds from creation to start of each booking of ``CALL_STATUSES``, per group
-    lead_seconds: dict[str | None, list[int]]
+    #: the median seconds from creation to start of the group's bookings of ``CALL_STATUSES``
+    median_lead_seconds: dict[str | None, float]
     preferred: list[PreferredStart]
 
 
@@ -375,7 +374,7 @@ def build_groups(
         else:
             utilisation = overall
         completed = tally.statuses.get(BookingStatus.COMPLETED, 0)
-        leads = facts.lead_seconds.get(key)
+        lead = facts.median_lead_seconds.get(key)
         groups.append(
             GroupFigures(
                 key={} if group_by is None else {group_by.value: key},
@@ -390,7 +389,7 @@ def build_groups(
                 tier_1_share=_ratio(tally.tier_1, tally.with_reviewer),
                 preferred_window_share=_ratio(tally.in_window, tally.with_preferences),
                 median_hours_request_to_call=(
-                    round(statistics.median(leads) / 3600, HOURS_DIGITS) if leads else None
+                    round(lead / 3600, HOURS_DIGITS) if lead is not None else None
                 ),
                 mean_reschedules=_ratio(facts.reschedules.get(key, 0), tally.bookings),
                 reviewer_utilisation=utilisation,

@@ -124,7 +124,7 @@ def test_group_by_is_lenient_about_case_and_null() -> None:
 
 
 def test_an_empty_period_without_group_by_is_one_row_of_zeros_and_blanks() -> None:
-    empty = PeriodFacts(counts=[], reschedules={}, lead_seconds={}, preferred=[])
+    empty = PeriodFacts(counts=[], reschedules={}, median_lead_seconds={}, preferred=[])
     groups = build_groups(empty, group_by=None, working={"rev-x": 480.0})
     rows = csv_rows(groups, None)
     assert len(rows) == 2
