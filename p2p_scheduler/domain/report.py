@@ -1,8 +1,9 @@
-"""The operations report's figures (SPEC §12), computed from plain facts about each booking.
+"""The operations report's figures (SPEC §12), computed from plain facts about a period.
 
-Pure: the store hands in one ``BookingFacts`` per booking of the period and each reviewer's
-working minutes; this module groups them and computes every figure. How each figure maps to
-the stored data (the choices where SPEC §12 is silent are marked *decision*):
+Pure: the store (``db.report_store``) hands in ``PeriodFacts`` (counts per group and facet,
+reschedules and the median lead time per group, the starts that carry preferences) and the
+service each reviewer's working minutes; this module computes every figure from them. How
+each figure maps to the stored data (the choices where SPEC §12 is silent are marked *decision*):
 
 - **Period**: a booking belongs to the period of its start, a booking without a start (a
   pending request, or one cancelled before the optimizer placed it) to that of its creation;
