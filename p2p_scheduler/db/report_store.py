@@ -87,33 +87,20 @@ def _group_column(group_by: GroupBy | None) -> Any:
     return columns[group_by] if group_by is not None else None
 
 
-#: the group fields that live on the first case (the others are the booking's own)
-_CASE_FIELDS = frozenset(
-    {GroupBy.STATE, GroupBy.LINE_OF_BUSINESS, GroupBy.LEVEL_OF_REVIEW, GroupBy.SKILL}
-)
-
-
-def _in_period(
-    query: Any, start: datetime, end: datetime, *, cases: bool, skills: bool = False
-) -> Any:
-    """``query`` over the bookings of ``[start, end)``, joined to their first case when
-    ``cases`` (a group field or the skill needs it) and to the reviewer's skill row."""
+def _in_period(query: Any, start: datetime, end: datetime) -> Any:
+    """``query`` over the bookings of ``[start, end)``, joined to their first case and to
+    their reviewer's skill row for that case's skill (absent: no reviewer, or not held)."""
     b = _BOOKINGS.c
     at = func.coalesce(b.start_at, b.created_at)
-    if cases or skills:
-        query = query.join(_CASES, and_(_CASES.c.booking_id == b.id, _CASES.c.position == 0)).join(
-            _CASE_ROWS, _CASE_ROWS.c.case_number == _CASES.c.case_number
-        )
-    if skills:
-        query = query.outerjoin(
+    return (
+        query.join(_CASES, and_(_CASES.c.booking_id == b.id, _CASES.c.position == 0))
+        .join(_CASE_ROWS, _CASE_ROWS.c.case_number == _CASES.c.case_number)
+        .outerjoin(
             _SKILLS,
             and_(_SKILLS.c.reviewer_id == b.reviewer_id, _SKILLS.c.skill == _CASE_ROWS.c.skill),
         )
-    return query.where(at >= start, at < end)
-
-
-def _keyed(column: Any, *rest: Any) -> tuple[Any, ...]:
-    return (column, *rest) if column is not None else rest
+        .where(at >= start, at < end)
+    )
 
 
 #: a booking's reviewer, as one small number: none, a reviewer not at tier 1, tier 1
@@ -162,8 +149,6 @@ def period_facts(
             .outerjoin(moves, moves.c.booking_id == b.id),
             start,
             end,
-            cases=True,
-            skills=True,
         )
     ).cte("period")
     p = period.c
