@@ -221,17 +221,19 @@ def working_minutes(
     per_weekday = _weekday_seconds(profile.working_hours)
     first = period.start.astimezone(tz).date()
     last = (period.end - timedelta(microseconds=1)).astimezone(tz).date()
-    changes = _clock_change_days(zone, first, last)
     seconds = 0
-    day = first
-    while day <= last:
-        if day in (first, last) or day in changes:
-            lo = max(period.start, datetime.combine(day, time(0), tzinfo=tz))
-            hi = min(period.end, datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz))
-            seconds += _exact(profile, lo, hi)
-        else:
-            seconds += per_weekday[day.isoweekday()]
-        day += timedelta(days=1)
+    for day in {first, last}:  # the days the period's bounds may cut: exactly
+        lo = max(period.start, datetime.combine(day, time(0), tzinfo=tz))
+        hi = min(period.end, datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz))
+        seconds += _exact(profile, lo, hi)
+    if last - first >= timedelta(days=2):  # the whole local days between them
+        inner_first, inner_last = first + timedelta(days=1), last - timedelta(days=1)
+        for iso, count in _weekday_counts(inner_first, inner_last).items():
+            seconds += count * per_weekday[iso]
+        for day in _clock_change_days(zone, inner_first, inner_last):
+            lo = datetime.combine(day, time(0), tzinfo=tz)
+            hi = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+            seconds += _exact(profile, lo, hi) - per_weekday[day.isoweekday()]
     for lo, hi in _merged((max(a, period.start), min(b, period.end)) for a, b in time_off):
         seconds -= _exact(profile, lo, hi)
     return seconds / 60
@@ -275,6 +277,15 @@ def _weekday_seconds(hours: tuple[WorkingHours, ...]) -> dict[int, int]:
                 reach = hi
         found[iso] = total
     return found
+
+
+def _weekday_counts(first: date, last: date) -> dict[int, int]:
+    """How many of each ISO weekday ``first``..``last`` (inclusive) holds."""
+    weeks, extra = divmod((last - first).days + 1, 7)
+    counts = dict.fromkeys(range(1, 8), weeks)
+    for offset in range(extra):
+        counts[(first.isoweekday() - 1 + offset) % 7 + 1] += 1
+    return counts
 
 
 @lru_cache(maxsize=256)
