@@ -8,7 +8,8 @@ each kind of caller gets. A new route without a row fails ``test_the_table_cover
 The semantics the table spells out:
 - no credentials → 401 (with a ``WWW-Authenticate: Bearer`` challenge);
 - a role the route does not admit → 403 (admin is admitted everywhere, a provider token
-  wherever a portal is, ``ops`` only reads the audit trail and a booking's history);
+  wherever a portal is, ``ops`` only reads the audit trail, a booking's history and the
+  operations report);
 - a booking or agenda outside the caller's scope → 404, the answer an unknown id gets
   (provider org B on org A's booking; a reviewer token on another reviewer's booking or
   agenda); API keys have no scope (a reviewer key keeps a reviewers' desk's reach);
@@ -529,6 +530,10 @@ MATRIX: dict[tuple[str, str], Row] = {
                             401,  200, 200, 200, 200,   200, 200, 200, 404, 200, 404, 200),
     ("GET", "/v1/audit"): row(
         fixed("/v1/audit"), 401,  200, 403, 403, 200,   200, 403, 403, 403, 403, 403, 200),
+    # SPEC §12: the operations report is for ops and admin
+    ("GET", "/v1/reports/p2p"): row(
+        fixed("/v1/reports/p2p", **{"from": "2026-11-23", "to": "2026-11-29"}),
+                            401,  200, 403, 403, 200,   200, 403, 403, 403, 403, 403, 200),
     ("GET", "/v1/reviewers/{reviewer_id}/agenda"): row(
         fixed(f"/v1/reviewers/{REVIEWER_A}/agenda", week_start="2026-11-23"),
                             401,  200, 403, 200, 403,   200, 403, 403, 403, 200, 404, 403),

@@ -206,3 +206,32 @@ def test_bench_optimizer_refuses_an_unknown_size(tmp_path: Path) -> None:
     result = run_cli("bench", "optimizer", "--size", "XL", env=cli_env(), cwd=tmp_path)
     assert result.returncode != 0
     assert "--size must be one of S, M, L" in result.stderr
+
+
+def test_bench_report_times_every_grouping_over_the_year(tmp_path: Path) -> None:
+    """A tiny year (300 bookings): every booking lands in the year's report, in every
+    grouping, and the temporary database is gone afterwards."""
+    out = _bench(tmp_path, "report", "--bookings", "300", "--repeat", "2")
+
+    assert out["benchmark"] == "report"
+    assert out["database"].startswith("sqlite")
+    assert (out["reviewers"], out["bookings"]) == (200, 300)
+    timings = out["year"]["by_group_by"]
+    assert set(timings) == {
+        "none",
+        "state",
+        "line_of_business",
+        "level_of_review",
+        "reviewer",
+        "skill",
+    }
+    for name, timing in timings.items():
+        assert timing["bookings"] == 300, name
+        assert {"p50", "p95", "max"} <= set(timing["ms"])
+        assert {"p50", "p95", "max"} <= set(timing["client_cpu_ms"])
+    assert timings["none"]["groups"] == 1
+    assert timings["line_of_business"]["groups"] == 3
+    assert 0 < out["month_by_state"]["bookings"] < 300
+    assert isinstance(out["within_target"], bool)
+    assert set(out["machine"]) >= MACHINE_KEYS
+    assert list(tmp_path.iterdir()) == [], "the temporary database must be gone"

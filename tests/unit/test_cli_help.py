@@ -23,6 +23,7 @@ COMMANDS = [
     ["bench", "optimizer"],
     ["bench", "load"],
     ["bench", "auth"],
+    ["bench", "report"],
 ]
 
 
