@@ -29,6 +29,7 @@ from api.routes import (
     launch_links,
     optimizer,
     portal,
+    reports,
     reviewers,
 )
 from api.schemas.scheduling import declare_provider_roles
@@ -154,6 +155,7 @@ def create_app(
         calendars,
         optimizer,
         audit,
+        reports,
         agenda,
         portal,
         docs,
