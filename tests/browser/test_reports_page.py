@@ -276,7 +276,7 @@ def test_the_reports_page_shows_the_demo_history_with_charts_and_a_csv(
         timeout=30,
     )
     assert expected.status_code == 200
-    assert saved.read_text() == expected.text
+    assert saved.read_bytes() == expected.content  # byte for byte, RFC 4180 line ends too
     assert saved.read_text().startswith("level_of_review,bookings,scheduled,completed,pending,")
     expect(page.locator("#csv-status")).to_have_text(f"Downloaded {download.suggested_filename}.")
 
