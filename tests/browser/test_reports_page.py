@@ -280,6 +280,17 @@ def test_the_reports_page_shows_the_demo_history_with_charts_and_a_csv(
     assert saved.read_text().startswith("level_of_review,bookings,scheduled,completed,pending,")
     expect(page.locator("#csv-status")).to_have_text(f"Downloaded {download.suggested_filename}.")
 
+    # A period the API refuses: its words, next to the field it names; the last table stays.
+    page.locator("#from").fill("2020-01-01")
+    page.get_by_role("button", name="Show report").click()
+    expect(page.locator("#error-to")).to_contain_text("a report covers at most 366")
+    expect(page.locator("#to")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#report-table")).to_have_attribute(
+        "data-shows", shows(*thirty, "level_of_review")
+    )
+    expect(page.locator("#report-summary")).to_contain_text("by level of review")
+    assert page.url.endswith(f"/portal/reports?{shows(*thirty, 'level_of_review')}")
+
 
 def test_a_provider_is_told_the_reports_are_for_um_leaders(
     page: Page, demo: Server, shot: Callable[[str], Path]

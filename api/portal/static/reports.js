@@ -290,7 +290,6 @@ async function load() {
   const asked = chosen();
   if (!asked) return;
   const ticket = ++state.loadCount;
-  history.replaceState(null, "", `${HOME}?${query(asked)}`);
   $("report-summary").textContent = "Loading the report…";
   const answer = await call("GET", `/v1/reports/p2p?${query(asked)}`);
   if (ticket !== state.loadCount) return; // a later choice overtook this one
@@ -299,13 +298,16 @@ async function load() {
     return;
   }
   if (!answer.ok) {
-    $("report-summary").textContent = "";
+    // the figures on screen stay, and say again what they are
+    if (state.report) renderSummary();
+    else $("report-summary").textContent = "";
     showProblem($("report-form"), answer.data);
     if (!$("view-report").hidden) return;
     show("view-report");
     return;
   }
   const firstShow = $("view-report").hidden;
+  history.replaceState(null, "", `${HOME}?${query(asked)}`); // a link to what is shown
   state.report = { ...answer.data, groupBy: asked.groupBy, query: query(asked) };
   state.monthly = null;
   renderSummary();
