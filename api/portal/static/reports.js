@@ -113,20 +113,21 @@ function columns(report) {
     ...Object.keys(known).filter((code) => !object || code in object),
     ...Object.keys(object || {}).filter((code) => !(code in known)),
   ];
+  // the rates a UM leader reads first, then the counts behind them
   return [
     ["bookings", "Bookings", null, count],
-    ["scheduled", "Scheduled", "Status now", count],
-    ["completed", "Completed", "Status now", count],
-    ["pending", "Pending assignment", "Status now", count],
-    ...codes(first.cancelled, REASONS).map((code) => [`cancelled.${code}`, REASONS[code] || spelled(code), "Cancelled, by reason", count]),
-    ...codes(first.no_show, PARTIES).map((party) => [`no_show.${party}`, PARTIES[party] || spelled(party), "No-shows, by party", count]),
-    ...codes(first.outcomes, OUTCOMES).map((code) => [`outcomes.${code}`, OUTCOMES[code] || spelled(code), "Outcomes", count]),
     ["overturn_rate", "Overturn rate", null, percent],
     ["tier_1_share", "Share held by tier-1 reviewers", null, percent],
     ["preferred_window_share", "In the preferred window", null, percent],
     ["median_hours_request_to_call", "Hours from request to call (median)", null, number],
     ["mean_reschedules", "Reschedules per booking", null, number],
     ["reviewer_utilisation", "Reviewer utilisation", null, percent],
+    ["scheduled", "Scheduled", "Status now", count],
+    ["completed", "Completed", "Status now", count],
+    ["pending", "Pending assignment", "Status now", count],
+    ...codes(first.outcomes, OUTCOMES).map((code) => [`outcomes.${code}`, OUTCOMES[code] || spelled(code), "Outcomes", count]),
+    ...codes(first.no_show, PARTIES).map((party) => [`no_show.${party}`, PARTIES[party] || spelled(party), "No-shows, by party", count]),
+    ...codes(first.cancelled, REASONS).map((code) => [`cancelled.${code}`, REASONS[code] || spelled(code), "Cancelled, by reason", count]),
   ];
 }
 
