@@ -34,6 +34,7 @@ from p2p_scheduler.services import records
 from p2p_scheduler.tools.bench import bench_app
 from p2p_scheduler.tools.bench_auth import bench_auth
 from p2p_scheduler.tools.bench_load import bench_load
+from p2p_scheduler.tools.bench_report import bench_report
 
 if TYPE_CHECKING:  # the optimizer brings OR-Tools: loaded only by the commands that run it
     from p2p_scheduler.services.optimizer import RunReport
@@ -58,6 +59,9 @@ bench_app.command("load", short_help="The portal mix on PostgreSQL; check for do
 bench_app.command("auth", short_help="Time what verifying an access token adds.")(
     bench_auth
 )  # in its own module: a token issuer of its own
+bench_app.command("report", short_help="Time the operations report over a year of bookings.")(
+    bench_report
+)  # in its own module: a year of bookings in bulk
 app.add_typer(bench_app, name="bench", short_help="Benchmarks; each prints one JSON object.")
 
 

@@ -16,7 +16,13 @@ from typing import Any
 from sqlalchemy import Engine, and_, create_engine, func, insert, make_url, select, text
 from sqlalchemy.orm import aliased
 
-from p2p_scheduler.db.tables import BookingCaseRow, BookingRow, CaseRow, SlotCellRow
+from p2p_scheduler.db.tables import (
+    BookingCaseRow,
+    BookingEventRow,
+    BookingRow,
+    CaseRow,
+    SlotCellRow,
+)
 from p2p_scheduler.domain.enums import BookingStatus
 from p2p_scheduler.domain.model import CaseSnapshot
 
@@ -83,6 +89,7 @@ def bulk_insert(
     bookings: Rows = (),
     booking_cases: Rows = (),
     cells: Rows = (),
+    events: Rows = (),
 ) -> None:
     """Rows (column → value) for each table, in one transaction."""
     batches = [
@@ -90,6 +97,7 @@ def bulk_insert(
         (BookingRow, bookings),
         (BookingCaseRow, booking_cases),
         (SlotCellRow, cells),
+        (BookingEventRow, events),
     ]
     with engine.begin() as connection:
         for table, rows in batches:
@@ -130,3 +138,10 @@ def count_scheduled(engine: Engine) -> int:
     )
     with engine.connect() as connection:
         return int(connection.execute(query).scalar_one())
+
+
+def analyze(engine: Engine) -> None:
+    """Refresh the planner's statistics after a bulk load (PostgreSQL's autovacuum would do
+    it a little later on a live database; SQLite only ever does it when asked)."""
+    with engine.begin() as connection:
+        connection.execute(text("ANALYZE"))

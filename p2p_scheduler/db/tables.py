@@ -20,6 +20,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    func,
     text,
 )
 from sqlmodel import Field, SQLModel
@@ -257,6 +258,14 @@ class BookingRow(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
+#: the operations report's period test (SPEC §12: a booking belongs to the period of its start,
+#: a pending request to that of its creation; ``db.report_store``); migration 0017
+Index(
+    "ix_bookings_report_at",
+    func.coalesce(BookingRow.__table__.c.start_at, BookingRow.__table__.c.created_at),  # type: ignore[attr-defined]
+)
+
+
 class BookingCaseRow(SQLModel, table=True):
     """A case inside a booking. ``active`` rows are unique per case: one live booking per case."""
 
@@ -359,7 +368,11 @@ class BookingEventRow(SQLModel, table=True):
     """The booking's history: every state change with what it was changed to."""
 
     __tablename__ = "booking_events"
-    __table_args__ = (Index("ix_booking_events_booking_id", "booking_id"),)
+    __table_args__ = (
+        Index("ix_booking_events_booking_id", "booking_id"),
+        # the report counts one kind of event (``rescheduled``) of a period's bookings
+        Index("ix_booking_events_event_booking_id", "event", "booking_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     booking_id: str = Field(

@@ -51,12 +51,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from p2p_scheduler.domain.availability import working_stretches
 from p2p_scheduler.domain.enums import BookingStatus, CancelReason, Outcome, Party
 from p2p_scheduler.domain.errors import InvalidInput
-from p2p_scheduler.domain.model import ReviewerProfile, Weekday
+from p2p_scheduler.domain.model import ReviewerProfile, Weekday, WorkingHours
 
 #: the longest period one report covers, in days (a leap year)
 MAX_PERIOD_DAYS = 366
@@ -66,6 +67,8 @@ HOURS_DIGITS = 1
 CALL_STATUSES = frozenset({BookingStatus.SCHEDULED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW})
 #: outcomes that changed the decision (SPEC §12 ``overturn_rate``)
 OVERTURNS = frozenset({Outcome.OVERTURNED, Outcome.MODIFIED})
+#: ``datetime.weekday()`` → the weekday code preferences use
+WEEKDAYS = tuple(day.value for day in Weekday)
 
 
 class GroupBy(StrEnum):
@@ -79,26 +82,45 @@ class GroupBy(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class BookingFacts:
-    """What the report needs of one booking (instants UTC-aware)."""
+class StatusCount:
+    """How many bookings of a group share a status, code and reviewer facts, and their
+    minutes. ``key``: the group's value (None without ``group_by``, or no reviewer)."""
 
-    #: the value of the ``group_by`` field for this booking (None: no group_by, or no reviewer)
     key: str | None
     status: str
-    created_at: datetime
-    start_at: datetime | None
-    duration_minutes: int
-    reviewer_id: str | None
-    #: the reviewer's priority for the first case's skill (None: no reviewer or not held)
-    tier: int | None
     cancel_reason: str | None
     no_show_party: str | None
     outcome: str | None
+    #: the booking has a reviewer
+    with_reviewer: bool
+    #: its reviewer holds the first case's skill at priority 1
+    tier_1: bool
+    bookings: int
+    minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class PreferredStart:
+    """The start of a booking that carries the requester's preferences."""
+
+    key: str | None
+    start_epoch: int
     #: the requester's zone, in which preferences are read
     time_zone: str
-    preferred_days: tuple[str, ...] | None
-    preferred_hours: tuple[int, ...] | None
-    reschedules: int
+    days: frozenset[str]
+    hours: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodFacts:
+    """What the store reads of a period's bookings, per group."""
+
+    counts: list[StatusCount]
+    #: ``rescheduled`` history events per group
+    reschedules: dict[str | None, int]
+    #: seconds from creation to start of each booking of ``CALL_STATUSES``, per group
+    lead_seconds: dict[str | None, list[int]]
+    preferred: list[PreferredStart]
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,32 +199,101 @@ def working_minutes(
     period: Period,
 ) -> float:
     """The reviewer's working minutes inside the period: weekly hours on their local days
-    (wall-clock across DST), clipped to the period, minus the parts under time off."""
-    stretches = [(lo, hi) for _, lo, hi in working_stretches(profile, period.start, period.end)]
-    offs = sorted((int(a.timestamp()), int(b.timestamp())) for a, b in time_off if b > a)
-    total = 0
-    for lo, hi in stretches:
-        covered = 0
-        cursor = lo
-        for a, b in offs:
-            a, b = max(a, cursor), min(b, hi)
-            if b > a:
-                covered += b - a
-                cursor = b
-        total += hi - lo - covered
-    return total / 60
+    (wall-clock across DST), clipped to the period, minus the parts under time off.
+
+    A plain local day has its weekday's minutes; the days the period's bounds cut and the
+    days a clock change falls on are expanded exactly (``availability.working_stretches``),
+    as is the working time under each (merged) time off. A year for hundreds of reviewers
+    is then a count of weekdays, not a few hundred thousand wall-clock conversions.
+    """
+    zone = profile.time_zone
+    tz = _zone(zone)
+    per_weekday = _weekday_seconds(profile.working_hours)
+    first = period.start.astimezone(tz).date()
+    last = (period.end - timedelta(microseconds=1)).astimezone(tz).date()
+    changes = _clock_change_days(zone, first, last)
+    seconds = 0
+    day = first
+    while day <= last:
+        if day in (first, last) or day in changes:
+            lo = max(period.start, datetime.combine(day, time(0), tzinfo=tz))
+            hi = min(period.end, datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz))
+            seconds += _exact(profile, lo, hi)
+        else:
+            seconds += per_weekday[day.isoweekday()]
+        day += timedelta(days=1)
+    for lo, hi in _merged((max(a, period.start), min(b, period.end)) for a, b in time_off):
+        seconds -= _exact(profile, lo, hi)
+    return seconds / 60
 
 
-def in_preferred_window(facts: BookingFacts) -> bool | None:
-    """Whether the start falls on a preferred day and hourly bin in the requester's zone
-    (None: no preferences or no start, so the booking is not in the denominator)."""
-    if facts.start_at is None or facts.preferred_days is None or facts.preferred_hours is None:
-        return None
-    local = facts.start_at.astimezone(ZoneInfo(facts.time_zone))
-    weekday = list(Weekday)[local.weekday()]
-    return weekday in {Weekday(d) for d in facts.preferred_days} and local.hour in set(
-        facts.preferred_hours
-    )
+def _exact(profile: ReviewerProfile, start: datetime, end: datetime) -> int:
+    if end <= start:
+        return 0
+    return sum(hi - lo for _, lo, hi in working_stretches(profile, start, end))
+
+
+def _merged(spans: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    merged: list[tuple[datetime, datetime]] = []
+    for lo, hi in sorted(span for span in spans if span[1] > span[0]):
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def _hhmm(value: str) -> int:
+    return int(value[:2]) * 3600 + int(value[3:5]) * 60
+
+
+@lru_cache(maxsize=1024)
+def _weekday_seconds(hours: tuple[WorkingHours, ...]) -> dict[int, int]:
+    """ISO weekday → working seconds of a plain day (overlapping blocks counted once)."""
+    found = {}
+    for iso in range(1, 8):
+        blocks = sorted(
+            (_hhmm(block.start), _hhmm(block.end))
+            for block in hours
+            if Weekday(block.weekday).iso == iso
+        )
+        total, reach = 0, 0
+        for lo, hi in blocks:
+            lo = max(lo, reach)
+            if hi > lo:
+                total += hi - lo
+                reach = hi
+        found[iso] = total
+    return found
+
+
+@lru_cache(maxsize=256)
+def _clock_change_days(zone: str, first: date, last: date) -> frozenset[date]:
+    """The local dates in ``first``..``last`` whose length is not 24 hours (DST changes)."""
+    tz = _zone(zone)
+    found = set()
+    day = first
+    offset = datetime.combine(day, time(0), tzinfo=tz).utcoffset()
+    while day <= last:
+        following = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).utcoffset()
+        if following != offset:
+            found.add(day)
+        offset = following
+        day += timedelta(days=1)
+    return frozenset(found)
+
+
+@lru_cache(maxsize=256)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def in_preferred_window(start: PreferredStart) -> bool:
+    """Whether the start falls on a preferred day and in a preferred hourly bin, both in
+    the requester's zone (SPEC §9: "a slot matches when its start falls in a preferred bin
+    on a preferred day")."""
+    local = datetime.fromtimestamp(start.start_epoch, _zone(start.time_zone))
+    return WEEKDAYS[local.weekday()] in start.days and local.hour in start.hours
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
@@ -220,35 +311,34 @@ class _Tally:
     tier_1: int = 0
     with_preferences: int = 0
     in_window: int = 0
-    lead_hours: list[float] = field(default_factory=list)
-    reschedules: int = 0
     booked_minutes: int = 0
 
-    def add(self, facts: BookingFacts) -> None:
-        self.bookings += 1
-        self.statuses[facts.status] = self.statuses.get(facts.status, 0) + 1
-        if facts.status == BookingStatus.CANCELLED and facts.cancel_reason is not None:
-            self.cancelled[facts.cancel_reason] = self.cancelled.get(facts.cancel_reason, 0) + 1
-        if facts.status == BookingStatus.NO_SHOW and facts.no_show_party is not None:
-            self.no_show[facts.no_show_party] = self.no_show.get(facts.no_show_party, 0) + 1
-        if facts.status == BookingStatus.COMPLETED and facts.outcome is not None:
-            self.outcomes[facts.outcome] = self.outcomes.get(facts.outcome, 0) + 1
-        if facts.reviewer_id is not None:
-            self.with_reviewer += 1
-            self.tier_1 += facts.tier == 1
-        preferred = in_preferred_window(facts)
-        if preferred is not None:
-            self.with_preferences += 1
-            self.in_window += preferred
-        if facts.status in CALL_STATUSES and facts.start_at is not None:
-            self.lead_hours.append((facts.start_at - facts.created_at).total_seconds() / 3600)
-            if facts.reviewer_id is not None:
-                self.booked_minutes += facts.duration_minutes
-        self.reschedules += facts.reschedules
+    def add(self, count: StatusCount) -> None:
+        n = count.bookings
+        self.bookings += n
+        self.statuses[count.status] = self.statuses.get(count.status, 0) + n
+        if count.status == BookingStatus.CANCELLED and count.cancel_reason is not None:
+            self.cancelled[count.cancel_reason] = self.cancelled.get(count.cancel_reason, 0) + n
+        if count.status == BookingStatus.NO_SHOW and count.no_show_party is not None:
+            self.no_show[count.no_show_party] = self.no_show.get(count.no_show_party, 0) + n
+        if count.status == BookingStatus.COMPLETED and count.outcome is not None:
+            self.outcomes[count.outcome] = self.outcomes.get(count.outcome, 0) + n
+        if count.with_reviewer:
+            self.with_reviewer += n
+            self.tier_1 += n if count.tier_1 else 0
+            if count.status in CALL_STATUSES:
+                self.booked_minutes += count.minutes
+
+
+def _tally(tallies: dict[str | None, _Tally], key: str | None) -> _Tally:
+    found = tallies.get(key)
+    if found is None:
+        found = tallies[key] = _Tally()
+    return found
 
 
 def build_groups(
-    facts: Iterable[BookingFacts],
+    facts: PeriodFacts,
     *,
     group_by: GroupBy | None,
     working: Mapping[str, float],
@@ -258,11 +348,12 @@ def build_groups(
     tallies: dict[str | None, _Tally] = {}
     if group_by is None:
         tallies[None] = _Tally()
-    for item in facts:
-        tally = tallies.get(item.key)
-        if tally is None:
-            tally = tallies[item.key] = _Tally()
-        tally.add(item)
+    for count in facts.counts:
+        _tally(tallies, count.key).add(count)
+    for start in facts.preferred:
+        tally = _tally(tallies, start.key)
+        tally.with_preferences += 1
+        tally.in_window += in_preferred_window(start)
     overall = _ratio(sum(t.booked_minutes for t in tallies.values()), sum(working.values()))
     ordered = sorted(tallies.items(), key=lambda item: (item[0] is None, item[0] or ""))
     groups = []
@@ -274,6 +365,7 @@ def build_groups(
         else:
             utilisation = overall
         completed = tally.statuses.get(BookingStatus.COMPLETED, 0)
+        leads = facts.lead_seconds.get(key)
         groups.append(
             GroupFigures(
                 key={} if group_by is None else {group_by.value: key},
@@ -288,11 +380,9 @@ def build_groups(
                 tier_1_share=_ratio(tally.tier_1, tally.with_reviewer),
                 preferred_window_share=_ratio(tally.in_window, tally.with_preferences),
                 median_hours_request_to_call=(
-                    round(statistics.median(tally.lead_hours), HOURS_DIGITS)
-                    if tally.lead_hours
-                    else None
+                    round(statistics.median(leads) / 3600, HOURS_DIGITS) if leads else None
                 ),
-                mean_reschedules=_ratio(tally.reschedules, tally.bookings),
+                mean_reschedules=_ratio(facts.reschedules.get(key, 0), tally.bookings),
                 reviewer_utilisation=utilisation,
             )
         )

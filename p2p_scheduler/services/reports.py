@@ -44,12 +44,10 @@ def p2p_report(
     grouping = parse_group_by(group_by)
     period = period_bounds(first, last, policy_zone)
     with transaction(engine) as session:
-        facts = report_store.booking_facts(
+        facts = report_store.period_facts(
             session, start=period.start, end=period.end, group_by=grouping
         )
-        counted = set(report_store.active_reviewer_ids(session))
-        counted |= {f.reviewer_id for f in facts if f.reviewer_id is not None}
-        ids = sorted(counted)
+        ids = report_store.counted_reviewer_ids(session, start=period.start, end=period.end)
         profiles = repo.get_reviewers(session, ids)
         time_off = calendar_reads.time_off(session, ids, Interval(period.start, period.end))
     working = {
