@@ -313,3 +313,34 @@ def test_a_provider_is_told_the_reports_are_for_um_leaders(
     expect(page.get_by_role("heading", name="This page is for UM leaders")).to_be_visible()
     expect(page.locator("#elsewhere-note")).to_contain_text("This API key may not read reports.")
     assert_accessible(page)
+
+
+def test_an_admin_key_opens_a_linked_period_grouped_by_skill(page: Page, demo: Server) -> None:
+    """Admin may read reports too (SPEC §12); the address names the period and grouping, so
+    a link opens the same figures, with skills in words."""
+    # the three whole months before this one: inside the demo's history, and no preset
+    end = date.today().replace(day=1) - timedelta(days=1)
+    start = (end.replace(day=1) - timedelta(days=40)).replace(day=1)
+    first, last = start.isoformat(), end.isoformat()
+    page.goto(
+        f"{demo.base_url}/portal/reports?from={first}&to={last}&group_by=skill#key=demo-admin-key"
+    )
+    expect(page.locator("#from")).to_have_value(first)
+    expect(page.locator("#to")).to_have_value(last)
+    expect(page.get_by_label("Group by")).to_have_value("skill")
+    by_skill = report(demo, first, last, "skill")
+    skills = {
+        "msk_spine": "MSK spine",
+        "pain_management": "Pain management",
+        "radiology": "Radiology",
+        "cardiology": "Cardiology",
+        "oncology": "Oncology",
+        "radiation_oncology": "Radiation oncology",
+        "gastroenterology": "Gastroenterology",
+        "sleep": "Sleep medicine",
+    }
+    assert_table_is(page, by_skill, lambda code: skills[code])
+    expect(page.locator("#who")).to_have_text("Signed in with an API key")
+    for button in page.locator("[data-preset]").all():
+        expect(button).to_have_attribute("aria-pressed", "false")
+    assert_accessible(page)
