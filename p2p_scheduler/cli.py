@@ -159,6 +159,7 @@ def serve(
 
     from p2p_scheduler.domain.clock import system_clock
     from p2p_scheduler.tools import demo as demo_data
+    from p2p_scheduler.tools.demo_history import HISTORY_DAYS, demo_history
 
     _port_free_or_fail(host, port)
     # Links in invites and emails must reach this server unless P2P_BASE_URL says otherwise
@@ -187,15 +188,18 @@ def serve(
     engine = make_engine(settings.database_url)
     try:
         migrations.upgrade(engine)
-        loaded = (
-            records.load_if_empty(
+        loaded, history = 0, None
+        if demo:
+            reviewers = demo_data.demo_reviewers()
+            # four months of past P2Ps, so that the reports page has something to show
+            history = demo_history(system_clock(), reviewers)
+            stored = records.load_if_empty(
                 engine=engine,
-                reviewers=demo_data.demo_reviewers(),
-                cases=demo_data.demo_cases(system_clock()),
+                reviewers=reviewers,
+                cases=demo_data.demo_cases(system_clock()) + history.cases,
+                past=history.p2ps,
             )
-            if demo
-            else 0
-        )
+            loaded = stored - len(history.cases) if stored else 0
     except DatabaseError as error:
         _fail(_database_error(error, settings.database_url))
     base = f"http://{_url_host(host)}:{port}"
@@ -203,6 +207,11 @@ def serve(
         typer.echo(
             f"demo data: {'loaded ' + str(loaded) + ' records' if loaded else 'database not empty, left as is'}"
         )
+        if loaded and history is not None:
+            typer.echo(
+                f"  and {len(history.p2ps)} past P2Ps of the last {HISTORY_DAYS} days "
+                "(their cases are H2…; for the reports page)"
+            )
         if own_keys:  # your own secrets never go to a terminal or a log (SPEC §9)
             typer.echo(f"  API keys: yours from P2P_API_KEYS ({len(settings.api_keys)})")
         else:
@@ -222,6 +231,7 @@ def serve(
             f"Reviewer day view: {base}/portal/reviewers/{demo_data.DAY_VIEW_REVIEWER}"
             f"#token={tokens.reviewer}"
         )
+        typer.echo(f"Reports (UM leaders): {base}/portal/reports#token={tokens.ops}")
         typer.echo(
             f"  (demo sign-ins, valid for {demo_data.DEMO_TOKEN_HOURS} hours; restart to get new ones)"
         )

@@ -179,6 +179,13 @@ def reviewer_day_view(request: Request, reviewer_id: ReviewerId) -> FileResponse
     return _page(request, "reviewer.html")
 
 
+@router.api_route("/reports", methods=["GET", "HEAD"])
+def reports_page(request: Request) -> FileResponse:
+    """The operations report for UM leaders (SPEC §12): figures and charts of
+    ``GET /v1/reports/p2p``, which the page reads with an ``ops`` or admin sign-in."""
+    return _page(request, "reports.html")
+
+
 class PortalStatic(StaticFiles):
     """The pages' scripts, stylesheet and vendored libraries, with the pages' security headers."""
 

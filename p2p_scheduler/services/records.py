@@ -5,18 +5,21 @@ Each call owns one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from p2p_scheduler.db import repo
+from p2p_scheduler.db import bookings, repo
 from p2p_scheduler.db.engine import Engine, Session, WriteConflict, transaction
+from p2p_scheduler.domain.bookings import BookedCase, StoredBooking
+from p2p_scheduler.domain.enums import ACTIVE_STATUSES
 from p2p_scheduler.domain.errors import NotFound
 from p2p_scheduler.domain.model import CaseSnapshot, ReviewerProfile
 from p2p_scheduler.domain.policy import Policy
 from p2p_scheduler.domain.policy.days import end_of_day
 from p2p_scheduler.services import audit, case_followup
+from p2p_scheduler.services.booking import record_event
 from p2p_scheduler.services.notifications import Notifier
 
 T = TypeVar("T")
@@ -131,13 +134,47 @@ def get_reviewer(*, engine: Engine, reviewer_id: str) -> ReviewerProfile:
     return profile
 
 
-def load_if_empty(
-    *, engine: Engine, reviewers: list[ReviewerProfile], cases: list[CaseSnapshot]
-) -> int:
-    """Store ``reviewers`` and ``cases`` in one transaction if the database holds none yet.
+@dataclass(frozen=True, slots=True)
+class PastStep:
+    """One change of a past booking: its state after the change, who made it and when."""
 
-    Returns how many records were stored (0 when the database already had data), so that
-    ``serve --demo`` never overwrites what an operator pushed.
+    event: str
+    at: datetime
+    booking: StoredBooking
+    actor: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PastP2P:
+    """A booking that is over (completed, no-show or cancelled): its cases and its history,
+    oldest first; the last step's state is what is stored."""
+
+    cases: tuple[BookedCase, ...]
+    steps: tuple[PastStep, ...]
+
+    @property
+    def booking(self) -> StoredBooking:
+        return self.steps[-1].booking
+
+
+def load_if_empty(
+    *,
+    engine: Engine,
+    reviewers: list[ReviewerProfile],
+    cases: list[CaseSnapshot],
+    past: Sequence[PastP2P] = (),
+) -> int:
+    """Store ``reviewers`` and ``cases`` in one transaction if the database holds none yet,
+    and the ``past`` bookings of those cases (the demo's history, for the reports).
+
+    Returns how many reviewers and cases were stored (0 when the database already had data),
+    so that ``serve --demo`` never overwrites what an operator pushed.
+
+    A past booking goes in as its use cases would have left it: the booking, its cases (no
+    longer holding them: it is over), and one history and audit entry per step. No slot cells:
+    a booking that is over holds no time. Its calls lie in the past, which the booking use
+    cases rightly refuse, so this is the one writer of them.
     """
     with transaction(engine) as session:
         if repo.count_rows(session):
@@ -146,4 +183,24 @@ def load_if_empty(
             repo.save_reviewer(session, profile)
         for case in cases:
             repo.save_case(session, case)
+        for p2p in past:
+            _store_past(session, p2p)
     return len(reviewers) + len(cases)
+
+
+def _store_past(session: Session, p2p: PastP2P) -> None:
+    final = p2p.booking
+    if final.status in ACTIVE_STATUSES:
+        raise ValueError(f"past booking {final.id} is still {final.status}: only closed ones")
+    bookings.insert_booking(session, final, p2p.cases)
+    bookings.close_cases(session, final.id)
+    for number, step in enumerate(p2p.steps):
+        record_event(
+            session,
+            step.booking,
+            step.event,
+            actor=step.actor,
+            now=step.at,
+            detail=step.detail,
+            created=number == 0,
+        )

@@ -73,16 +73,20 @@ DAY_VIEW_REVIEWER = "rev-001"
 DEMO_PRACTICE = "demo-clinic"
 DEMO_PRACTICE_NAME = "Demo Clinic"
 DEMO_TOKEN_HOURS = 8
+#: the demo's UM operations lead (role ``ops``, SPEC §12): the reports page's sign-in
+DEMO_OPS_NAME = "Jordan Ellis, UM operations"
 
 
 @dataclass(frozen=True, slots=True)
 class DemoTokens:
     practice: str
     reviewer: str
+    ops: str
 
 
 def demo_tokens(settings: Settings, now: datetime) -> DemoTokens:
-    """Short-lived tokens of the demo issuer for one practice's front desk and one reviewer."""
+    """Short-lived tokens of the demo issuer for one practice's front desk, one reviewer and
+    one UM operations lead (the reports page)."""
     issuer = demo_issuer(settings)
     if issuer is None:
         raise RuntimeError("the demo issuer needs P2P_DEMO_TOKEN_KEY (serve --demo sets it)")
@@ -108,7 +112,17 @@ def demo_tokens(settings: Settings, now: datetime) -> DemoTokens:
         now=now,
         lifetime=lifetime,
     )
-    return DemoTokens(practice=practice, reviewer=reviewer)
+    ops = issuer.mint(
+        {
+            "sub": "um-ops@demo-plan.example.org",
+            "p2p_role": "ops",
+            "name": DEMO_OPS_NAME,
+            "email": "um-ops@demo-plan.example.org",
+        },
+        now=now,
+        lifetime=lifetime,
+    )
+    return DemoTokens(practice=practice, reviewer=reviewer, ops=ops)
 
 
 #: Two cases of one member, same skill and level: a multi-case request (dates of birth equal).

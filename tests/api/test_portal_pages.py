@@ -28,16 +28,19 @@ SECURITY_HEADERS = {
     "x-frame-options": "DENY",
     "x-content-type-options": "nosniff",
 }
-PAGES = ("/portal/", "/portal/reviewers/", "/portal/reviewers/rev-001")
+PAGES = ("/portal/", "/portal/reviewers/", "/portal/reviewers/rev-001", "/portal/reports")
 #: file → media type; with ``nosniff`` a browser refuses a script or stylesheet served as
 #: anything else
 ASSETS = {
     "portal.js": "text/javascript",
     "common.js": "text/javascript",
     "reviewer.js": "text/javascript",
+    "reports.js": "text/javascript",
     "portal.css": "text/css",
     # oidc-client-ts, vendored (scripts/vendor-js); common.js loads it when there is an issuer
     "vendor/oidc-client-ts.min.js": "text/javascript",
+    # Chart.js, vendored the same way: the reports page's charts
+    "vendor/chart.umd.min.js": "text/javascript",
 }
 JAVASCRIPT = {"text/javascript", "application/javascript"}
 #: ``src="/portal/…"`` and ``href="/portal/…"`` in a page
@@ -115,7 +118,7 @@ async def test_every_file_a_page_loads_is_there(client: httpx.AsyncClient) -> No
     """A renamed or missing script, stylesheet or module import breaks the page: follow them
     all from both pages, as a browser would."""
     to_fetch = []
-    for page in ("/portal/", "/portal/reviewers/rev-001"):
+    for page in ("/portal/", "/portal/reviewers/rev-001", "/portal/reports"):
         html = (await client.get(page)).text
         found = PAGE_REFERENCE.findall(html)
         assert any(path.endswith(".js") for path in found), (page, found)
@@ -139,7 +142,7 @@ async def test_every_file_a_page_loads_is_there(client: httpx.AsyncClient) -> No
             to_fetch += SCRIPT_PATH.findall(response.text)
         elif path.endswith(".css"):
             assert media_type(response) == "text/css", path
-    # both pages' scripts, their shared module, the sign-in library and the stylesheet
+    # the pages' scripts, their shared module, the sign-in and chart libraries, the stylesheet
     assert set(fetched) == {f"/portal/static/{name}" for name in ASSETS}
 
 
@@ -203,6 +206,19 @@ async def test_the_vendored_library_ships_with_its_licences(client: httpx.AsyncC
         assert "License" in response.text or "LICENSE" in response.text, name
     library = await client.get("/portal/static/vendor/oidc-client-ts.min.js")
     assert "UserManager" in library.text
+
+
+async def test_the_chart_library_ships_with_its_licences(client: httpx.AsyncClient) -> None:
+    """Chart.js's UMD build (it bundles @kurkle/color), for the reports page: from this
+    service, never a CDN, with both licences and the pinned version."""
+    versions = (await client.get("/portal/static/vendor/VERSIONS")).text
+    assert "chart.js 4.6.2 dist/chart.umd.min.js" in versions and "@kurkle/color 0.6.6" in versions
+    for name in ("chart.js.LICENSE", "kurkle-color.LICENSE"):
+        response = await client.get(f"/portal/static/vendor/{name}")
+        assert response.status_code == 200, name
+        assert "MIT License" in response.text or "Permission is hereby granted" in response.text
+    library = await client.get("/portal/static/vendor/chart.umd.min.js")
+    assert library.text.startswith("/*!\n * Chart.js v4.6.2")
 
 
 async def test_without_an_issuer_the_pages_sign_in_with_keys(client: httpx.AsyncClient) -> None:

@@ -324,6 +324,35 @@ export async function call(method, path, body, { idempotencyKey } = {}) {
   return { ok: response.ok, status: response.status, data };
 }
 
+/** Fetch a non-JSON answer (a CSV) with this tab's sign-in, `accept` in the Accept header.
+ *  Resolves to {ok, status, text, data}: `data` is the problem on failure. A 401 signs out
+ *  and throws SignedOut like call(). */
+export async function callText(path, accept) {
+  const who = identity();
+  let response;
+  try {
+    response = await fetch(path, { headers: { Accept: accept, Authorization: `Bearer ${credential()}` } });
+  } catch {
+    return { ok: false, status: 0, text: "", data: { detail: "The scheduling service could not be reached. Check your connection and try again." } };
+  }
+  const text = await response.text();
+  if (response.ok) return { ok: true, status: response.status, text, data: null };
+  let data;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    data = { detail: `The service answered ${response.status} without a readable body.` };
+  }
+  if (response.status === 401) {
+    forget();
+    if (session.manager) await session.manager.removeUser();
+    renderWho();
+    if (!who || who.kind === "key") throw new SignedOut((data && data.detail) || "Sign in again.");
+    throw new SignedOut(who.expired || ranOut(who.kind, who) ? EXPIRED : REFUSED);
+  }
+  return { ok: false, status: response.status, text, data };
+}
+
 /** Run `work`; when the sign-in is refused, ask for one, then `resume` (by default, `work` again). */
 export async function guarded(work, resume = work) {
   try {
