@@ -352,7 +352,7 @@ def _announce_at_risk(
         return
     typer.echo(
         f"worker: at-risk scan every {settings.at_risk_scan_seconds} s "
-        f"(window closing within {settings.at_risk_within})",
+        f"(windows closing within {settings.at_risk_within.total_seconds() / 3600:g} h)",
         err=True,
     )
     threading.Thread(

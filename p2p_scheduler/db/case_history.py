@@ -47,8 +47,11 @@ def _insert_if_absent(session: Session, table: Any, values: dict[str, Any]) -> b
     """INSERT … ON CONFLICT DO NOTHING on the primary key; True when this row was written."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(values).on_conflict_do_nothing()
-    return bool(session.execute(statement).rowcount == 1)  # type: ignore[attr-defined]
+    key = next(iter(table.primary_key.columns))
+    # RETURNING, not rowcount: psycopg's rowcount after a skipped or written row is not to be
+    # relied on (-1); a returned key is this insert's row, on both databases
+    statement = insert(table).values(values).on_conflict_do_nothing().returning(key)
+    return session.execute(statement).first() is not None
 
 
 def record_offer(

@@ -63,7 +63,11 @@ async def world(client: httpx.AsyncClient) -> None:
     await in_review(client, "PENDING", "2026-11-24T01:00:00Z")
     response = await client.post(
         "/v1/p2p-requests",
-        json={"cases": [lookup("PENDING")], "time_zone": "America/New_York", "contact": contact_body()},
+        json={
+            "cases": [lookup("PENDING")],
+            "time_zone": "America/New_York",
+            "contact": contact_body(),
+        },
         headers=PORTAL,
     )
     assert response.status_code == 201, response.text
