@@ -49,7 +49,7 @@ def cases_at_risk(
     "/{case_number}/p2p-record",
     response_model=P2PRecordOut,
     summary="When a P2P was offered, requested, scheduled and held, per determination (ops, admin)",
-    responses=responses(401, 403, 404),
+    responses=responses(401, 403, 404, 422),
 )
 def case_p2p_record(engine: EngineDep, case_number: CaseNumber) -> P2PRecordOut:
     return P2PRecordOut.of(p2p_record.p2p_record(engine=engine, case_number=case_number))
