@@ -203,6 +203,24 @@ async def test_a_case_already_booked_is_not_offered_again_and_a_refused_one_neve
     ]
 
 
+async def test_opening_a_launch_link_is_the_offer_and_making_one_is_not(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    """A back end making a launch link (SPEC §14) has told nobody anything yet; the provider
+    opening it sees the look-up's answer: that is when the P2P was offered."""
+    await push_case(client, "L1")
+    made = await client.post("/v1/launch-links", json={"cases": [lookup("L1")]}, headers=PORTAL)
+    assert made.status_code == 201, made.text
+    assert await record(client, "L1") == {"case_number": "L1", "periods": [period(DETERMINATION)]}
+    at(clock, "2026-11-23T15:04:00Z")
+    link_id = made.json()["url"].split("#launch=", 1)[1]
+    opened = await client.post("/v1/launch-links/redeem", json={"link_id": link_id}, headers=PORTAL)
+    assert opened.status_code == 200, opened.text
+    assert (await record(client, "L1"))["periods"] == [
+        period(DETERMINATION, offered_at="2026-11-23T15:04:00Z")
+    ]
+
+
 @pytest.mark.parametrize("number", ["NOPE1", "not a case!", "x" * 65])
 async def test_an_unknown_or_impossible_case_is_404(client: httpx.AsyncClient, number: str) -> None:
     response = await client.get(f"/v1/cases/{number}/p2p-record", headers=OPS)
