@@ -15,7 +15,13 @@ from datetime import date, datetime
 import pendulum
 
 from p2p_scheduler.domain.model import CaseP2P, CaseSnapshot, CaseStatus, LevelOfReview, Urgency
-from p2p_scheduler.domain.policy.days import end_of_day, local_date, to_utc, window_end
+from p2p_scheduler.domain.policy.days import (
+    end_of_day,
+    local_date,
+    pendulum_zone,
+    to_utc,
+    window_end,
+)
 from p2p_scheduler.domain.policy.model import (
     Anchor,
     Block,
@@ -76,12 +82,15 @@ class _Refusal:
 
 def format_instant(instant: datetime, zone: str) -> str:
     """Provider-facing instant in ``zone``, e.g. ``11/11/2020 11:59 PM EST``."""
-    return pendulum.instance(instant).in_timezone(zone).format("MM/DD/YYYY h:mm A zz")
+    return (
+        pendulum.instance(instant).in_timezone(pendulum_zone(zone)).format("MM/DD/YYYY h:mm A zz")
+    )
 
 
 def format_call(instant: datetime, zone: str) -> str:
     """A call's time in ``zone`` with its weekday, e.g. ``Tue 12/08/2026 2:30 PM EST``."""
-    return pendulum.instance(instant).in_timezone(zone).format("ddd MM/DD/YYYY h:mm A zz")
+    local = pendulum.instance(instant).in_timezone(pendulum_zone(zone))
+    return local.format("ddd MM/DD/YYYY h:mm A zz")
 
 
 def _anchor_value(case: CaseSnapshot, anchor: Anchor) -> datetime | date | None:
