@@ -21,6 +21,7 @@ from api.routes import (
     availability,
     bookings,
     calendars,
+    case_records,
     cases,
     demo,
     docs,
@@ -146,6 +147,7 @@ def create_app(
     problems.install(app)
     for module in (
         health,
+        case_records,
         cases,
         reviewers,
         eligibility,

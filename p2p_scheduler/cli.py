@@ -315,6 +315,10 @@ def worker(
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     typer.echo(f"worker: delivering {', '.join(sorted(transports)) or 'nothing'}", err=True)
+    if settings.webhook_urls:
+        # SPEC §12: each case entering the at-risk list is announced once per window, by
+        # whichever worker scans first (``at_risk.announce``)
+        _announce_at_risk(engine, settings, policy, stop, once=once)
     if service is not None and policy is not None and not once:
         interval = settings.optimizer_interval_seconds
         typer.echo(f"worker: optimizer run every {interval} s", err=True)
@@ -334,6 +338,48 @@ def worker(
     else:
         delivery.run(engine, transports, system_clock, stop, tuning)
     engine.dispose()
+
+
+def _announce_at_risk(
+    engine: Engine, settings: DeliverySettings, policy: Policy | None, stop: Event, *, once: bool
+) -> None:
+    """Scan for cases entering the at-risk list: once now (``--once``), or now and every
+    ``P2P_AT_RISK_SCAN_SECONDS`` in a thread until ``stop``."""
+    import threading
+
+    from p2p_scheduler.domain.clock import system_clock
+    from p2p_scheduler.services import at_risk
+
+    try:
+        policy = policy or load_policy(settings.policy_file)
+    except PolicyError as error:
+        _fail(str(error))
+    options = {
+        "engine": engine,
+        "policy": policy,
+        "within": settings.at_risk_within,
+        "webhook_urls": [str(url) for url in settings.webhook_urls],
+    }
+    if once:
+        count = at_risk.announce(now=system_clock(), **options)  # type: ignore[arg-type]
+        typer.echo(f"worker: {count} case(s) entered the at-risk list", err=True)
+        return
+    typer.echo(
+        f"worker: at-risk scan every {settings.at_risk_scan_seconds} s "
+        f"(windows closing within {settings.at_risk_within.total_seconds() / 3600:g} h)",
+        err=True,
+    )
+    threading.Thread(
+        target=at_risk.run,
+        kwargs={
+            **options,
+            "clock": system_clock,
+            "interval_seconds": settings.at_risk_scan_seconds,
+            "stop": stop,
+        },
+        name="at-risk",
+        daemon=True,
+    ).start()
 
 
 def _optimize_periodically(

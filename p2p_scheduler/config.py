@@ -8,6 +8,7 @@ pydantic's report into exactly that.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 from urllib.parse import urlsplit
@@ -23,6 +24,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from p2p_scheduler.domain.at_risk import DEFAULT_WITHIN, parse_within
 from p2p_scheduler.domain.reminders import Lead, parse_leads
 
 #: roles an API key may have (SPEC §7, §12); a ``provider`` needs an organisation, which only
@@ -118,11 +120,61 @@ class DatabaseSettings(BaseSettings):
         return value
 
 
-class DeliverySettings(DatabaseSettings):
-    """What ``p2p-scheduler worker`` needs: the database and the two ways out."""
+class AnnouncingSettings(DatabaseSettings):
+    """What every process that writes or sends webhooks needs: where they go, how they are
+    signed, the policy (the at-risk scan evaluates cases by it) and the at-risk lead."""
+
+    webhook_urls: Annotated[tuple[AnyHttpUrl, ...], NoDecode] = ()
+    webhook_secret: SecretStr | None = None
+    policy_file: Path | None = None
+    #: a case enters the at-risk list (and its ``case.window_closing`` webhook goes out) this
+    #: long before its P2P window closes (SPEC §12); an ISO 8601 duration of at most P30D
+    at_risk_within: timedelta = parse_within(DEFAULT_WITHIN)
+    #: seconds between a worker's scans for cases entering the at-risk list
+    at_risk_scan_seconds: int = Field(60, ge=1, le=3600)
+
+    @field_validator("webhook_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _blank_secret_is_unset(cls, value: object) -> object:
+        # ``P2P_WEBHOOK_SECRET=`` (as an env file leaves it) means "not set", not a secret
+        # of no characters: webhooks signed with it could never be verified.
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("at_risk_within", mode="before")
+    @classmethod
+    def _parse_within(cls, value: object) -> object:
+        return parse_within(value) if isinstance(value, str) else value
+
+    @field_validator("policy_file")
+    @classmethod
+    def _policy_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _webhooks_are_signed(self) -> AnnouncingSettings:
+        if self.webhook_urls and self.webhook_secret is None:
+            raise ValueError(
+                "P2P_WEBHOOK_URLS needs P2P_WEBHOOK_SECRET: every webhook is signed with it"
+            )
+        return self
+
+
+class DeliverySettings(AnnouncingSettings):
+    """What ``p2p-scheduler worker`` needs: the database, the two ways out, and for the
+    at-risk webhooks (SPEC §12) the webhooks' URLs and the policy."""
 
     smtp_url: str | None = None
-    webhook_secret: SecretStr | None = None
     #: how long a claimed message stays with its worker before another may take it over
     outbox_lease_seconds: int = Field(60, ge=1, le=3600)
     #: seconds between the worker's optimizer runs; 0: the worker runs none
@@ -130,7 +182,7 @@ class DeliverySettings(DatabaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
 
-class ServiceSettings(DatabaseSettings):
+class ServiceSettings(AnnouncingSettings):
     """Every knob but the API keys: what a command that serves no HTTP (``optimize``) needs.
     Defaults are SPEC §8/§9's."""
 
@@ -148,9 +200,6 @@ class ServiceSettings(DatabaseSettings):
     no_show_rebooks: int = Field(1, ge=0, le=10)
     #: the most slots one availability answer lists; at least a reviewer's whole day (96)
     availability_max_slots: int = Field(2000, ge=96, le=100_000)
-    webhook_urls: Annotated[tuple[AnyHttpUrl, ...], NoDecode] = ()
-    webhook_secret: SecretStr | None = None
-    policy_file: Path | None = None
     #: ``serve`` delivers the outbox itself; turn off when separate workers do it.
     deliver_in_process: bool = True
     optimizer_time_limit_seconds: float = Field(10.0, gt=0, le=600)
@@ -167,41 +216,17 @@ class ServiceSettings(DatabaseSettings):
             raise ValueError("must be at least 16 characters")
         return value
 
-    @field_validator("webhook_urls", mode="before")
-    @classmethod
-    def _split_urls(cls, value: object) -> object:
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
-        return value
-
     @field_validator("reminder_leads", mode="before")
     @classmethod
     def _parse_leads(cls, value: object) -> object:
         return parse_leads(value) if isinstance(value, str) else value
 
-    @field_validator("webhook_secret", "smtp_url", "demo_maildir", mode="before")
+    @field_validator("smtp_url", "demo_maildir", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
-        # ``P2P_WEBHOOK_SECRET=`` (as an env file leaves it) means "not set", not a secret
-        # of no characters: webhooks signed with it could never be verified.
         if isinstance(value, str) and not value.strip():
             return None
         return value
-
-    @field_validator("policy_file")
-    @classmethod
-    def _policy_exists(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.is_file():
-            raise ValueError(f"no such file: {value}")
-        return value
-
-    @model_validator(mode="after")
-    def _webhooks_are_signed(self) -> ServiceSettings:
-        if self.webhook_urls and self.webhook_secret is None:
-            raise ValueError(
-                "P2P_WEBHOOK_URLS needs P2P_WEBHOOK_SECRET: every webhook is signed with it"
-            )
-        return self
 
     @property
     def public_base_url(self) -> str:

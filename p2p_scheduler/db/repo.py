@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from p2p_scheduler.db import bookings
 from p2p_scheduler.db.tables import (
+    BookingCaseRow,
     CaseRow,
     ReviewerHoursRow,
     ReviewerLicenseRow,
@@ -297,7 +298,14 @@ def get_cases_with_history(
 
     Always two statements: the bookings are read for the cases found, none for a wrong date
     of birth as for an unknown number, so neither does more work than the other."""
-    cases = get_looked_up_cases(session, lookups)
+    return with_history(session, get_looked_up_cases(session, lookups), scope=scope)
+
+
+def with_history(
+    session: Session, cases: dict[str, CaseSnapshot], *, scope: Scope = EVERYTHING
+) -> dict[str, CaseSnapshot]:
+    """``cases`` with what their stored bookings say (``get_cases_with_history``), one
+    statement for any number of cases."""
     for case_number, found in bookings.case_p2ps(session, list(cases), scope=scope).items():
         case = cases[case_number]
         completed = [
@@ -309,3 +317,16 @@ def get_cases_with_history(
         shown = holding or (completed[-1] if completed else None)
         cases[case_number] = replace(case, p2p_completed=bool(completed), p2p=shown)
     return cases
+
+
+def open_cases(session: Session, statuses: Collection[CaseStatus]) -> dict[str, CaseSnapshot]:
+    """The cases in ``statuses`` held by no active booking or pending request, with their
+    history (``with_history``): the at-risk list's candidates (SPEC §12), by case number."""
+    held = select(BookingCaseRow.case_number).where(BookingCaseRow.active)  # type: ignore[arg-type]
+    rows = session.exec(
+        select(CaseRow).where(
+            CaseRow.status.in_([str(status) for status in statuses]),  # type: ignore[attr-defined]
+            CaseRow.case_number.not_in(held),  # type: ignore[attr-defined]
+        )
+    )
+    return with_history(session, {row.case_number: _case_from_row(row) for row in rows})

@@ -480,3 +480,31 @@ class LaunchLinkRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     used_at: datetime | None = _instant()  # type: ignore[assignment]
+
+
+class WindowAlertRow(SQLModel, table=True):
+    """A ``case.window_closing`` webhook written to the outbox (SPEC §12): one per case and
+    window. The primary key is the guarantee: of two workers announcing the same window, the
+    second's insert finds the row and it writes nothing, whatever their timing."""
+
+    __tablename__ = "window_alerts"
+
+    case_number: str = Field(primary_key=True, max_length=64)
+    #: the window that was closing; a new determination with a new window gets its own row
+    valid_until: datetime = Field(sa_type=UTCDateTime, primary_key=True)
+    event_id: str = Field(max_length=36)
+    alerted_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class P2POfferRow(SQLModel, table=True):
+    """When the service first told someone a P2P is available for a case (SPEC §12: an
+    eligible look-up, an availability search or a request), per determination. Written once,
+    when it happens; never the member's date of birth or anything else the look-up carried."""
+
+    __tablename__ = "p2p_offers"
+
+    case_number: str = Field(primary_key=True, max_length=64)
+    #: the determination as a key: ``""`` before any, else its instant (UTC, ISO 8601)
+    period: str = Field(primary_key=True, max_length=40)
+    determination_at: datetime | None = _instant()  # type: ignore[assignment]
+    offered_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

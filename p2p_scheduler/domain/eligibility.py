@@ -13,7 +13,12 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from p2p_scheduler.domain.model import CaseP2P, CaseSnapshot, CaseStatus, LevelOfReview, Urgency
-from p2p_scheduler.domain.policy.days import end_of_day, local_date, to_utc, window_end
+from p2p_scheduler.domain.policy.days import (
+    end_of_day,
+    local_date,
+    to_utc,
+    window_end,
+)
 from p2p_scheduler.domain.policy.model import (
     Anchor,
     Block,
@@ -51,6 +56,8 @@ class CaseEligibility:
     #: the case's status, and the booking holding it or completed for its determination
     status: CaseStatus | None = None
     p2p: CaseP2P | None = None
+    #: the determination in force (None before one): which P2P period an offer belongs to
+    determination_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +190,12 @@ def evaluate_case(
     """Eligibility of one looked-up case. ``case`` is None when no case has that number."""
     if case is None or case.member.dob != member_dob:
         return not_found(case_number, policy)
+    return assess(case, policy=policy, now=now)
+
+
+def assess(case: CaseSnapshot, *, policy: Policy, now: datetime) -> CaseEligibility:
+    """Eligibility of a stored case, its member already known: the look-up's rule after the
+    date of birth matched, and what the at-risk list asks of every open case (SPEC §12)."""
     described = {
         "case_number": case.case_number,
         "found": True,
@@ -193,6 +206,7 @@ def evaluate_case(
         "urgent": case.urgency is Urgency.URGENT,
         "status": case.status,
         "p2p": case.p2p,
+        "determination_at": case.determination_at,
     }
     levels = policy.status_levels[CaseStatus(case.status)]
     if not levels:

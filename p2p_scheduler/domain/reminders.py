@@ -48,8 +48,10 @@ def _unit(count: int, name: str) -> str:
     return f"{count} {name}{'' if count == 1 else 's'}"
 
 
-def parse_lead(text: str) -> Lead:
-    """One ISO 8601 duration; ``ValueError`` in words an operator can act on."""
+def parse_duration(text: str, *, longest: timedelta, longest_words: str) -> timedelta:
+    """One positive ISO 8601 duration of a fixed length, at most ``longest`` (``longest_words``
+    says it in the error); ``ValueError`` in words an operator or a caller can act on. Shared
+    by reminder leads and the at-risk list's period (SPEC §11, §12)."""
     iso = text.strip().upper()
     try:
         parsed = pendulum.parse(iso)
@@ -62,9 +64,15 @@ def parse_lead(text: str) -> Lead:
     length = timedelta(seconds=parsed.total_seconds())
     if length <= timedelta(0):
         raise ValueError(f"{iso} is not a positive duration")
-    if length > MAX_LEAD:
-        raise ValueError(f"{iso} is longer than a year")
-    return Lead(length, iso)
+    if length > longest:
+        raise ValueError(f"{iso} is longer than {longest_words}")
+    return length
+
+
+def parse_lead(text: str) -> Lead:
+    """One ISO 8601 duration; ``ValueError`` in words an operator can act on."""
+    length = parse_duration(text, longest=MAX_LEAD, longest_words="a year")
+    return Lead(length, text.strip().upper())
 
 
 def parse_leads(raw: str) -> tuple[Lead, ...]:

@@ -20,7 +20,7 @@ from p2p_scheduler.domain.errors import InvalidInput, InvalidTransition, NotFoun
 from p2p_scheduler.domain.model import Weekday
 from p2p_scheduler.domain.policy import Policy
 from p2p_scheduler.domain.policy.days import start_of_day
-from p2p_scheduler.services import reviewer_calendars
+from p2p_scheduler.services import p2p_record, reviewer_calendars
 from p2p_scheduler.services.booking import check_request
 
 _DAY = timedelta(days=1)
@@ -76,6 +76,8 @@ def search(
     with transaction(engine) as session:
         request = check_request(session, policy=policy, now=now, cases=cases)
         assert request.valid_until is not None
+        if moving is None:  # a booking's own cases were offered before it was made
+            p2p_record.record_offers(session, request.cases, now=now)
         qualified = reviewer_calendars.qualified(session, request)
         if reviewer_id is not None:
             qualified = [item for item in qualified if item[0].reviewer_id == reviewer_id]

@@ -43,7 +43,7 @@ from p2p_scheduler.domain.errors import (
 from p2p_scheduler.domain.model import ReviewerProfile, Weekday
 from p2p_scheduler.domain.policy import Policy
 from p2p_scheduler.domain.time_text import moment_label
-from p2p_scheduler.services import audit, reviewer_calendars
+from p2p_scheduler.services import audit, p2p_record, reviewer_calendars
 from p2p_scheduler.services.idempotency import Claim
 from p2p_scheduler.services.lookup import evaluate_lookups
 from p2p_scheduler.services.notifications import Notifier
@@ -233,6 +233,8 @@ def check_new(
     numbers = [case.case_number for case in request.cases]
     refuse_booked_cases(session, numbers, scope=scope)
     refuse_after_no_shows(session, numbers, limits)
+    # a request offers what it asks for, even when no look-up or search came first
+    p2p_record.record_offers(session, request.cases, now=now)
     return request, checked
 
 

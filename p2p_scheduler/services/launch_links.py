@@ -29,6 +29,7 @@ from p2p_scheduler.domain.launch_links import (
     well_formed,
 )
 from p2p_scheduler.domain.policy import Policy
+from p2p_scheduler.services import p2p_record
 from p2p_scheduler.services.lookup import evaluate_lookups
 
 UNKNOWN = (
@@ -122,8 +123,9 @@ def redeem(*, engine: Engine, policy: Policy, now: datetime, link_id: str, scope
             eligibility = evaluate_lookups(
                 session, policy=policy, now=now, cases=cases, scope=scope
             )
+            # the look-up's own answer: a case already in a P2P names it and offers no new one
+            answer = with_booked_cases(eligibility, policy=policy, zone=content.time_zone)
+            p2p_record.record_offers(session, answer.cases, now=now)
     if expired:
         raise LinkExpired(EXPIRED)
-    # the look-up's own answer: a case already in a P2P names it and offers no new one
-    answer = with_booked_cases(eligibility, policy=policy, zone=content.time_zone)
     return Opened(content=content, eligibility=answer)

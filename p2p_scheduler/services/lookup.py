@@ -20,6 +20,7 @@ from p2p_scheduler.domain.eligibility import (
 )
 from p2p_scheduler.domain.errors import InvalidInput
 from p2p_scheduler.domain.policy import Policy
+from p2p_scheduler.services import p2p_record
 
 
 def evaluate_lookups(
@@ -64,7 +65,9 @@ def check_eligibility(
 ) -> RequestEligibility:
     """Eligibility of a request for ``cases`` (case number, member DOB) at ``now``, as the
     look-up answers it: a case already in a P2P is named with it (its time in ``zone``) and
-    offers no new one."""
+    offers no new one. Each case it calls eligible was offered a P2P now (SPEC §12)."""
     with transaction(engine) as session:
         request = evaluate_lookups(session, policy=policy, now=now, cases=cases, scope=scope)
-    return with_booked_cases(request, policy=policy, zone=zone)
+        answer = with_booked_cases(request, policy=policy, zone=zone)
+        p2p_record.record_offers(session, answer.cases, now=now)
+    return answer

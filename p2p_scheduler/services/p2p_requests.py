@@ -18,6 +18,7 @@ from p2p_scheduler.domain.bookings import BookingView, Contact, Limits
 from p2p_scheduler.domain.enums import BookingStatus
 from p2p_scheduler.domain.model import Weekday
 from p2p_scheduler.domain.policy import Policy
+from p2p_scheduler.services import p2p_record
 from p2p_scheduler.services.booking import (
     check_contact,
     check_request,
@@ -49,6 +50,7 @@ def submit(
         numbers = [case.case_number for case in request.cases]
         refuse_booked_cases(session, numbers, scope=scope)
         refuse_after_no_shows(session, numbers, limits)
+        p2p_record.record_offers(session, request.cases, now=now)
         stored, booked = new_booking(
             booking_id=str(uuid.uuid4()),
             status=BookingStatus.PENDING_ASSIGNMENT,

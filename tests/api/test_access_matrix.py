@@ -8,8 +8,8 @@ each kind of caller gets. A new route without a row fails ``test_the_table_cover
 The semantics the table spells out:
 - no credentials → 401 (with a ``WWW-Authenticate: Bearer`` challenge);
 - a role the route does not admit → 403 (admin is admitted everywhere, a provider token
-  wherever a portal is, ``ops`` only reads the audit trail, a booking's history and the
-  operations report);
+  wherever a portal is, ``ops`` only reads the audit trail, a booking's history, the
+  operations report, the at-risk list and a case's P2P record);
 - a booking or agenda outside the caller's scope → 404, the answer an unknown id gets
   (provider org B on org A's booking; a reviewer token on another reviewer's booking or
   agenda); API keys have no scope (a reviewer key keeps a reviewers' desk's reach);
@@ -438,6 +438,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("PUT", "/v1/cases/{case_number}"): row(
         fixed("/v1/cases/MX-SPARE", case_body()),
                             401,  200, 403, 403, 403,   200, 403, 403, 403, 403, 403, 403),
+    ("GET", "/v1/cases/at-risk"): row(
+        fixed("/v1/cases/at-risk", within="PT48H"),
+                            401,  200, 403, 403, 200,   200, 403, 403, 403, 403, 403, 200),
+    ("GET", "/v1/cases/{case_number}/p2p-record"): row(
+        fixed("/v1/cases/MX-MAIN/p2p-record"),
+                            401,  200, 403, 403, 200,   200, 403, 403, 403, 403, 403, 200),
     ("GET", "/v1/cases/{case_number}"): row(
         fixed("/v1/cases/MX-MAIN"),
                             401,  200, 403, 403, 403,   200, 403, 403, 403, 403, 403, 403),

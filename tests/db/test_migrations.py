@@ -51,6 +51,8 @@ def test_app_tables_are_the_expected_ones() -> None:
         "outbox",
         "audit_events",
         "launch_links",
+        "window_alerts",
+        "p2p_offers",
     } == APP_TABLES
 
 

@@ -3,9 +3,11 @@ variable."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from p2p_scheduler.config import ConfigurationError, Settings, load_settings
+from p2p_scheduler.config import ConfigurationError, DeliverySettings, Settings, load_settings
 
 BASE = {
     "api_keys": "admin:admin-key-0123456789",
@@ -111,3 +113,40 @@ def test_a_reminder_lead_that_is_not_a_positive_fixed_duration_stops_start_up(
     monkeypatch.setenv("P2P_REMINDER_LEADS", raw)
     with pytest.raises(ConfigurationError, match=f"P2P_REMINDER_LEADS: .*{complaint}"):
         load_settings(Settings, **BASE)
+
+
+def test_cases_enter_the_at_risk_list_a_day_ahead_by_default_and_the_worker_scans_each_minute(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = load_settings(DeliverySettings)
+    assert (settings.at_risk_within, settings.at_risk_scan_seconds) == (timedelta(hours=24), 60)
+    monkeypatch.setenv("P2P_AT_RISK_WITHIN", "p2d")
+    monkeypatch.setenv("P2P_AT_RISK_SCAN_SECONDS", "5")
+    settings = load_settings(DeliverySettings)
+    assert (settings.at_risk_within, settings.at_risk_scan_seconds) == (timedelta(days=2), 5)
+    assert load_settings(Settings, **BASE).at_risk_within == timedelta(days=2)
+
+
+@pytest.mark.parametrize(
+    ("raw", "complaint"),
+    [
+        ("soon", "P2P_AT_RISK_WITHIN: 'soon' is not an ISO 8601 duration"),
+        ("P1M", "P2P_AT_RISK_WITHIN: P1M counts months or years"),
+        ("P31D", "P2P_AT_RISK_WITHIN: P31D is longer than 30 days (P30D)"),
+    ],
+)
+def test_an_at_risk_lead_that_is_not_a_duration_of_at_most_30_days_stops_start_up(
+    monkeypatch: pytest.MonkeyPatch, raw: str, complaint: str
+) -> None:
+    monkeypatch.setenv("P2P_AT_RISK_WITHIN", raw)
+    with pytest.raises(ConfigurationError, match=complaint.replace("(", r"\(").replace(")", r"\)")):
+        load_settings(DeliverySettings)
+
+
+def test_a_worker_with_webhook_urls_needs_their_secret() -> None:
+    with pytest.raises(ConfigurationError, match="P2P_WEBHOOK_URLS needs P2P_WEBHOOK_SECRET"):
+        load_settings(DeliverySettings, webhook_urls="http://portal/hooks")
+    settings = load_settings(
+        DeliverySettings, webhook_urls="http://portal/a, http://portal/b", webhook_secret="s3cret"
+    )
+    assert [str(url) for url in settings.webhook_urls] == ["http://portal/a", "http://portal/b"]

@@ -51,14 +51,21 @@ def add_business_days(day: date, count: int) -> date:
     return current
 
 
+@lru_cache(maxsize=512)
+def pendulum_zone(name: str) -> pendulum.Timezone:
+    """pendulum's zone ``name``, loaded once per process: ``pendulum.timezone`` reads the
+    zone's data file on every call, which was most of the time of evaluating a case."""
+    return pendulum.timezone(name)  # type: ignore[return-value]
+
+
 def start_of_day(day: date, zone: str) -> datetime:
     """Local midnight starting ``day`` in ``zone``, as a UTC instant."""
-    return to_utc(pendulum.datetime(day.year, day.month, day.day, tz=zone))
+    return to_utc(pendulum.datetime(day.year, day.month, day.day, tz=pendulum_zone(zone)))
 
 
 def end_of_day(day: date, zone: str) -> datetime:
     """The last second of ``day`` in ``zone``, as a UTC instant (a date-only deadline)."""
-    local = pendulum.datetime(day.year, day.month, day.day, 23, 59, 59, tz=zone)
+    local = pendulum.datetime(day.year, day.month, day.day, 23, 59, 59, tz=pendulum_zone(zone))
     return to_utc(local)
 
 
