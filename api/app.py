@@ -40,7 +40,7 @@ from p2p_scheduler.db.engine import Engine, make_engine
 from p2p_scheduler.domain.clock import Clock, system_clock
 from p2p_scheduler.domain.policy import Policy, load_policy
 from p2p_scheduler.identity import verifier_for
-from p2p_scheduler.services import delivery
+from p2p_scheduler.services import at_risk, delivery
 from p2p_scheduler.services.notifications import Notifier
 
 DESCRIPTION = f"""
@@ -108,12 +108,32 @@ def create_app(
                 daemon=True,
             )
             worker.start()
+        scanner = None
+        if settings.deliver_in_process and transports and settings.webhook_urls:
+            # SPEC §12: cases entering the at-risk list are announced by whichever process
+            # scans first, ``serve`` included, so a deployment without workers gets them too
+            scanner = threading.Thread(
+                target=at_risk.run,
+                kwargs={
+                    "engine": engine,
+                    "policy": policy,
+                    "within": settings.at_risk_within,
+                    "webhook_urls": [str(url) for url in settings.webhook_urls],
+                    "clock": clock,
+                    "interval_seconds": settings.at_risk_scan_seconds,
+                    "stop": stop,
+                },
+                name="at-risk",
+                daemon=True,
+            )
+            scanner.start()
         try:
             yield
         finally:
             stop.set()
-            if worker is not None:
-                worker.join(timeout=30)
+            for thread in (worker, scanner):
+                if thread is not None:
+                    thread.join(timeout=30)
             engine.dispose()
 
     app = FastAPI(
