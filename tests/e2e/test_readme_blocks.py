@@ -113,8 +113,8 @@ def test_the_readme_blocks_run_against_serve_demo(tmp_path: Path) -> None:
     assert case[0] == "in_review"
     assert case[1] == "('pre_decision', None)"
     assert re.fullmatch(
-        r"\('scheduled', 'A P2P is already scheduled for this case on \w{3} \d\d/\d\d/\d{4} "
-        r"\d{1,2}:\d\d [AP]M C[SD]T\. To change it, reschedule that P2P in My P2P requests\.'\)",
+        r"\('scheduled', 'A P2P is already scheduled for this case on \w{3} \d{1,2}/\d{1,2}/\d{4} "
+        r"\d{1,2}:\d\d [ap]m C[SD]T\. To change it, reschedule that P2P in My P2P requests\.'\)",
         case[2],
     ), case[2]
     assert case[3:] == [
