@@ -282,35 +282,38 @@ export function uuid() {
 
 export class SignedOut extends Error {}
 
-async function send(method, path, body, idempotencyKey) {
-  const headers = { Accept: "application/json", Authorization: `Bearer ${credential()}` };
+async function send(method, path, body, idempotencyKey, accept = "application/json") {
+  const headers = { Accept: accept, Authorization: `Bearer ${credential()}` };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
   return fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
 }
 
-/** Call the API. Resolves to {ok, status, data}; `data` is the problem on failure.
+/** Call the API. Resolves to {ok, status, data, text}; `data` is the JSON answer or, on
+ *  failure, the problem; `text` the raw body (what a non-JSON `accept`, such as a CSV, wants).
  *  A 401 forgets the credential and throws SignedOut (saying why in plain words) so the
  *  page can ask for a sign-in again; an issuer's token is first renewed once, if it can be. */
-export async function call(method, path, body, { idempotencyKey } = {}) {
+export async function call(method, path, body, { idempotencyKey, accept } = {}) {
   const who = identity();
   let response;
   try {
-    response = await send(method, path, body, idempotencyKey);
+    response = await send(method, path, body, idempotencyKey, accept);
     if (response.status === 401 && kind() === "oidc" && session.user.refresh_token && (await renew())) {
-      response = await send(method, path, body, idempotencyKey);
+      response = await send(method, path, body, idempotencyKey, accept);
     }
   } catch {
     return {
       ok: false,
       status: 0,
+      text: "",
       data: { detail: "The scheduling service could not be reached. Check your connection and try again." },
     };
   }
   const text = await response.text();
   let data = null;
+  const json = !accept || !response.ok;
   try {
-    data = text ? JSON.parse(text) : null;
+    data = text && json ? JSON.parse(text) : null;
   } catch {
     data = { detail: `The service answered ${response.status} without a readable body.` };
   }
@@ -321,36 +324,7 @@ export async function call(method, path, body, { idempotencyKey } = {}) {
     if (!who || who.kind === "key") throw new SignedOut((data && data.detail) || "Sign in again.");
     throw new SignedOut(who.expired || ranOut(who.kind, who) ? EXPIRED : REFUSED);
   }
-  return { ok: response.ok, status: response.status, data };
-}
-
-/** Fetch a non-JSON answer (a CSV) with this tab's sign-in, `accept` in the Accept header.
- *  Resolves to {ok, status, text, data}: `data` is the problem on failure. A 401 signs out
- *  and throws SignedOut like call(). */
-export async function callText(path, accept) {
-  const who = identity();
-  let response;
-  try {
-    response = await fetch(path, { headers: { Accept: accept, Authorization: `Bearer ${credential()}` } });
-  } catch {
-    return { ok: false, status: 0, text: "", data: { detail: "The scheduling service could not be reached. Check your connection and try again." } };
-  }
-  const text = await response.text();
-  if (response.ok) return { ok: true, status: response.status, text, data: null };
-  let data;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    data = { detail: `The service answered ${response.status} without a readable body.` };
-  }
-  if (response.status === 401) {
-    forget();
-    if (session.manager) await session.manager.removeUser();
-    renderWho();
-    if (!who || who.kind === "key") throw new SignedOut((data && data.detail) || "Sign in again.");
-    throw new SignedOut(who.expired || ranOut(who.kind, who) ? EXPIRED : REFUSED);
-  }
-  return { ok: false, status: response.status, text, data };
+  return { ok: response.ok, status: response.status, data, text };
 }
 
 /** Run `work`; when the sign-in is refused, ask for one, then `resume` (by default, `work` again). */

@@ -3,7 +3,7 @@
 // vendored: /portal/static/vendor/chart.umd.min.js, loaded by the page before this module) and
 // a CSV download. Signed in as ops or admin; a provider or reviewer is told whose page it is.
 import {
-  call, callText, clearProblem, dateLabel, describe, el, guarded, pendingNote, show, showProblem,
+  call, clearProblem, dateLabel, describe, el, guarded, pendingNote, show, showProblem,
   signIn, signOut, startSession,
 } from "./common.js";
 
@@ -499,7 +499,7 @@ async function downloadCsv() {
   if (!asked) return;
   const status = $("csv-status");
   status.textContent = "Preparing the CSV…";
-  const answer = await callText(`/v1/reports/p2p?${query(asked)}`, "text/csv");
+  const answer = await call("GET", `/v1/reports/p2p?${query(asked)}`, undefined, { accept: "text/csv" });
   if (!answer.ok) {
     status.textContent = "";
     if (answer.status === 403) {
