@@ -63,9 +63,9 @@ _WORDS = {
 
 
 def outcomes(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` for the OperationOutcomes a route can answer (a route that takes
-    a key can also be rate limited: 429)."""
-    statuses = (*statuses, *((429,) if 401 in statuses else ()))
+    """OpenAPI ``responses`` for the OperationOutcomes a route can answer: any route a 422
+    (control characters in the URL, SPEC §9), one that takes a key a 429 too."""
+    statuses = (*statuses, 422, *((429,) if 401 in statuses else ()))
     return {
         status: {"description": f"OperationOutcome: {_WORDS.get(status, 'Problem')}", **FHIR_JSON}
         for status in statuses

@@ -16,7 +16,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from api.fhir import reads, resources
-from api.fhir.answers import FhirResponse, fhir_response, found
+from api.fhir.answers import FhirResponse, fhir_response, found, outcomes
 from api.fhir.resources import Served
 from p2p_scheduler import __version__
 
@@ -74,7 +74,7 @@ router = APIRouter(prefix=PREFIX, tags=["fhir"], default_response_class=FhirResp
 @router.get(
     "/metadata",
     summary="FHIR CapabilityStatement: what this FHIR R4 server serves (no key needed)",
-    responses=found("CapabilityStatement"),
+    responses={**found("CapabilityStatement"), **outcomes()},
 )
 def metadata(request: Request) -> FhirResponse:
     now = request.app.state.clock()
