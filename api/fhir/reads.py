@@ -227,7 +227,7 @@ async def search_slots(
             "start: give both ends of the period, like start=ge2026-12-08&start=lt2026-12-09.",
             field="start",
         )
-    wanted = None if status is None else {s.strip() for s in status.split(",")}
+    wanted = None if status is None else {s.strip().lower() for s in status.split(",")}
     if wanted is not None and not wanted <= set(SLOT_STATUS.values()):
         raise InvalidInput(
             f"status: use {', '.join(SLOT_STATUS.values())} (got {status!r}).", field="status"

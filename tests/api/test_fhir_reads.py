@@ -161,6 +161,9 @@ async def test_slots_show_free_booked_and_held_quarter_hours(client: httpx.Async
         "/v1/holds", json=slot_body("C-2", "rev-a", ny("2026-11-30", "11:00")), headers=PORTAL
     )
     assert hold.status_code == 201, hold.text
+    away = {"start": ny("2026-11-30", "15:00"), "end": ny("2026-11-30", "15:40"), "reason": "CME"}
+    time_off = await client.post("/v1/reviewers/rev-a/time-off", json=away, headers=ADMIN)
+    assert time_off.status_code == 201, time_off.text
 
     day = {"schedule": "Schedule/rev-a", "start": ["ge2026-11-30", "lt2026-12-01"]}
     bundle = await fhir_get(client, "/fhir/r4/Slot", **day, _count="100")
@@ -172,12 +175,15 @@ async def test_slots_show_free_booked_and_held_quarter_hours(client: httpx.Async
     assert {t: s for t, s in status.items() if s != "free"} == {
         "15:00": "busy",
         "16:00": "busy-tentative",
+        "20:00": "busy-unavailable",  # time off 15:00–15:40 in New York touches three cells
+        "20:15": "busy-unavailable",
+        "20:30": "busy-unavailable",
     }
     assert all(slot["schedule"] == {"reference": "Schedule/rev-a"} for slot in slots)
     assert slots[4]["id"] == "rev-a-20261130T1500"
 
     # only the held ones; and the same day asked with instants and gt / le
-    held = await fhir_get(client, "/fhir/r4/Slot", **day, status="busy-tentative")
+    held = await fhir_get(client, "/fhir/r4/Slot", **day, status="Busy-Tentative")
     assert [s["start"] for s in resources_of(held)] == ["2026-11-30T16:00:00Z"]
     window = await fhir_get(
         client,
