@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.errors import FieldError
 from api.fhir import resources
@@ -62,12 +63,37 @@ _WORDS = {
 }
 
 
+class OperationOutcomeIssue(BaseModel):
+    """One issue of an OperationOutcome, as the interface writes it (for the OpenAPI)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    severity: str = Field(examples=["error"])
+    code: str = Field(examples=["conflict"])
+    diagnostics: str = Field(description="what went wrong and what to do, in plain words")
+
+
+class OperationOutcome(BaseModel):
+    """A FHIR OperationOutcome: how the FHIR interface answers every problem. The first
+    issue carries the problem's plain words and, in ``details.coding``, its ``/v1`` type."""
+
+    model_config = ConfigDict(extra="allow")
+
+    resourceType: str = Field(examples=["OperationOutcome"], pattern="^OperationOutcome$")
+    issue: list[OperationOutcomeIssue] = Field(min_length=1)
+
+
 def outcomes(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for the OperationOutcomes a route can answer: any route a 422
     (control characters in the URL, SPEC §9), one that takes a key a 429 too."""
     statuses = (*statuses, 422, *((429,) if 401 in statuses else ()))
+    schema = {"$ref": "#/components/schemas/OperationOutcome"}
     return {
-        status: {"description": f"OperationOutcome: {_WORDS.get(status, 'Problem')}", **FHIR_JSON}
+        status: {
+            "model": OperationOutcome,
+            "description": f"OperationOutcome: {_WORDS.get(status, 'Problem')}",
+            "content": {FHIR_MEDIA_TYPE: {"schema": schema}},
+        }
         for status in statuses
     }
 
