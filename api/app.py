@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from api import problems
+from api.fhir import router as fhir
 from api.middleware import RequestMiddleware
 from api.paths import text_in_url
 from api.ratelimit import RateLimiter
@@ -183,6 +184,7 @@ def create_app(
         docs,
     ):
         app.include_router(module.router)
+    app.include_router(fhir.router)  # SPEC §13: /fhir/r4, beside /v1
     if settings.demo_token_key is not None:
         app.include_router(demo.router)
     app.mount("/portal/static", portal.static, name="portal-static")

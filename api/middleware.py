@@ -211,7 +211,9 @@ def _with_safety_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes
     return headers
 
 
-_JSON_MEDIA_TYPES = frozenset({b"application/json", b"application/problem+json"})
+_JSON_MEDIA_TYPES = frozenset(
+    {b"application/json", b"application/problem+json", b"application/fhir+json"}
+)
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:

@@ -6,6 +6,7 @@ a status and a title; ``detail`` always says what to do about it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -70,6 +71,20 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
 
 
+#: renders a problem (kind, status, title, detail, headers, field errors) in another shape
+ProblemRenderer = Callable[
+    [str, int, str, str, dict[str, str] | None, list[FieldError] | None], JSONResponse
+]
+#: path prefix → how problems under it are written (``/fhir/``: as OperationOutcome, SPEC §13)
+_RENDERERS: dict[str, ProblemRenderer] = {}
+
+
+def render_problems_under(prefix: str, renderer: ProblemRenderer) -> None:
+    """Answer every problem of a path under ``prefix`` with ``renderer`` instead of a problem
+    document: the same kinds and statuses in the shape that interface's clients read."""
+    _RENDERERS[prefix] = renderer
+
+
 def problem_response(
     kind: str,
     detail: str,
@@ -81,6 +96,9 @@ def problem_response(
 ) -> JSONResponse:
     """A problem document; ``extensions`` adds members such as ``booking_id`` (RFC 9457 §3.2)."""
     status, title = KINDS[kind]
+    for prefix, renderer in _RENDERERS.items():
+        if instance is not None and instance.startswith(prefix):
+            return renderer(kind, status, title, detail, headers, errors)
     body = Problem(
         type=PROBLEM_BASE + kind,
         title=title,

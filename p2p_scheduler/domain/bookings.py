@@ -227,6 +227,9 @@ class BookingView:
     #: the recorded outcome code and when; never the reviewer's notes (SPEC §14)
     outcome: str | None = None
     outcome_recorded_at: datetime | None = None
+    #: why a cancelled booking was cancelled (its code and the words given); None otherwise
+    cancel_reason_code: str | None = None
+    cancel_reason_text: str | None = None
 
     @classmethod
     def of(
@@ -255,4 +258,6 @@ class BookingView:
             provider_org=booking.provider_org,
             outcome=booking.outcome if booking.status == BookingStatus.COMPLETED else None,
             outcome_recorded_at=booking.outcome_recorded_at,
+            cancel_reason_code=booking.cancel_reason_code,
+            cancel_reason_text=booking.cancel_reason_text,
         )

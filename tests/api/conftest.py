@@ -23,6 +23,13 @@ async def _every_error_is_a_problem(response: httpx.Response) -> None:
     if prefers_html(request.headers.get("accept")):  # a browser gets a page saying why
         return
     where = f"{request.method} {request.url.path} → {response.status_code}"
+    if request.url.path.startswith("/fhir/"):  # SPEC §13: the FHIR interface's problems
+        assert response.headers.get("content-type") == "application/fhir+json", where
+        if request.method != "HEAD":
+            outcome = response.json()
+            assert outcome["resourceType"] == "OperationOutcome", where
+            assert outcome["issue"][0]["diagnostics"].strip(), where
+        return
     assert response.headers.get("content-type") == PROBLEM_MEDIA_TYPE, where
     if request.method == "HEAD":  # no body to check
         return

@@ -540,6 +540,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/v1/reports/p2p"): row(
         fixed("/v1/reports/p2p", **{"from": "2026-11-23", "to": "2026-11-29"}),
                             401,  200, 403, 403, 200,   200, 403, 403, 403, 403, 403, 200),
+    # SPEC §13: the FHIR interface; its CapabilityStatement is public (FHIR clients read it first)
+    ("GET", "/fhir/r4/metadata"): row(
+        fixed("/fhir/r4/metadata"),
+                            200,  200, 200, 200, 200,   200, 200, 200, 200, 200, 200, 200),
     ("GET", "/v1/reviewers/{reviewer_id}/agenda"): row(
         fixed(f"/v1/reviewers/{REVIEWER_A}/agenda", week_start="2026-11-23"),
                             401,  200, 403, 200, 403,   200, 403, 403, 403, 200, 404, 403),
@@ -649,6 +653,8 @@ def test_the_table_covers_every_route(settings: Settings, engine: Engine) -> Non
 def _problems_of(response: httpx.Response, where: str) -> list[str]:
     """What is wrong with a refusal's shape (401/403/404/410/422 must be problem+json)."""
     wrong: list[str] = []
+    if response.request.url.path.startswith("/fhir/"):
+        return _outcome_problems_of(response, where)
     if response.headers.get("content-type") != PROBLEM_MEDIA_TYPE:
         wrong.append(f"{where}: content-type {response.headers.get('content-type')!r}")
         return wrong
@@ -659,6 +665,23 @@ def _problems_of(response: httpx.Response, where: str) -> list[str]:
         wrong.append(f"{where}: problem status {body.get('status')!r}")
     if not str(body.get("detail", "")).strip():
         wrong.append(f"{where}: no detail")
+    if response.status_code == 401 and not response.headers.get("www-authenticate", "").startswith(
+        "Bearer"
+    ):
+        wrong.append(f"{where}: 401 without a 'WWW-Authenticate: Bearer' challenge")
+    return wrong
+
+
+def _outcome_problems_of(response: httpx.Response, where: str) -> list[str]:
+    """What is wrong with a FHIR refusal's shape: an OperationOutcome saying why (SPEC §13)."""
+    if response.headers.get("content-type") != "application/fhir+json":
+        return [f"{where}: content-type {response.headers.get('content-type')!r}"]
+    body = response.json()
+    wrong: list[str] = []
+    if body.get("resourceType") != "OperationOutcome":
+        wrong.append(f"{where}: a {body.get('resourceType')!r}, not an OperationOutcome")
+    elif not str(body["issue"][0].get("diagnostics", "")).strip():
+        wrong.append(f"{where}: no diagnostics")
     if response.status_code == 401 and not response.headers.get("www-authenticate", "").startswith(
         "Bearer"
     ):

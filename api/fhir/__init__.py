@@ -1,0 +1,1 @@
+"""The FHIR R4 scheduling interface (SPEC §13): ``/fhir/r4``, beside ``/v1``."""
