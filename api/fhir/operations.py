@@ -41,6 +41,10 @@ from pydantic import Field, ValidationError
 from api.auth import Principal, provider_org_of, require, require_json
 from api.deps import EngineDep, LimitsDep, NotifierDep, NowDep, PolicyDep
 from api.errors import ApiProblem, FieldError
+from api.fhir import resources
+from api.fhir.resources import CASE_SYSTEM, FHIR_MEDIA_TYPE
+from api.fhir.router import outcomes
+from api.fhir.router import router as fhir_router
 from api.problems import validation_errors
 from api.schemas.common import Instant, Strict, TimeZoneName
 from api.schemas.eligibility import CaseLookup
@@ -53,8 +57,6 @@ router = APIRouter(tags=["fhir"])
 ModelT = TypeVar("ModelT", bound=Strict)
 T = TypeVar("T")
 
-FHIR_JSON = "application/fhir+json"
-CASE_SYSTEM = "urn:p2p-scheduler:case"
 HOLD_SYSTEM = "urn:p2p-scheduler:hold"
 #: HL7's extension for an IANA zone (the requester's: the zone ``start``/``end`` are written in)
 TIMEZONE_URL = "http://hl7.org/fhir/StructureDefinition/timezone"
@@ -518,7 +520,7 @@ def pending_appointment(view: HoldView, case_numbers: list[str]) -> dict[str, An
         "id": view.hold_id,
         "extension": [
             {"url": TIMEZONE_URL, "valueCode": view.time_zone},
-            {"url": HOLD_EXPIRES_URL, "valueInstant": _instant(view.expires_at, "UTC")},
+            {"url": HOLD_EXPIRES_URL, "valueInstant": resources.instant(view.expires_at)},
         ],
         "identifier": [
             {"system": HOLD_SYSTEM, "value": view.hold_id},
@@ -545,104 +547,30 @@ def _outcome(severity: str, code: str, text: str) -> dict[str, Any]:
     }
 
 
-def _json(resource: dict[str, Any]) -> str:
+def _json(resource: dict[str, Any] | Appointment) -> str:
     """The resource, validated by the FHIR R4 model of its type, as JSON."""
-    return validated(resource).model_dump_json(exclude_none=True)
-
-
-def validated(resource: dict[str, Any]) -> Any:
-    models = {"Appointment": Appointment, "Bundle": Bundle}
-    return models[resource["resourceType"]].model_validate(resource)
+    if isinstance(resource, dict):
+        models = {"Appointment": Appointment, "Bundle": Bundle}
+        resource = models[resource["resourceType"]].model_validate(resource)
+    return json.dumps(resources.to_json(resource), separators=(",", ":"), ensure_ascii=False)
 
 
 def _answer(payload: str, status: int = 200) -> Response:
     # booking data: never cached (SPEC §9 "Links and caching")
     return Response(
-        payload, status_code=status, media_type=FHIR_JSON, headers={"Cache-Control": "no-store"}
+        payload,
+        status_code=status,
+        media_type=FHIR_MEDIA_TYPE,
+        headers={"Cache-Control": "no-store"},
     )
-
-
-# ---- provisional: until the FHIR base (router, resources) is merged -------------------------
-
-_STATUS = {
-    "scheduled": "booked",
-    "completed": "fulfilled",
-    "cancelled": "cancelled",
-    "no_show": "noshow",
-    "pending_assignment": "proposed",
-}
-
-
-def booked_appointment(view: BookingView) -> dict[str, Any]:
-    contact = view.contact
-    lines = [
-        f"Contact: {contact.contact_name}" if contact.contact_name else "",
-        f"Location: {contact.contact_location}" if contact.contact_location else "",
-        f"Phone extension: {contact.phone_ext}" if contact.phone_ext else "",
-        f"Alternate phone extension: {contact.alt_phone_ext}" if contact.alt_phone_ext else "",
-        f"Instructions: {contact.instructions}" if contact.instructions else "",
-    ]
-    telecom = [{"system": "phone", "value": contact.phone}]
-    if contact.alt_phone:
-        telecom.append({"system": "phone", "value": contact.alt_phone})
-    telecom.append({"system": "email", "value": contact.email})
-    participants: list[dict[str, Any]] = []
-    if view.reviewer is not None:
-        participants.append(
-            {
-                "actor": {
-                    "reference": f"Practitioner/{view.reviewer.reviewer_id}",
-                    "display": view.reviewer.name,
-                },
-                "status": "accepted",
-            }
-        )
-    participants.append(
-        {
-            "actor": {"reference": "#requester", "display": contact.provider_name},
-            "type": [{"text": contact.provider_role}],
-            "status": "accepted",
-        }
-    )
-    resource: dict[str, Any] = {
-        "resourceType": "Appointment",
-        "id": view.id,
-        "contained": [
-            {
-                "resourceType": "Practitioner",
-                "id": "requester",
-                "name": [{"text": contact.provider_name}],
-                "telecom": telecom,
-            }
-        ],
-        "identifier": [
-            {"system": "urn:p2p-scheduler:booking", "value": view.id},
-            *_case_identifiers([c.case_number for c in view.cases]),
-        ],
-        "status": _STATUS.get(view.status, "booked"),
-        "participant": participants,
-    }
-    if view.start is not None and view.end is not None:
-        resource["start"] = _instant(view.start, view.time_zone)
-        resource["end"] = _instant(view.end, view.time_zone)
-    if comment := "\n".join(line for line in lines if line):
-        resource["comment"] = comment
-    return resource
-
-
-def operation_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {
-        status: {
-            "description": "an OperationOutcome",
-            "content": {FHIR_JSON: {"schema": _resource_schema("OperationOutcome")}},
-        }
-        for status in statuses
-    }
 
 
 # ---- routes -----------------------------------------------------------------------------
 
 PortalCaller = Annotated[Principal, Depends(require("portal"))]
+#: what every operation may answer besides its own: no key, a role not admitted, a body
+#: that is too slow, too large, not JSON or not valid
+_REFUSALS = (401, 403, 408, 413, 415, 422)
 
 _PARAMETER_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -665,7 +593,7 @@ def _body(example: dict[str, Any]) -> dict[str, Any]:
         "requestBody": {
             "required": True,
             "content": {
-                FHIR_JSON: {
+                FHIR_MEDIA_TYPE: {
                     "schema": {
                         "type": "object",
                         "required": ["resourceType"],
@@ -708,11 +636,11 @@ def _resource_schema(resource_type: str) -> dict[str, Any]:
     }
 
 
-def _ok(resource_type: str) -> dict[int | str, dict[str, Any]]:
+def _ok(resource_type: str, status: int = 200) -> dict[int | str, dict[str, Any]]:
     return {
-        200: {
+        status: {
             "description": f"a FHIR R4 {resource_type}",
-            "content": {FHIR_JSON: {"schema": _resource_schema(resource_type)}},
+            "content": {FHIR_MEDIA_TYPE: {"schema": _resource_schema(resource_type)}},
         }
     }
 
@@ -731,7 +659,7 @@ def _ok(resource_type: str) -> dict[int | str, dict[str, Any]]:
     ),
     dependencies=[Depends(require_json)],
     response_class=Response,
-    responses={**_ok("Bundle"), **operation_responses(401, 403, 415, 422)},
+    responses={**_ok("Bundle"), **outcomes(*_REFUSALS)},
     openapi_extra=_body(
         {
             "resourceType": "Parameters",
@@ -848,7 +776,7 @@ def _renaming(work: Callable[[], T]) -> Callable[[], T]:
     ),
     dependencies=[Depends(require_json)],
     response_class=Response,
-    responses={**_ok("Appointment"), **operation_responses(401, 403, 409, 415, 422)},
+    responses={**_ok("Appointment"), **outcomes(409, *_REFUSALS)},
     openapi_extra=_body(
         {
             "resourceType": "Parameters",
@@ -904,13 +832,15 @@ async def hold_appointment(
         "used). The appointment carries the requesting provider as a contained Practitioner "
         "`requester` (name; telecom phone, a second phone, email) referenced by a participant "
         "`#requester` whose type text is the provider role; the rest of the contact in "
-        "`comment`, one `Label: value` a line (`Contact:`, `Location:`, `Phone extension:`, "
+        "`comment`, one `Label: value` a line (`Contact person:`, `Location:`, `Phone extension:`, "
         "`Alternate phone extension:`, `Instructions:` last, over several lines). Send an "
-        "`Idempotency-Key` to make retries safe. A slot taken → 409."
+        "`Idempotency-Key` to make retries safe (a retry replays the first answer). Answers "
+        "201 with the booked Appointment; a slot taken → 409."
     ),
     dependencies=[Depends(require_json)],
     response_class=Response,
-    responses={**_ok("Appointment"), **operation_responses(401, 403, 409, 415, 422)},
+    status_code=201,
+    responses={**_ok("Appointment", 201), **outcomes(409, *_REFUSALS)},
     openapi_extra=_body(
         {
             "resourceType": "Parameters",
@@ -978,7 +908,7 @@ async def book_appointment(
         rendered: list[str] = []  # the body stored as the key's answer is the one sent
 
         def render(view: BookingView) -> str:
-            rendered.append(_json(booked_appointment(view)))
+            rendered.append(_json(resources.appointment_from_booking(view)))
             return rendered[-1]
 
         view = booking.book(
@@ -996,7 +926,7 @@ async def book_appointment(
             key_claim=key_claim,
             render=render,
         )
-        return 200, rendered[-1] if rendered else render(view)
+        return 201, rendered[-1] if rendered else render(view)
 
     if idempotency_key is None:
         status, payload = await run_in_threadpool(_renaming(work))
@@ -1011,3 +941,7 @@ async def book_appointment(
             _renaming(lambda: idempotency.run_once(engine=engine, claim=claim, work=work))
         )
     return _answer(payload, status)
+
+
+# the operations join the FHIR router (``api.fhir.router`` imports this module last)
+fhir_router.include_router(router)

@@ -135,3 +135,6 @@ def metadata(request: Request) -> FhirResponse:
     now = request.app.state.clock()
     statement = resources.capability_statement(SERVED, version=__version__, now=now.date())
     return fhir_response(resources.to_json(statement))
+
+
+from api.fhir import operations  # noqa: E402, F401  ($find, $hold, $book join ``router``)
