@@ -43,8 +43,6 @@ from api.deps import EngineDep, LimitsDep, NotifierDep, NowDep, PolicyDep
 from api.errors import ApiProblem, FieldError
 from api.fhir import resources
 from api.fhir.resources import CASE_SYSTEM, FHIR_MEDIA_TYPE
-from api.fhir.router import outcomes
-from api.fhir.router import router as fhir_router
 from api.problems import validation_errors
 from api.schemas.common import Instant, Strict, TimeZoneName
 from api.schemas.eligibility import CaseLookup
@@ -636,6 +634,19 @@ def _resource_schema(resource_type: str) -> dict[str, Any]:
     }
 
 
+def outcomes(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the OperationOutcomes an operation can answer (as
+    ``api.fhir.router.outcomes``, which this module cannot import: the router includes it)."""
+    statuses = (*statuses, *((429,) if 401 in statuses else ()))
+    return {
+        status: {
+            "description": "OperationOutcome saying what is wrong",
+            "content": {FHIR_MEDIA_TYPE: {"schema": _resource_schema("OperationOutcome")}},
+        }
+        for status in statuses
+    }
+
+
 def _ok(resource_type: str, status: int = 200) -> dict[int | str, dict[str, Any]]:
     return {
         status: {
@@ -941,7 +952,3 @@ async def book_appointment(
             _renaming(lambda: idempotency.run_once(engine=engine, claim=claim, work=work))
         )
     return _answer(payload, status)
-
-
-# the operations join the FHIR router (``api.fhir.router`` imports this module last)
-fhir_router.include_router(router)

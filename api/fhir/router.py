@@ -137,4 +137,6 @@ def metadata(request: Request) -> FhirResponse:
     return fhir_response(resources.to_json(statement))
 
 
-from api.fhir import operations  # noqa: E402, F401  ($find, $hold, $book join ``router``)
+from api.fhir.operations import router as operations  # noqa: E402  ($find, $hold, $book)
+
+router.include_router(operations)
