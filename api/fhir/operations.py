@@ -139,8 +139,10 @@ def read_parameters(raw: bytes, operation: str, allowed: frozenset[str]) -> Oper
             cases.append(_case(parameter, len(cases)))
         elif not isinstance(name, str) or name not in allowed:
             known = ", ".join(sorted({"case", *allowed}))
+            # a name is repeated only when it is plainly a name (errors never echo data)
+            plain = isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", name)
             raise _invalid(
-                str(name) if isinstance(name, str) and len(name) <= 40 else "parameter",
+                str(name) if plain else "parameter.name",
                 f"is not a parameter of {operation}; use {known}",
             )
         elif name in values:
@@ -405,6 +407,11 @@ def requester_of(resource: dict[str, Any]) -> dict[str, Any]:
     return contact
 
 
+def _strings(value: Any) -> list[str]:
+    """The non-empty strings of a FHIR list of strings (anything else: none)."""
+    return [v for v in value if isinstance(v, str) and v] if isinstance(value, list) else []
+
+
 def _type_text(participant: dict[str, Any]) -> str:
     for concept in _list(participant.get("type")):
         if isinstance(concept.get("text"), str):
@@ -420,13 +427,13 @@ def _name(practitioner: dict[str, Any]) -> Any:
         if isinstance(name.get("text"), str):
             return name["text"]
         words = [
-            *(name.get("prefix") or []),
-            *(name.get("given") or []),
-            name.get("family"),
-            *(name.get("suffix") or []),
+            *_strings(name.get("prefix")),
+            *_strings(name.get("given")),
+            *_strings([name.get("family")]),
+            *_strings(name.get("suffix")),
         ]
-        if all(isinstance(w, str) for w in words if w is not None):
-            return " ".join(w for w in words if w)
+        if words:
+            return " ".join(words)
     return None
 
 

@@ -326,11 +326,16 @@ async def test_find_hold_book_read_cancel_round_trip(world: httpx.AsyncClient) -
 
 async def test_a_proposed_appointment_books_without_a_hold(world: httpx.AsyncClient) -> None:
     offered = (await proposed(world, "FH-1", "FH-2"))[4]  # rev-b at 09:00, both cases
+    appointment = requester(offered, phone_ext="")
+    # a HumanName in parts rather than as text
+    appointment["contained"][0]["name"] = [
+        {"prefix": ["Dr."], "given": ["Olive", "Q."], "family": "Orderly"}
+    ]
     made = await operation(
         world,
         "book",
         parameters(
-            {"name": "appt-resource", "resource": requester(offered, phone_ext="")},
+            {"name": "appt-resource", "resource": appointment},
             case("FH-1"),
             case("FH-2"),
         ),
@@ -341,6 +346,7 @@ async def test_a_proposed_appointment_books_without_a_hold(world: httpx.AsyncCli
     v1 = (await world.get(f"/v1/bookings/{appointment['id']}", headers=PORTAL)).json()
     assert [c["case_number"] for c in v1["cases"]] == ["FH-1", "FH-2"]
     assert v1["contact"]["phone_ext"] == ""
+    assert v1["contact"]["provider_name"] == "Dr. Olive Q. Orderly"
 
 
 async def test_a_taken_slot_is_a_conflict(world: httpx.AsyncClient) -> None:
