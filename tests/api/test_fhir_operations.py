@@ -77,6 +77,8 @@ def fhir_body(response: httpx.Response) -> dict[str, Any]:
         assert secret not in response.text
     body = response.json()
     MODELS[body["resourceType"]].model_validate(body)
+    for entry in body.get("entry", []):  # and each resource of a Bundle by its own model
+        MODELS[entry["resource"]["resourceType"]].model_validate(entry["resource"])
     return body
 
 
