@@ -135,8 +135,3 @@ def metadata(request: Request) -> FhirResponse:
     now = request.app.state.clock()
     statement = resources.capability_statement(SERVED, version=__version__, now=now.date())
     return fhir_response(resources.to_json(statement))
-
-
-from api.fhir.operations import router as operations  # noqa: E402  ($find, $hold, $book)
-
-router.include_router(operations)
