@@ -13,68 +13,14 @@ what is served), and include the router below.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 
-from api.errors import FieldError
-from api.fhir import resources
-from api.fhir.resources import FHIR_MEDIA_TYPE, Served
-from api.problems import PROBLEM_BASE, render_problems_under
+from api.fhir import reads, resources
+from api.fhir.answers import FhirResponse, fhir_response, found, outcomes
+from api.fhir.resources import Served
 from p2p_scheduler import __version__
 
 PREFIX = "/fhir/r4"
-
-
-class FhirResponse(JSONResponse):
-    """A FHIR JSON answer."""
-
-    media_type = FHIR_MEDIA_TYPE
-
-
-def fhir_response(document: dict[str, Any], *, status_code: int = 200) -> FhirResponse:
-    return FhirResponse(document, status_code=status_code)
-
-
-def _outcome(
-    kind: str,
-    status: int,
-    title: str,
-    detail: str,
-    headers: dict[str, str] | None,
-    errors: list[FieldError] | None,
-) -> JSONResponse:
-    """A problem under ``/fhir/`` as an OperationOutcome, with the problem's status and
-    headers (``WWW-Authenticate``, ``Allow``, ``Retry-After``)."""
-    outcome = resources.operation_outcome(
-        kind,
-        title,
-        detail,
-        problem_type=PROBLEM_BASE + kind,
-        fields=[(error.field, error.message) for error in errors or ()],
-    )
-    return FhirResponse(resources.to_json(outcome), status_code=status, headers=headers)
-
-
-render_problems_under("/fhir/", _outcome)
-
-#: the OpenAPI ``responses`` entry of a FHIR answer (any resource: its schema is FHIR's)
-FHIR_JSON = {"content": {FHIR_MEDIA_TYPE: {"schema": {"type": "object"}}}}
-
-
-def outcomes(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` for the OperationOutcomes a route can answer."""
-    words = {401: "Not signed in", 403: "Not allowed", 404: "Not found", 409: "Conflict"}
-    statuses = (*statuses, *((429,) if 401 in statuses else ()))
-    return {
-        status: {
-            "description": f"OperationOutcome: {words.get(status, 'Invalid or not eligible')}",
-            **FHIR_JSON,
-        }
-        for status in statuses
-    }
-
 
 #: Argonaut Scheduling's operations on Appointment (IHE ITI Scheduling names the same three)
 ARGONAUT = "http://fhir.org/guides/argonaut-scheduling/OperationDefinition/"
@@ -128,10 +74,13 @@ router = APIRouter(prefix=PREFIX, tags=["fhir"], default_response_class=FhirResp
 @router.get(
     "/metadata",
     summary="FHIR CapabilityStatement: what this FHIR R4 server serves (no key needed)",
-    response_class=FhirResponse,
-    responses={200: {"description": "CapabilityStatement", **FHIR_JSON}},
+    responses={**found("CapabilityStatement"), **outcomes()},
 )
 def metadata(request: Request) -> FhirResponse:
     now = request.app.state.clock()
-    statement = resources.capability_statement(SERVED, version=__version__, now=now.date())
-    return fhir_response(resources.to_json(statement))
+    return fhir_response(
+        resources.capability_statement(SERVED, version=__version__, now=now.date())
+    )
+
+
+router.include_router(reads.router)

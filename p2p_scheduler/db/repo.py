@@ -110,6 +110,14 @@ def get_reviewer(
     return get_reviewers(session, [reviewer_id], lock=lock).get(reviewer_id)
 
 
+def reviewer_ids(session: Session, *, after: str | None, limit: int) -> list[str]:
+    """Reviewer ids in order, ``limit`` after ``after`` (a page of a listing)."""
+    query = select(ReviewerRow.reviewer_id).order_by(ReviewerRow.reviewer_id)
+    if after is not None:
+        query = query.where(ReviewerRow.reviewer_id > after)
+    return list(session.exec(query.limit(limit)).all())
+
+
 class _ProfileCache:
     """Profiles by (reviewer_id, version), the least recently used dropped first.
 

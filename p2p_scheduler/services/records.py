@@ -134,6 +134,21 @@ def get_reviewer(*, engine: Engine, reviewer_id: str) -> ReviewerProfile:
     return profile
 
 
+def reviewers(
+    *, engine: Engine, reviewer_ids: list[str] | None, after: str | None, limit: int
+) -> tuple[list[ReviewerProfile], str | None]:
+    """Reviewers by id in id order: those named (unknown ones left out), or a page of all of
+    them ``limit`` at a time after the id ``after``; and the cursor of the next page."""
+    with transaction(engine) as session:
+        if reviewer_ids is None:
+            ids = repo.reviewer_ids(session, after=after, limit=limit + 1)
+        else:
+            ids = sorted(i for i in set(reviewer_ids) if after is None or i > after)[: limit + 1]
+        found = repo.get_reviewers(session, ids[:limit])
+    profiles = [found[i] for i in ids[:limit] if i in found]
+    return profiles, (ids[limit - 1] if len(ids) > limit else None)
+
+
 @dataclass(frozen=True, slots=True)
 class PastStep:
     """One change of a past booking: its state after the change, who made it and when."""

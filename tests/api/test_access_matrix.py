@@ -482,7 +482,19 @@ def row(make: Make, *statuses: int, **options: Any) -> Row:
     return Row(make, statuses, **options)
 
 
-NOT_ON_LINKS = (422,) * len(CALLERS)  # no link token: a key or access token is no substitute
+NOT_ON_LINKS = (422,) * len(CALLERS)
+#: a route for portals (admin, portal keys and tokens, provider tokens): the FHIR reviewer reads
+FHIR_PORTAL = (401, 200, 200, 403, 403, 200, 200, 200, 200, 403, 403, 403)
+
+
+def fixed_later(template: str) -> Make:
+    """``template`` with the fixture booking's id (``{id}``)."""
+
+    async def make(world: World, fresh: bool) -> Call:
+        return Call(template.format(id=world.main["id"]))
+
+    return make  # no link token: a key or access token is no substitute
+
 
 # fmt: off
 #: (method, path) → the request, and the status for each caller, in the order of CALLERS
@@ -618,6 +630,30 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/fhir/r4/metadata"): row(
         fixed("/fhir/r4/metadata"),
                             200,  200, 200, 200, 200,   200, 200, 200, 200, 200, 200, 200),
+    # reviewers, their schedules and slots: what a portal shows to pick a time, as
+    # POST /v1/availability; Appointments are bookings, read as GET /v1/bookings(/{id}) reads them
+    ("GET", "/fhir/r4/Practitioner/{reviewer_id}"): row(
+        fixed(f"/fhir/r4/Practitioner/{REVIEWER_A}"), *FHIR_PORTAL),
+    ("GET", "/fhir/r4/Practitioner"): row(
+        fixed("/fhir/r4/Practitioner", _id=REVIEWER_A), *FHIR_PORTAL),
+    ("GET", "/fhir/r4/PractitionerRole/{reviewer_id}"): row(
+        fixed(f"/fhir/r4/PractitionerRole/{REVIEWER_A}"), *FHIR_PORTAL),
+    ("GET", "/fhir/r4/PractitionerRole"): row(
+        fixed("/fhir/r4/PractitionerRole", practitioner=f"Practitioner/{REVIEWER_A}"),
+        *FHIR_PORTAL),
+    ("GET", "/fhir/r4/Schedule/{reviewer_id}"): row(
+        fixed(f"/fhir/r4/Schedule/{REVIEWER_A}"), *FHIR_PORTAL),
+    ("GET", "/fhir/r4/Schedule"): row(
+        fixed("/fhir/r4/Schedule", actor=f"Practitioner/{REVIEWER_A}"), *FHIR_PORTAL),
+    ("GET", "/fhir/r4/Slot"): row(
+        fixed(f"/fhir/r4/Slot?schedule=Schedule/{REVIEWER_A}&start=ge{FIXTURE_DAY}"
+              f"&start=lt{FIXTURE_DAY + timedelta(days=1)}"), *FHIR_PORTAL),
+    ("GET", "/fhir/r4/Appointment/{booking_id}"): row(
+        fixed_later("/fhir/r4/Appointment/{id}"),
+                            401,  200, 200, 200, 403,   200, 200, 200, 404, 200, 404, 403),
+    ("GET", "/fhir/r4/Appointment"): row(
+        fixed("/fhir/r4/Appointment"),
+                            401,  200, 200, 200, 403,   200, 200, 200, 200, 200, 200, 403),
     ("GET", "/v1/reviewers/{reviewer_id}/agenda"): row(
         fixed(f"/v1/reviewers/{REVIEWER_A}/agenda", week_start="2026-11-23"),
                             401,  200, 403, 200, 403,   200, 403, 403, 403, 200, 404, 403),

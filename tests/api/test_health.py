@@ -106,6 +106,10 @@ async def test_every_documented_error_response_is_a_problem(client: httpx.AsyncC
                     continue
                 seen += 1
                 content = response["content"]
+                if path.startswith("/fhir/"):  # SPEC §13: the FHIR interface's problems
+                    fhir = content["application/fhir+json"]["schema"]["$ref"]
+                    assert fhir == "#/components/schemas/OperationOutcome", (path, method, status)
+                    continue
                 assert "application/problem+json" in content, (path, method, status)
                 assert content["application/problem+json"]["schema"]["$ref"] == ref
     assert seen
