@@ -42,6 +42,7 @@ from api.auth import Principal, provider_org_of, require, require_json
 from api.deps import EngineDep, LimitsDep, NotifierDep, NowDep, PolicyDep
 from api.errors import ApiProblem, FieldError
 from api.fhir import resources
+from api.fhir.answers import outcomes
 from api.fhir.resources import CASE_SYSTEM, FHIR_MEDIA_TYPE
 from api.problems import validation_errors
 from api.schemas.common import Instant, Strict, TimeZoneName
@@ -638,19 +639,6 @@ def _resource_schema(resource_type: str) -> dict[str, Any]:
         "type": "object",
         "required": ["resourceType"],
         "properties": {"resourceType": {"type": "string", "enum": [resource_type]}},
-    }
-
-
-def outcomes(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` for the OperationOutcomes an operation can answer (as
-    ``api.fhir.router.outcomes``, which this module cannot import: the router includes it)."""
-    statuses = (*statuses, *((429,) if 401 in statuses else ()))
-    return {
-        status: {
-            "description": "OperationOutcome saying what is wrong",
-            "content": {FHIR_MEDIA_TYPE: {"schema": _resource_schema("OperationOutcome")}},
-        }
-        for status in statuses
     }
 
 

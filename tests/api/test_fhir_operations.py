@@ -252,12 +252,13 @@ async def test_a_wrong_dob_is_answered_as_v1_answers_it(world: httpx.AsyncClient
         assert WRONG_DOB not in words
 
 
-async def appointment_status(client: httpx.AsyncClient, booking_id: str) -> str:
-    """The booking's Appointment.status. TEMPORARY: read over /v1 and mapped as SPEC §13
-    maps it until ``GET /fhir/r4/Appointment/{id}`` is merged from the FHIR reads."""
-    read = await client.get(f"/v1/bookings/{booking_id}", headers=PORTAL)
+async def read_appointment(client: httpx.AsyncClient, booking_id: str) -> dict[str, Any]:
+    """The booking as ``GET /fhir/r4/Appointment/{id}`` reads it."""
+    read = await client.get(f"{BASE}/{booking_id}", headers=PORTAL)
     assert read.status_code == 200, read.text
-    return {"scheduled": "booked", "cancelled": "cancelled"}[read.json()["status"]]
+    appointment = fhir_body(read)
+    assert appointment["id"] == booking_id
+    return appointment
 
 
 async def proposed(client: httpx.AsyncClient, *numbers: str) -> list[dict[str, Any]]:
@@ -315,7 +316,7 @@ async def test_find_hold_book_read_cancel_round_trip(world: httpx.AsyncClient) -
     )
     assert again.status_code == 409, again.text
 
-    assert await appointment_status(world, booking_id) == "booked"
+    assert (await read_appointment(world, booking_id))["status"] == "booked"
 
     cancelled = await world.post(
         f"/v1/bookings/{booking_id}/cancel",
@@ -323,7 +324,9 @@ async def test_find_hold_book_read_cancel_round_trip(world: httpx.AsyncClient) -
         headers=PORTAL,
     )
     assert cancelled.status_code == 200, cancelled.text
-    assert await appointment_status(world, booking_id) == "cancelled"
+    after = await read_appointment(world, booking_id)
+    assert after["status"] == "cancelled"
+    assert after["cancelationReason"]["coding"][0]["code"] == "provider_unavailable"
 
 
 async def test_a_proposed_appointment_books_without_a_hold(world: httpx.AsyncClient) -> None:
