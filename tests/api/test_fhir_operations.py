@@ -25,6 +25,7 @@ from tests.api.helpers import (
     NEW_YORK,
     PORTAL,
     WRONG_DOB,
+    Clock,
     availability_of,
     contact_body,
     lookup,
@@ -454,3 +455,40 @@ async def test_an_idempotency_key_replays_the_booking(world: httpx.AsyncClient) 
     assert first.status_code == second.status_code == 201, second.text
     assert first.json() == second.json()
     assert fhir_body(second)["status"] == "booked"
+
+
+async def test_a_pending_appointment_lapses_like_a_hold(
+    client_at_clock: httpx.AsyncClient, clock: Clock
+) -> None:
+    """Five minutes after $hold (P2P_HOLD_MINUTES) the pending Appointment cannot be booked
+    any more, and its time is offered again."""
+    await push_reviewer(client_at_clock, "rev-a", name="Dr. Ann Able")
+    await push_case(client_at_clock, "FH-1")
+    offered = (await proposed(client_at_clock, "FH-1"))[0]
+    held = await operation(
+        client_at_clock,
+        "hold",
+        parameters({"name": "appt-resource", "resource": offered}, case("FH-1")),
+    )
+    pending = fhir_body(held)
+    assert extension(pending, HOLD_EXPIRES) == "2026-11-23T15:05:00Z"
+    assert offered["start"] not in [a["start"] for a in await proposed(client_at_clock, "FH-1")]
+
+    clock.advance(minutes=5)
+
+    assert offered["start"] in [a["start"] for a in await proposed(client_at_clock, "FH-1")]
+    late = await operation(
+        client_at_clock,
+        "book",
+        parameters({"name": "appt-resource", "resource": requester(pending)}, case("FH-1")),
+    )
+    words = outcome(late, 422, "invalid")
+    assert words == "This hold has expired or does not exist. Pick the time again."
+    assert late.json()["issue"][1]["expression"] == ["appt-resource.id (the hold from $hold)"]
+
+
+async def test_find_names_a_bad_time_zone(world: httpx.AsyncClient) -> None:
+    body = parameters(case("FH-1"), {"name": "time-zone", "valueCode": "Mars/Base"})
+    response = await operation(world, "find", body)
+    assert "time-zone" in outcome(response, 422, "invalid")
+    assert response.json()["issue"][1]["expression"] == ["time-zone"]
