@@ -87,8 +87,8 @@ def _reviewers_named(
     reviewer_id = reference_id(reference, resource, name)
     if not _known_id(reviewer_id):
         return []
-    found, _ = records.reviewers(engine=engine, reviewer_ids=[reviewer_id], after=None, limit=1)
-    return found
+    matched, _ = records.reviewers(engine=engine, reviewer_ids=[reviewer_id], after=None, limit=1)
+    return matched
 
 
 # ---- Practitioner ---------------------------------------------------------------------------
@@ -160,10 +160,10 @@ async def search_practitioner_roles(
     principal: Portal,
     practitioner: Annotated[str, Query(max_length=300, description="Practitioner/{reviewer id}")],
 ) -> FhirResponse:
-    found = await run_in_threadpool(
+    matched = await run_in_threadpool(
         _reviewers_named, engine, practitioner, "Practitioner", "practitioner"
     )
-    roles = [resources.practitioner_role_from_reviewer(p) for p in found]
+    roles = [resources.practitioner_role_from_reviewer(p) for p in matched]
     return _bundle(request, roles, next_cursor=None, total=len(roles))
 
 
@@ -190,8 +190,8 @@ async def search_schedules(
     principal: Portal,
     actor: Annotated[str, Query(max_length=300, description="Practitioner/{reviewer id}")],
 ) -> FhirResponse:
-    found = await run_in_threadpool(_reviewers_named, engine, actor, "Practitioner", "actor")
-    schedules = [resources.schedule_from_reviewer(p) for p in found]
+    matched = await run_in_threadpool(_reviewers_named, engine, actor, "Practitioner", "actor")
+    schedules = [resources.schedule_from_reviewer(p) for p in matched]
     return _bundle(request, schedules, next_cursor=None, total=len(schedules))
 
 
@@ -238,14 +238,14 @@ async def search_slots(
 
     def cells() -> list[resources.SlotTime]:
         try:
-            _, found = reviewer_slots.cells(
+            _, matched = reviewer_slots.cells(
                 engine=engine, reviewer_id=reviewer_id, window=window, now=now, limits=limits
             )
         except NotFound:  # a search for an unknown schedule finds nothing
             return []
         return [
             resources.SlotTime(cell.start, cell.end, SLOT_STATUS[cell.state])
-            for cell in found
+            for cell in matched
             if wanted is None or SLOT_STATUS[cell.state] in wanted
         ]
 
@@ -339,8 +339,8 @@ async def search_appointments(
             engine=engine, filters=filters, scope=principal.scope, limit=count, cursor=cursor
         )
     )
-    found = [resources.appointment_from_booking(view) for view in views]
-    return _bundle(request, found, next_cursor=next_cursor)
+    matched = [resources.appointment_from_booking(view) for view in views]
+    return _bundle(request, matched, next_cursor=next_cursor)
 
 
 def _booking_status(status: str | None) -> tuple[str, ...] | None:
@@ -354,7 +354,7 @@ def _booking_status(status: str | None) -> tuple[str, ...] | None:
         raise InvalidInput(
             f"status: use one of {', '.join(BOOKING_STATUSES)} (got {status!r}).", field="status"
         )
-    found = tuple(str(s) for code in sorted(codes) for s in BOOKING_STATUSES[code])
-    if len(found) > 1:
+    matched = tuple(str(s) for code in sorted(codes) for s in BOOKING_STATUSES[code])
+    if len(matched) > 1:
         raise InvalidInput("status: search for one status at a time.", field="status")
-    return found
+    return matched
