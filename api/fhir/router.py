@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from api.fhir import reads, resources
+from api.fhir import operations, reads, resources
 from api.fhir.answers import FhirResponse, fhir_response, found, outcomes
 from api.fhir.resources import Served
 from p2p_scheduler import __version__
@@ -84,3 +84,4 @@ def metadata(request: Request) -> FhirResponse:
 
 
 router.include_router(reads.router)
+router.include_router(operations.router)

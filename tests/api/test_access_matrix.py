@@ -294,6 +294,66 @@ async def make_request(world: World, fresh: bool) -> Call:
     )
 
 
+def fhir_parameters(case_number: str, *parameter: dict[str, Any]) -> dict[str, Any]:
+    """A FHIR ``Parameters`` body naming ``case_number`` (SPEC §13 operations)."""
+    case = {
+        "name": "case",
+        "part": [
+            {"name": "case-number", "valueString": case_number},
+            {"name": "member-dob", "valueDate": lookup(case_number)["member_dob"]},
+        ],
+    }
+    return {"resourceType": "Parameters", "parameter": [case, *parameter]}
+
+
+def fhir_appointment(start: str, *, requester: bool = False) -> dict[str, Any]:
+    """A proposed Appointment with rev-a at ``start`` (with the requesting provider)."""
+    appointment: dict[str, Any] = {
+        "resourceType": "Appointment",
+        "status": "proposed",
+        "start": start,
+        "participant": [
+            {"actor": {"reference": f"Practitioner/{REVIEWER_A}"}, "status": "needs-action"}
+        ],
+    }
+    if requester:
+        contact = contact_body()
+        appointment["contained"] = [
+            {
+                "resourceType": "Practitioner",
+                "id": "requester",
+                "name": [{"text": contact["provider_name"]}],
+                "telecom": [
+                    {"system": "phone", "value": contact["phone"]},
+                    {"system": "email", "value": contact["email"]},
+                ],
+            }
+        ]
+        appointment["participant"].append(
+            {
+                "actor": {"reference": "#requester"},
+                "type": [{"text": contact["provider_role"]}],
+                "status": "accepted",
+            }
+        )
+    return appointment
+
+
+def make_fhir_operation(name: str) -> Make:
+    """``$hold`` or ``$book`` of a fresh case and slot (a success) or of the shared one."""
+
+    async def make(world: World, fresh: bool) -> Call:
+        if fresh:
+            case_number, start = await world.new_case(), world.new_slot()
+        else:
+            case_number, start = "MX-SHARED", at(FIXTURE_DAY, 15)
+        appointment = fhir_appointment(start, requester=name == "book")
+        body = fhir_parameters(case_number, {"name": "appt-resource", "resource": appointment})
+        return Call(f"/fhir/r4/Appointment/${name}", body)
+
+    return make
+
+
 async def make_redeem(world: World, fresh: bool) -> Call:
     link_id = await world.new_launch_link() if fresh else world.shared_launch
     return Call("/v1/launch-links/redeem", {"link_id": link_id})
@@ -539,6 +599,20 @@ MATRIX: dict[tuple[str, str], Row] = {
         }),
     ("POST", "/v1/p2p-requests"): row(
         make_request,       401,  201, 201, 403, 403,   201, 201, 201, 201, 403, 403, 403),
+    # SPEC §13: the FHIR operations admit whom their /v1 equivalents admit
+    ("POST", "/fhir/r4/Appointment/$find"): row(
+        fixed("/fhir/r4/Appointment/$find", fhir_parameters(
+            "MX-SPARE",
+            {"name": "start", "valueDate": "2026-11-30"},
+            {"name": "end", "valueDate": "2026-12-01"},
+        )),
+                            401,  200, 200, 403, 403,   200, 200, 200, 200, 403, 403, 403),
+    ("POST", "/fhir/r4/Appointment/$hold"): row(
+        make_fhir_operation("hold"),
+                            401,  200, 200, 403, 403,   200, 200, 200, 200, 403, 403, 403),
+    ("POST", "/fhir/r4/Appointment/$book"): row(
+        make_fhir_operation("book"),
+                            401,  201, 201, 403, 403,   201, 201, 201, 201, 403, 403, 403),
     ("POST", "/v1/optimizer/runs"): row(
         fixed("/v1/optimizer/runs"),
                             401,  200, 403, 403, 403,   200, 403, 403, 403, 403, 403, 403,
