@@ -43,6 +43,7 @@ from api.deps import EngineDep, LimitsDep, NotifierDep, NowDep, PolicyDep
 from api.errors import ApiProblem, FieldError
 from api.fhir import resources
 from api.fhir.answers import outcomes
+from api.fhir.ids import fhir_id, reviewer_id_of
 from api.fhir.resources import CASE_SYSTEM, FHIR_MEDIA_TYPE
 from api.problems import validation_errors
 from api.schemas.common import Instant, Strict, TimeZoneName
@@ -329,7 +330,12 @@ def slot_of(
             "the appointment is for other cases than the 'case' parameters name; send the "
             "cases it was found for",
         )
-    return {"cases": cases, "reviewer_id": reviewers.pop(), "start": start, "time_zone": zone}
+    return {
+        "cases": cases,
+        "reviewer_id": reviewer_id_of(reviewers.pop()),
+        "start": start,
+        "time_zone": zone,
+    }
 
 
 def hold_id_of(resource: dict[str, Any]) -> str | None:
@@ -508,7 +514,7 @@ def proposed_appointment(
         "participant": [
             {
                 "actor": {
-                    "reference": f"Practitioner/{proposal.reviewer_id}",
+                    "reference": f"Practitioner/{fhir_id(proposal.reviewer_id)}",
                     "display": proposal.reviewer_name,
                 },
                 "required": "required",
@@ -538,7 +544,7 @@ def pending_appointment(view: HoldView, case_numbers: list[str]) -> dict[str, An
         "minutesDuration": minutes,
         "participant": [
             {
-                "actor": {"reference": f"Practitioner/{view.reviewer_id}"},
+                "actor": {"reference": f"Practitioner/{fhir_id(view.reviewer_id)}"},
                 "required": "required",
                 "status": "tentative",
             }

@@ -24,6 +24,7 @@ from api.auth import Principal, require
 from api.deps import EngineDep, LimitsDep, NowDep
 from api.fhir import resources
 from api.fhir.answers import FhirResponse, fhir_response, found, outcomes
+from api.fhir.ids import reviewer_id_of
 from api.fhir.resources import BOOKING_STATUSES, CASE_SYSTEM
 from api.fhir.search import page_links, period_of, reference_id
 from api.paths import BookingId, ReviewerId
@@ -77,14 +78,14 @@ def _known_id(value: str) -> bool:
     return _ID.fullmatch(value) is not None
 
 
-def _reviewer(engine: EngineDep, reviewer_id: str) -> ReviewerProfile:
-    return records.get_reviewer(engine=engine, reviewer_id=reviewer_id)
+def _reviewer(engine: EngineDep, resource_id: str) -> ReviewerProfile:
+    return records.get_reviewer(engine=engine, reviewer_id=reviewer_id_of(resource_id))
 
 
 def _reviewers_named(
     engine: EngineDep, reference: str, resource: str, name: str
 ) -> list[ReviewerProfile]:
-    reviewer_id = reference_id(reference, resource, name)
+    reviewer_id = reviewer_id_of(reference_id(reference, resource, name))
     if not _known_id(reviewer_id):
         return []
     matched, _ = records.reviewers(engine=engine, reviewer_ids=[reviewer_id], after=None, limit=1)
@@ -121,7 +122,11 @@ async def search_practitioners(
     count: Count = DEFAULT_COUNT,
     cursor: Cursor = None,
 ) -> FhirResponse:
-    named = None if ids is None else [i.strip() for i in ids.split(",") if _known_id(i.strip())]
+    named = (
+        None
+        if ids is None
+        else [reviewer_id_of(i.strip()) for i in ids.split(",") if _known_id(i.strip())]
+    )
     if cursor is not None and not _known_id(cursor):
         raise InvalidInput("_cursor: use the next link as given.", field="_cursor")
     profiles, next_cursor = await run_in_threadpool(
@@ -233,7 +238,7 @@ async def search_slots(
             f"status: use {', '.join(SLOT_STATUS.values())} (got {status!r}).", field="status"
         )
     offset = _offset(cursor)
-    reviewer_id = reference_id(schedule, "Schedule", "schedule")
+    reviewer_id = reviewer_id_of(reference_id(schedule, "Schedule", "schedule"))
     window = Interval(period.start, period.end)
 
     def cells() -> list[resources.SlotTime]:
@@ -310,7 +315,9 @@ async def search_appointments(
 ) -> FhirResponse:
     period = period_of(date or [], "date")
     reviewer_id = (
-        None if practitioner is None else reference_id(practitioner, "Practitioner", "practitioner")
+        None
+        if practitioner is None
+        else reviewer_id_of(reference_id(practitioner, "Practitioner", "practitioner"))
     )
     case_number = None
     if identifier is not None:

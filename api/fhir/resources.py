@@ -28,6 +28,7 @@ from fhir.resources.R4B.resource import Resource
 from fhir.resources.R4B.schedule import Schedule
 from fhir.resources.R4B.slot import Slot
 
+from api.fhir.ids import fhir_id, slot_id
 from p2p_scheduler.domain.bookings import BookingView, Contact
 from p2p_scheduler.domain.enums import BookingStatus
 from p2p_scheduler.domain.model import ReviewerProfile
@@ -120,7 +121,7 @@ def appointment_from_booking(view: BookingView) -> Appointment:
         participants.append(
             {
                 "actor": {
-                    "reference": f"Practitioner/{view.reviewer.reviewer_id}",
+                    "reference": f"Practitioner/{fhir_id(view.reviewer.reviewer_id)}",
                     "display": view.reviewer.name,
                 },
                 "required": "required",
@@ -173,7 +174,7 @@ def practitioner_from_reviewer(profile: ReviewerProfile) -> Practitioner:
         identifiers.append({"system": NPI_SYSTEM, "value": profile.npi})
     document: dict[str, Any] = {
         "resourceType": "Practitioner",
-        "id": profile.reviewer_id,
+        "id": fhir_id(profile.reviewer_id),
         "identifier": identifiers,
         "active": profile.active,
         "name": [{"text": profile.name}],
@@ -187,9 +188,9 @@ def practitioner_role_from_reviewer(profile: ReviewerProfile) -> PractitionerRol
     """A reviewer's role: what they review (specialty) and where they are licensed."""
     document: dict[str, Any] = {
         "resourceType": "PractitionerRole",
-        "id": profile.reviewer_id,
+        "id": fhir_id(profile.reviewer_id),
         "active": profile.active,
-        "practitioner": {"reference": f"Practitioner/{profile.reviewer_id}"},
+        "practitioner": {"reference": f"Practitioner/{fhir_id(profile.reviewer_id)}"},
         "code": [{"text": "Peer-to-peer reviewer"}],
     }
     if profile.specialty:
@@ -206,11 +207,11 @@ def schedule_from_reviewer(profile: ReviewerProfile) -> Schedule:
     return Schedule.model_validate(
         {
             "resourceType": "Schedule",
-            "id": profile.reviewer_id,
+            "id": fhir_id(profile.reviewer_id),
             "active": profile.active,
             "actor": [
                 {
-                    "reference": f"Practitioner/{profile.reviewer_id}",
+                    "reference": f"Practitioner/{fhir_id(profile.reviewer_id)}",
                     "display": profile.name,
                 }
             ],
@@ -235,8 +236,8 @@ def slot_resource(reviewer_id: str, cell: SlotTime) -> Slot:
     return Slot.model_validate(
         {
             "resourceType": "Slot",
-            "id": f"{reviewer_id}-{cell.start.astimezone(UTC):%Y%m%dT%H%M}",
-            "schedule": {"reference": f"Schedule/{reviewer_id}"},
+            "id": slot_id(reviewer_id, f"{cell.start.astimezone(UTC):%Y%m%dT%H%M}"),
+            "schedule": {"reference": f"Schedule/{fhir_id(reviewer_id)}"},
             "status": cell.status,
             "start": instant(cell.start),
             "end": instant(cell.end),

@@ -413,3 +413,40 @@ async def test_appointments_keep_to_the_callers_scope(
     outcome_of(
         await client.get("/fhir/r4/Appointment/not-a-uuid", headers=PORTAL), 404, "not-found"
     )
+
+
+async def test_a_reviewer_id_with_an_underscore_is_served(client: httpx.AsyncClient) -> None:
+    """/v1 admits ``_`` in reviewer ids; FHIR ids do not (``[A-Za-z0-9.-]``), so such a
+    reviewer must still be readable and bookable over FHIR, not a server error."""
+    await push_reviewer(client, "rev_007.b")
+    # the FHIR id escapes '_' and '.' with '.' (rev_007.b -> rev.5f007.2eb): a valid id, read back
+    practitioner = await fhir_get(client, "/fhir/r4/Practitioner/rev.5f007.2eb")
+    assert practitioner["id"] == "rev.5f007.2eb"
+    assert {"system": "urn:p2p-scheduler:reviewer", "value": "rev_007.b"} in practitioner[
+        "identifier"
+    ]
+    # the /v1 spelling finds the same reviewer
+    assert await fhir_get(client, "/fhir/r4/Practitioner/rev_007.b") == practitioner
+    [schedule] = resources_of(
+        await fhir_get(client, "/fhir/r4/Schedule", actor="Practitioner/rev.5f007.2eb")
+    )
+    assert schedule["actor"][0]["reference"] == "Practitioner/rev.5f007.2eb"
+    [role] = resources_of(
+        await fhir_get(client, "/fhir/r4/PractitionerRole", practitioner="Practitioner/rev_007.b")
+    )
+    assert role["id"] == "rev.5f007.2eb"
+    slots = resources_of(
+        await fhir_get(
+            client,
+            "/fhir/r4/Slot",
+            schedule="Schedule/rev.5f007.2eb",
+            start=["ge2026-12-07", "lt2026-12-08"],
+            _count="2",
+        )
+    )
+    assert [s["id"] for s in slots] == [
+        "rev.5f007.2eb-20261207T1400",
+        "rev.5f007.2eb-20261207T1415",
+    ]
+    for slot in slots:
+        Slot.model_validate(slot)

@@ -3,11 +3,15 @@ parsed back with the FHIR R4 model."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fhir.resources.R4B.appointment import Appointment
+from hypothesis import given
+from hypothesis import strategies as st
 
+from api.fhir.ids import fhir_id, reviewer_id_of, slot_id
 from api.fhir.resources import appointment_from_booking, operation_outcome, to_json
 from p2p_scheduler.domain.bookings import BookedCase, BookingView, Contact, ReviewerSummary
 
@@ -165,3 +169,14 @@ def test_a_problem_as_an_operation_outcome() -> None:
             },
         ],
     }
+
+
+@given(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", fullmatch=True))
+def test_every_reviewer_id_is_a_valid_fhir_id_that_reads_back(reviewer_id: str) -> None:
+    """/v1 reviewer ids admit '_', FHIR ids do not: the escape keeps each one valid (letters,
+    digits, '-', '.', at most 64) and, when it fits, exactly reversible."""
+    written = fhir_id(reviewer_id)
+    assert re.fullmatch(r"[A-Za-z0-9\-.]{1,64}", written), written
+    if not written.startswith("x-"):
+        assert reviewer_id_of(written) == reviewer_id
+    assert re.fullmatch(r"[A-Za-z0-9\-.]{1,64}", slot_id(reviewer_id, "20261207T1400"))
