@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
@@ -43,6 +45,20 @@ async def test_the_capability_statement_lists_what_is_served(client: httpx.Async
             ["find", "hold", "book"],
         ),
     }
+    # ... and exactly what the app serves: every interaction a route, every route listed
+    listed = set()
+    for kind, (interactions, _, operations) in served.items():
+        listed |= {("GET", f"/fhir/r4/{kind}/{{}}") for i in interactions if i == "read"}
+        listed |= {("GET", f"/fhir/r4/{kind}") for i in interactions if i == "search-type"}
+        listed |= {("POST", f"/fhir/r4/{kind}/${name}") for name in operations}
+    openapi = (await client.get("/openapi.json")).json()["paths"]
+    routes = {
+        (method.upper(), re.sub(r"\{[^}]+\}", "{}", path))
+        for path, methods in openapi.items()
+        if path.startswith("/fhir/r4/") and path != "/fhir/r4/metadata"
+        for method in methods
+    }
+    assert routes == listed
 
 
 async def test_an_unknown_fhir_path_is_an_operation_outcome(client: httpx.AsyncClient) -> None:
