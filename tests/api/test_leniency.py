@@ -229,10 +229,11 @@ def _request_schemas(document: dict[str, Any]) -> set[str]:
     """Every component schema a request body reaches, directly or nested."""
     schemas = document["components"]["schemas"]
     pending = [
-        body["content"]["application/json"]["schema"]
+        content["schema"]  # application/json, or FHIR's application/fhir+json
         for item in document["paths"].values()
         for operation in item.values()
         if (body := operation.get("requestBody"))
+        for content in body["content"].values()
     ]
     found: set[str] = set()
     while pending:
