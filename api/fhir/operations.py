@@ -39,6 +39,7 @@ from fhir.resources.R4B.bundle import Bundle
 from pydantic import Field, ValidationError
 
 from api.auth import Principal, provider_org_of, require, require_json
+from api.booking_once import book_once
 from api.deps import EngineDep, LimitsDep, NotifierDep, NowDep, PolicyDep
 from api.errors import ApiProblem, FieldError
 from api.fhir import resources
@@ -49,9 +50,9 @@ from api.problems import validation_errors
 from api.schemas.common import Instant, Strict, TimeZoneName
 from api.schemas.eligibility import CaseLookup
 from api.schemas.scheduling import BookingIn, SlotIn
-from p2p_scheduler.domain.bookings import BookingView, HoldView
+from p2p_scheduler.domain.bookings import HoldView
 from p2p_scheduler.domain.errors import DomainError
-from p2p_scheduler.services import booking, idempotency, period_search
+from p2p_scheduler.services import booking, period_search
 
 router = APIRouter(tags=["fhir"])
 ModelT = TypeVar("ModelT", bound=Strict)
@@ -916,40 +917,19 @@ async def book_appointment(
     )
     provider_org = _renaming(lambda: provider_org_of(principal, body.provider_org))()
 
-    def work(key_claim: idempotency.Claim | None = None) -> tuple[int, str]:
-        rendered: list[str] = []  # the body stored as the key's answer is the one sent
-
-        def render(view: BookingView) -> str:
-            rendered.append(_json(resources.appointment_from_booking(view)))
-            return rendered[-1]
-
-        view = booking.book(
-            engine=engine,
-            policy=policy,
-            limits=limits,
-            now=now,
-            slot=body.slot(),
-            contact=body.contact.contact(policy.provider_roles),
-            hold_id=body.hold_id,
-            actor=principal.key_id,
-            provider_org=provider_org,
-            scope=principal.scope,
-            announcer=notifier,
-            key_claim=key_claim,
-            render=render,
-        )
-        return 201, rendered[-1] if rendered else render(view)
-
-    if idempotency_key is None:
-        status, payload = await run_in_threadpool(_renaming(work))
-    else:
-        claim = idempotency.Claim(
-            owner=principal.idempotency_owner,
-            key=idempotency_key,
-            request_hash=idempotency.fingerprint("POST", "/fhir/r4/Appointment/$book", raw),
-            now=now,
-        )
-        status, payload = await run_in_threadpool(
-            _renaming(lambda: idempotency.run_once(engine=engine, claim=claim, work=work))
-        )
+    status, payload = await book_once(
+        engine=engine,
+        policy=policy,
+        limits=limits,
+        now=now,
+        notifier=notifier,
+        principal=principal,
+        body=body,
+        provider_org=provider_org,
+        render=lambda view: _json(resources.appointment_from_booking(view)),
+        idempotency_key=idempotency_key,
+        path="/fhir/r4/Appointment/$book",
+        raw=raw,
+        guard=_renaming,
+    )
     return _answer(payload, status)

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
 
 from api.auth import (
@@ -18,6 +17,7 @@ from api.auth import (
     require_json,
     require_or_manage_link,
 )
+from api.booking_once import book_once
 from api.deps import EngineDep, LimitsDep, NotifierDep, NowDep, PolicyDep, PresentDep
 from api.negotiation import prefers_html
 from api.paths import BookingId, HoldId
@@ -40,7 +40,7 @@ from p2p_scheduler.db.engine import Engine
 from p2p_scheduler.domain.enums import BookingStatus
 from p2p_scheduler.domain.errors import Forbidden, LinkRevoked, NotFound
 from p2p_scheduler.domain.links import Purpose
-from p2p_scheduler.services import booking, calendars, idempotency, lifecycle
+from p2p_scheduler.services import booking, calendars, lifecycle
 from p2p_scheduler.services.notifications import Notifier
 
 router = APIRouter(prefix="/v1", tags=["bookings"])
@@ -112,42 +112,20 @@ async def create_booking(
         str | None, Header(max_length=200, description="makes retries return the first result")
     ] = None,
 ) -> Response:
-    def work(key_claim: idempotency.Claim | None = None) -> tuple[int, str]:
-        rendered: list[str] = []  # the body stored as the key's answer is the one sent
-
-        def render(view: booking.BookingView) -> str:
-            rendered.append(present(view).model_dump_json())
-            return rendered[-1]
-
-        view = booking.book(
-            engine=engine,
-            policy=policy,
-            limits=limits,
-            now=now,
-            slot=body.slot(),
-            contact=body.contact.contact(policy.provider_roles),
-            hold_id=body.hold_id,
-            actor=principal.key_id,
-            provider_org=provider_org_of(principal, body.provider_org),
-            scope=principal.scope,
-            announcer=notifier,
-            key_claim=key_claim,
-            render=render,
-        )
-        return 201, rendered[-1] if rendered else render(view)
-
-    if idempotency_key is None:
-        status, payload = await run_in_threadpool(work)
-    else:
-        claim = idempotency.Claim(
-            owner=principal.idempotency_owner,
-            key=idempotency_key,
-            request_hash=idempotency.fingerprint("POST", "/v1/bookings", await request.body()),
-            now=now,
-        )
-        status, payload = await run_in_threadpool(
-            lambda: idempotency.run_once(engine=engine, claim=claim, work=work)
-        )
+    status, payload = await book_once(
+        engine=engine,
+        policy=policy,
+        limits=limits,
+        now=now,
+        notifier=notifier,
+        principal=principal,
+        body=body,
+        provider_org=provider_org_of(principal, body.provider_org),
+        render=lambda view: present(view).model_dump_json(),
+        idempotency_key=idempotency_key,
+        path="/v1/bookings",
+        raw=await request.body(),
+    )
     return Response(content=payload, status_code=status, media_type="application/json")
 
 
