@@ -57,7 +57,7 @@ def test_no_input_breaks_the_api(database_url: str, tmp_path: Path) -> None:
                 "--checks",
                 CHECKS,
                 "--max-examples",
-                os.environ.get("P2P_FUZZ_EXAMPLES", "25"),
+                os.environ.get("P2P_FUZZ_EXAMPLES", "15"),
                 "--generation-allow-x00",
                 "true",
                 "--generation-codec",
